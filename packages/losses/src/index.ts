@@ -1,1 +1,4 @@
-export {};
+export { euclideanDistance, cosineDistance, type Distance } from './distances.ts';
+export { meanReducer, sumReducer, meanOverNonZeroReducer, type Reducer } from './reducers.ts';
+export { contrastiveLoss, squaredMarginContrastiveLoss, type PairLoss, type ContrastiveLossOptions } from './contrastive.ts';
+export { buildPairLoss, lossKinds, distanceKinds, reducerKinds, type LossSpec } from './build.ts';

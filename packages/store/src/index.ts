@@ -1,1 +1,15 @@
-export {};
+export {
+  openRunStore,
+  runStatuses,
+  finishedStatuses,
+  type RunStore,
+  type RunStatus,
+  type RunRecord,
+  type RunOutcome,
+  type ExperimentRecord,
+  type ExperimentSummary,
+  type StepMetricRow,
+  type StoredEmbedding,
+  type StoredCheckpoint,
+  type ParamValue,
+} from './run-store.ts';

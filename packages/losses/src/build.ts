@@ -1,0 +1,25 @@
+import { cosineDistance, euclideanDistance, type Distance } from './distances.ts';
+import { meanOverNonZeroReducer, meanReducer, sumReducer, type Reducer } from './reducers.ts';
+import { contrastiveLoss, squaredMarginContrastiveLoss, type PairLoss } from './contrastive.ts';
+
+export const lossKinds = ['contrastive', 'squared_margin'] as const;
+export const distanceKinds = ['euclidean', 'cosine'] as const;
+export const reducerKinds = ['mean', 'sum', 'mean_non_zero'] as const;
+
+/** The loss as an experiment file describes it. `epsilon: 0` with euclidean is the seed's exact loss. */
+export interface LossSpec {
+  kind: (typeof lossKinds)[number];
+  distance: (typeof distanceKinds)[number];
+  margin: number;
+  epsilon: number;
+  reducer: (typeof reducerKinds)[number];
+}
+
+export function buildPairLoss(spec: LossSpec): PairLoss {
+  const distance: Distance =
+    spec.distance === 'cosine' ? cosineDistance({ epsilon: spec.epsilon }) : euclideanDistance({ epsilon: spec.epsilon });
+  const reducer: Reducer =
+    spec.reducer === 'sum' ? sumReducer() : spec.reducer === 'mean_non_zero' ? meanOverNonZeroReducer() : meanReducer();
+  const build = spec.kind === 'squared_margin' ? squaredMarginContrastiveLoss : contrastiveLoss;
+  return build({ margin: spec.margin, distance, reducer });
+}

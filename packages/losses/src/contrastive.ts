@@ -1,0 +1,51 @@
+import { tf } from '@siamese-lab/backend';
+import type { Distance } from './distances.ts';
+import type { Reducer } from './reducers.ts';
+import { meanReducer } from './reducers.ts';
+
+/** A pair loss: embeddings of the left and right inputs and the pair labels (1 = similar). */
+export type PairLoss = (left: tf.Tensor2D, right: tf.Tensor2D, similar: tf.Tensor1D) => tf.Scalar;
+
+export interface ContrastiveLossOptions {
+  margin: number;
+  distance: Distance;
+  reducer?: Reducer;
+}
+
+/**
+ * The contrastive loss of Hadsell, Chopra and LeCun as the seed writes it:
+ * l·d² + (1−l)·max(m − d, 0)², with d from `distance` (so ε lives in the distance).
+ * The label masks multiply both terms, as in the seed, so a pair with d = 0 poisons the
+ * gradient even when it is a positive pair: exactly the NaN the seed describes.
+ */
+export function contrastiveLoss(options: ContrastiveLossOptions): PairLoss {
+  const { margin, distance } = options;
+  const reducer = options.reducer ?? meanReducer();
+  if (!(margin > 0)) throw new Error(`margin must be > 0, got ${margin}`);
+  return (left, right, similar) =>
+    tf.tidy(() => {
+      const squared = distance.squared(left, right);
+      const d = distance.fromSquared(squared);
+      const positive = tf.mul(similar, squared);
+      const negative = tf.mul(tf.sub(1, similar), tf.square(tf.relu(tf.sub(margin, d))));
+      return reducer.reduce(tf.add(positive, negative) as tf.Tensor1D);
+    });
+}
+
+/**
+ * The square-root-free variant: l·d² + (1−l)·max(m² − d², 0). The hinge acts on the squared
+ * distance, so no sqrt appears anywhere and d = 0 cannot produce a NaN gradient; the margin
+ * keeps its meaning as a distance (the hinge vanishes once d ≥ m).
+ */
+export function squaredMarginContrastiveLoss(options: ContrastiveLossOptions): PairLoss {
+  const { margin, distance } = options;
+  const reducer = options.reducer ?? meanReducer();
+  if (!(margin > 0)) throw new Error(`margin must be > 0, got ${margin}`);
+  return (left, right, similar) =>
+    tf.tidy(() => {
+      const squared = distance.squared(left, right);
+      const positive = tf.mul(similar, squared);
+      const negative = tf.mul(tf.sub(1, similar), tf.relu(tf.sub(margin * margin, squared)));
+      return reducer.reduce(tf.add(positive, negative) as tf.Tensor1D);
+    });
+}

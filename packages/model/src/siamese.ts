@@ -1,0 +1,97 @@
+import { tf } from '@siamese-lab/backend';
+import { LabError } from '@siamese-lab/core';
+import { createTower, type Tower, type TowerSpec } from './towers.ts';
+
+export interface ModelSpec {
+  /** One set of weights for both sisters (the seed), or one per sister. */
+  share_weights: boolean;
+  embedding_dim: number;
+  tower_a: TowerSpec;
+  /** Only when share_weights is false; defaults to tower_a's architecture with its own weights. */
+  tower_b?: TowerSpec;
+}
+
+export interface SiameseModel {
+  readonly spec: ModelSpec;
+  readonly towers: readonly Tower[];
+  readonly trainableVariables: tf.Variable[];
+  /** Embeddings of the left and right inputs of a batch of pairs. */
+  embedPair(left: tf.Tensor2D, right: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D];
+  /** Embeds many inputs through one side, in chunks, outside any gradient tape. */
+  embedAll(inputs: Float32Array, count: number, side: 'a' | 'b', chunkSize?: number): Float32Array;
+  /** Weights by name, for checkpoints. */
+  exportWeights(): Array<{ name: string; shape: number[]; values: Float32Array }>;
+  dispose(): void;
+}
+
+export interface ModelInputs {
+  /** Flattened input size of each side (784 for MNIST; differs for two-source data). */
+  inputSizeA: number;
+  inputSizeB: number;
+  seed: number;
+}
+
+export function createSiameseModel(spec: ModelSpec, inputs: ModelInputs): SiameseModel {
+  if (spec.share_weights && inputs.inputSizeA !== inputs.inputSizeB) {
+    throw new LabError(
+      `shared weights need both inputs of the same size, got ${inputs.inputSizeA} and ${inputs.inputSizeB}`,
+      { field: 'model.share_weights', hint: 'set share_weights: false to give each sister its own weights' },
+    );
+  }
+  if (spec.share_weights && spec.tower_b !== undefined) {
+    throw new LabError('tower_b is only used when share_weights is false', {
+      field: 'model.tower_b',
+      hint: 'remove tower_b, or set share_weights: false',
+    });
+  }
+  const towerA = createTower(spec.tower_a, inputs.inputSizeA, spec.embedding_dim, inputs.seed, 'tower_a');
+  const towerB = spec.share_weights
+    ? towerA
+    : createTower(spec.tower_b ?? spec.tower_a, inputs.inputSizeB, spec.embedding_dim, inputs.seed + 1_000_003, 'tower_b');
+  if (towerA.embeddingDim !== towerB.embeddingDim) {
+    throw new LabError(`the sisters' embedding sizes differ (${towerA.embeddingDim} and ${towerB.embeddingDim})`, {
+      field: 'model.embedding_dim',
+    });
+  }
+  const towers = spec.share_weights ? [towerA] : [towerA, towerB];
+
+  return {
+    spec,
+    towers,
+    trainableVariables: towers.flatMap((tower) => tower.variables),
+    embedPair(left, right) {
+      if (!spec.share_weights) return [towerA.apply(left), towerB.apply(right)];
+      // Shared weights: one pass over a batch of both inputs makes each matrix product twice as
+      // tall, which BLAS runs faster than two half-size products.
+      const batch = left.shape[0];
+      const both = towerA.apply(tf.concat2d([left, right], 0));
+      return [tf.slice2d(both, [0, 0], [batch, -1]), tf.slice2d(both, [batch, 0], [batch, -1])];
+    },
+    embedAll(data, count, side, chunkSize = 2000) {
+      const tower = side === 'a' ? towerA : towerB;
+      const out = new Float32Array(count * tower.embeddingDim);
+      for (let start = 0; start < count; start += chunkSize) {
+        const rows = Math.min(chunkSize, count - start);
+        const chunk = tf.tidy(() => {
+          const x = tf.tensor2d(data.subarray(start * tower.inputSize, (start + rows) * tower.inputSize), [rows, tower.inputSize]);
+          return tower.apply(x);
+        });
+        out.set(chunk.dataSync(), start * tower.embeddingDim);
+        chunk.dispose();
+      }
+      return out;
+    },
+    exportWeights() {
+      return towers.flatMap((tower) =>
+        tower.variables.map((variable) => ({
+          name: `${tower.name}/${variable.name.split('/').slice(1).join('/')}`,
+          shape: variable.shape.slice(),
+          values: variable.dataSync() as Float32Array,
+        })),
+      );
+    },
+    dispose() {
+      for (const tower of towers) tower.dispose();
+    },
+  };
+}

@@ -1,0 +1,483 @@
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, openSync, readSync, closeSync, accessSync, constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { LabError } from '@siamese-lab/core';
+import { migrations } from './schema.ts';
+
+export const runStatuses = ['queued', 'running', 'completed', 'nan', 'failed', 'interrupted'] as const;
+export type RunStatus = (typeof runStatuses)[number];
+/** A run in one of these states holds a result and is not run again unless forced. */
+export const finishedStatuses: readonly RunStatus[] = ['completed', 'nan'];
+
+export type ParamValue = string | number | boolean | null;
+
+export interface ExperimentRecord {
+  id: number;
+  name: string;
+  description: string;
+  filePath: string | null;
+  spec: unknown;
+  sweepKeys: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ExperimentSummary extends ExperimentRecord {
+  runCounts: Partial<Record<RunStatus, number>>;
+}
+
+export interface RunRecord {
+  id: number;
+  experimentId: number;
+  experimentName: string;
+  runIndex: number;
+  configHash: string;
+  label: string;
+  status: RunStatus;
+  params: Record<string, ParamValue>;
+  backend: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  wallSeconds: number | null;
+  stepsDone: number;
+  nanSteps: number;
+  firstNanStep: number | null;
+  nanDetail: unknown;
+  error: string | null;
+  provenance: unknown;
+}
+
+export interface StepMetricRow {
+  step: number;
+  loss: number | null;
+  positiveDistance: number | null;
+  negativeDistance: number | null;
+  learningRate: number | null;
+  nan: boolean;
+}
+
+export interface StoredEmbedding {
+  dim: number;
+  count: number;
+  points: Float32Array;
+  labels: Uint8Array;
+  domains: Uint8Array | null;
+  classShapes: unknown;
+}
+
+export interface StoredCheckpoint {
+  tensors: Array<{ name: string; shape: number[]; values: Float32Array }>;
+}
+
+export interface RunOutcome {
+  status: Extract<RunStatus, 'completed' | 'nan' | 'failed'>;
+  wallSeconds: number;
+  stepsDone: number;
+  nanSteps: number;
+  firstNanStep: number | null;
+  nanDetail?: unknown;
+  error?: string | null;
+  metrics: Record<string, number | null>;
+  embedding?: Omit<StoredEmbedding, 'count'> | null;
+  checkpoint?: StoredCheckpoint | null;
+}
+
+export interface RunStoreOptions {
+  readonly?: boolean;
+}
+
+const now = (): string => new Date().toISOString();
+
+/** A finite number or null: SQLite has no NaN, and a metric that is undefined is stored as NULL. */
+const finiteOrNull = (value: number | null | undefined): number | null =>
+  value === null || value === undefined || !Number.isFinite(value) ? null : value;
+
+function checkIsSqliteFile(path: string): void {
+  if (!existsSync(path)) return;
+  const header = Buffer.alloc(16);
+  const fd = openSync(path, 'r');
+  const bytesRead = readSync(fd, header, 0, 16, 0);
+  closeSync(fd);
+  if (bytesRead === 0) return; // an empty file becomes a new database
+  if (header.toString('latin1', 0, 15) !== 'SQLite format 3') {
+    throw new LabError(`${path} is not an SQLite database`, {
+      location: path,
+      hint: 'pass --db with the path of a run database (or a new file name), or move this file away',
+    });
+  }
+}
+
+function ownerId(): string {
+  return `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** True when the owner string names a process on this host that no longer exists. */
+function ownerIsDead(owner: string | null): boolean {
+  if (!owner) return true;
+  const [host, pidText] = owner.split(':');
+  if (host !== hostname()) return false;
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+export type RunStore = ReturnType<typeof openRunStore>;
+
+/**
+ * The SQLite store for experiments, runs and their metrics. WAL mode lets `lab ls` and
+ * `lab report` read a consistent snapshot while a sweep writes; every change that must be
+ * all-or-nothing (a finished run with its metrics, embedding and checkpoint) is one transaction.
+ */
+export function openRunStore(path: string, options: RunStoreOptions = {}) {
+  const fullPath = resolve(path);
+  checkIsSqliteFile(fullPath);
+  if (options.readonly && !existsSync(fullPath)) {
+    throw new LabError(`no run database at ${fullPath}`, {
+      location: fullPath,
+      hint: 'run an experiment first (pnpm run exp FILE), or pass --db with the database path',
+    });
+  }
+  if (!options.readonly) {
+    try {
+      mkdirSync(dirname(fullPath), { recursive: true });
+      accessSync(dirname(fullPath), constants.W_OK);
+    } catch (error) {
+      throw new LabError(`cannot write the run database in ${dirname(fullPath)}: ${(error as Error).message}`, {
+        location: fullPath,
+        hint: 'choose a writable location with --db PATH',
+      });
+    }
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(fullPath, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    if (!options.readonly) db.pragma('synchronous = NORMAL');
+  } catch (error) {
+    throw new LabError(`cannot open the run database ${fullPath}: ${(error as Error).message}`, {
+      location: fullPath,
+      hint: 'check that the file is an SQLite database and that its folder is writable',
+    });
+  }
+
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    db.close();
+    throw new LabError(`the run database ${fullPath} has schema version ${version}, newer than this Siamese Lab knows (${migrations.length})`, {
+      location: fullPath,
+      hint: 'update Siamese Lab, or use another --db',
+    });
+  }
+  if (version < migrations.length) {
+    if (options.readonly) {
+      db.close();
+      throw new LabError(`the run database ${fullPath} needs a schema upgrade`, { location: fullPath, hint: 'run any writing command (e.g. lab run) once' });
+    }
+    for (let index = version; index < migrations.length; index++) {
+      db.transaction(() => {
+        db.exec(migrations[index]);
+        db.pragma(`user_version = ${index + 1}`);
+      })();
+    }
+  }
+
+  const owner = ownerId();
+
+  const toExperiment = (row: any): ExperimentRecord => ({
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    filePath: row.file_path,
+    spec: JSON.parse(row.spec_json),
+    sweepKeys: JSON.parse(row.sweep_keys_json),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
+  const toRun = (row: any): RunRecord => ({
+    id: row.id,
+    experimentId: row.experiment_id,
+    experimentName: row.experiment_name,
+    runIndex: row.run_index,
+    configHash: row.config_hash,
+    label: row.label,
+    status: row.status,
+    params: JSON.parse(row.params_json),
+    backend: row.backend,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    wallSeconds: row.wall_seconds,
+    stepsDone: row.steps_done,
+    nanSteps: row.nan_steps,
+    firstNanStep: row.first_nan_step,
+    nanDetail: row.nan_detail_json ? JSON.parse(row.nan_detail_json) : null,
+    error: row.error,
+    provenance: row.provenance_json ? JSON.parse(row.provenance_json) : null,
+  });
+  const runSelect = `SELECT runs.*, experiments.name AS experiment_name FROM runs JOIN experiments ON experiments.id = runs.experiment_id`;
+
+  const statements = {
+    insertStep: options.readonly
+      ? undefined
+      : db.prepare(
+          `INSERT OR REPLACE INTO step_metrics (run_id, step, loss, positive_distance, negative_distance, learning_rate, nan) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        ),
+  };
+
+  const store = {
+    path: fullPath,
+    owner,
+    database: db,
+
+    upsertExperiment(input: { name: string; description: string; filePath: string | null; spec: unknown; sweepKeys: string[] }): ExperimentRecord {
+      const timestamp = now();
+      db.prepare(
+        `INSERT INTO experiments (name, description, file_path, spec_json, sweep_keys_json, created_at, updated_at)
+         VALUES (@name, @description, @filePath, @spec, @sweepKeys, @timestamp, @timestamp)
+         ON CONFLICT(name) DO UPDATE SET description = excluded.description, file_path = excluded.file_path,
+           spec_json = excluded.spec_json, sweep_keys_json = excluded.sweep_keys_json, updated_at = excluded.updated_at`,
+      ).run({ ...input, spec: JSON.stringify(input.spec), sweepKeys: JSON.stringify(input.sweepKeys), timestamp });
+      return store.getExperiment(input.name)!;
+    },
+
+    getExperiment(name: string): ExperimentRecord | undefined {
+      const row = db.prepare(`SELECT * FROM experiments WHERE name = ?`).get(name);
+      return row ? toExperiment(row) : undefined;
+    },
+
+    listExperiments(): ExperimentSummary[] {
+      const rows = db.prepare(`SELECT * FROM experiments ORDER BY updated_at DESC`).all();
+      const counts = db.prepare(`SELECT status, COUNT(*) AS n FROM runs WHERE experiment_id = ? GROUP BY status`);
+      return rows.map((row: any) => {
+        const runCounts: Partial<Record<RunStatus, number>> = {};
+        for (const count of counts.all(row.id) as Array<{ status: RunStatus; n: number }>) runCounts[count.status] = count.n;
+        return { ...toExperiment(row), runCounts };
+      });
+    },
+
+    /** Adds a queued run for this configuration unless one exists; returns the stored run either way. */
+    planRun(experimentId: number, input: { runIndex: number; configHash: string; label: string; params: Record<string, ParamValue> }): RunRecord {
+      db.prepare(
+        `INSERT INTO runs (experiment_id, run_index, config_hash, label, status, params_json, created_at)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?)
+         ON CONFLICT(experiment_id, config_hash) DO UPDATE SET run_index = excluded.run_index, label = excluded.label`,
+      ).run(experimentId, input.runIndex, input.configHash, input.label, JSON.stringify(input.params), now());
+      return toRun(db.prepare(`${runSelect} WHERE runs.experiment_id = ? AND runs.config_hash = ?`).get(experimentId, input.configHash));
+    },
+
+    /**
+     * Takes the lease on a run so that no other process trains it at the same time. A run is
+     * free when it is not finished (unless `force`) and nobody alive holds an unexpired lease.
+     */
+    claimRun(runId: number, claim: { backend: string; provenance: unknown; leaseSeconds: number; force?: boolean }): boolean {
+      return db.transaction(() => {
+        const row = db.prepare(`SELECT status, lease_owner, lease_expires_at FROM runs WHERE id = ?`).get(runId) as any;
+        if (!row) return false;
+        if (!claim.force && finishedStatuses.includes(row.status)) return false;
+        if (row.status === 'running' && row.lease_owner !== owner) {
+          const expired = (row.lease_expires_at ?? 0) < Date.now();
+          if (!expired && !ownerIsDead(row.lease_owner)) return false;
+        }
+        store.clearRunResults(runId);
+        db.prepare(
+          `UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, started_at = ?, finished_at = NULL,
+             wall_seconds = NULL, steps_done = 0, nan_steps = 0, first_nan_step = NULL, nan_detail_json = NULL, error = NULL,
+             backend = ?, provenance_json = ? WHERE id = ?`,
+        ).run(owner, Date.now() + claim.leaseSeconds * 1000, now(), claim.backend, JSON.stringify(claim.provenance), runId);
+        return true;
+      }).immediate();
+    },
+
+    renewLease(runId: number, leaseSeconds: number, stepsDone: number): void {
+      db.prepare(`UPDATE runs SET lease_expires_at = ?, steps_done = ? WHERE id = ? AND lease_owner = ?`).run(
+        Date.now() + leaseSeconds * 1000,
+        stepsDone,
+        runId,
+        owner,
+      );
+    },
+
+    clearRunResults(runId: number): void {
+      for (const table of ['step_metrics', 'final_metrics', 'embeddings', 'checkpoints', 'run_params']) {
+        db.prepare(`DELETE FROM ${table} WHERE run_id = ?`).run(runId);
+      }
+    },
+
+    appendStepMetrics(runId: number, rows: StepMetricRow[]): void {
+      if (rows.length === 0) return;
+      db.transaction(() => {
+        for (const row of rows) {
+          statements.insertStep!.run(
+            runId,
+            row.step,
+            finiteOrNull(row.loss),
+            finiteOrNull(row.positiveDistance),
+            finiteOrNull(row.negativeDistance),
+            finiteOrNull(row.learningRate),
+            row.nan ? 1 : 0,
+          );
+        }
+      })();
+    },
+
+    /** Records a run's result, metrics, embedding and checkpoint in one transaction. */
+    finishRun(runId: number, outcome: RunOutcome, params: Record<string, ParamValue>): void {
+      db.transaction(() => {
+        db.prepare(
+          `UPDATE runs SET status = ?, finished_at = ?, wall_seconds = ?, steps_done = ?, nan_steps = ?, first_nan_step = ?,
+             nan_detail_json = ?, error = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?`,
+        ).run(
+          outcome.status,
+          now(),
+          outcome.wallSeconds,
+          outcome.stepsDone,
+          outcome.nanSteps,
+          outcome.firstNanStep,
+          outcome.nanDetail === undefined || outcome.nanDetail === null ? null : JSON.stringify(outcome.nanDetail),
+          outcome.error ?? null,
+          runId,
+        );
+        const insertParam = db.prepare(`INSERT OR REPLACE INTO run_params (run_id, key, value_json) VALUES (?, ?, ?)`);
+        for (const [key, value] of Object.entries(params)) insertParam.run(runId, key, JSON.stringify(value));
+        const insertMetric = db.prepare(`INSERT OR REPLACE INTO final_metrics (run_id, name, value) VALUES (?, ?, ?)`);
+        for (const [name, value] of Object.entries(outcome.metrics)) insertMetric.run(runId, name, finiteOrNull(value));
+        if (outcome.embedding) {
+          const { dim, points, labels, domains, classShapes } = outcome.embedding;
+          db.prepare(
+            `INSERT OR REPLACE INTO embeddings (run_id, dim, count, points, labels, domains, class_shapes_json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          ).run(
+            runId,
+            dim,
+            labels.length,
+            Buffer.from(points.buffer, points.byteOffset, points.byteLength),
+            Buffer.from(labels.buffer, labels.byteOffset, labels.byteLength),
+            domains ? Buffer.from(domains.buffer, domains.byteOffset, domains.byteLength) : null,
+            classShapes === undefined ? null : JSON.stringify(classShapes),
+          );
+        }
+        if (outcome.checkpoint) {
+          const manifest = outcome.checkpoint.tensors.map(({ name, shape, values }) => ({ name, shape, length: values.length }));
+          const total = manifest.reduce((sum, entry) => sum + entry.length, 0);
+          const weights = new Float32Array(total);
+          let offset = 0;
+          for (const tensor of outcome.checkpoint.tensors) {
+            weights.set(tensor.values, offset);
+            offset += tensor.values.length;
+          }
+          db.prepare(`INSERT OR REPLACE INTO checkpoints (run_id, manifest_json, weights) VALUES (?, ?, ?)`).run(
+            runId,
+            JSON.stringify(manifest),
+            Buffer.from(weights.buffer),
+          );
+        }
+      })();
+    },
+
+    /** Marks a run stopped by the user; its partial step metrics stay for inspection until it is redone. */
+    markInterrupted(runId: number, stepsDone: number): void {
+      db.prepare(
+        `UPDATE runs SET status = 'interrupted', steps_done = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL WHERE id = ?`,
+      ).run(stepsDone, now(), runId);
+    },
+
+    listRuns(filter: { experiment?: string; status?: RunStatus } = {}): RunRecord[] {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      if (filter.experiment !== undefined) {
+        where.push('experiments.name = ?');
+        values.push(filter.experiment);
+      }
+      if (filter.status !== undefined) {
+        where.push('runs.status = ?');
+        values.push(filter.status);
+      }
+      const sql = `${runSelect}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY experiments.name, runs.run_index`;
+      return db.prepare(sql).all(...values).map(toRun);
+    },
+
+    getRun(runId: number): RunRecord | undefined {
+      const row = db.prepare(`${runSelect} WHERE runs.id = ?`).get(runId);
+      return row ? toRun(row) : undefined;
+    },
+
+    getStepMetrics(runId: number): StepMetricRow[] {
+      return (db.prepare(`SELECT * FROM step_metrics WHERE run_id = ? ORDER BY step`).all(runId) as any[]).map((row) => ({
+        step: row.step,
+        loss: row.loss,
+        positiveDistance: row.positive_distance,
+        negativeDistance: row.negative_distance,
+        learningRate: row.learning_rate,
+        nan: row.nan === 1,
+      }));
+    },
+
+    getFinalMetrics(runId: number): Record<string, number | null> {
+      const metrics: Record<string, number | null> = {};
+      for (const row of db.prepare(`SELECT name, value FROM final_metrics WHERE run_id = ? ORDER BY name`).all(runId) as any[]) {
+        metrics[row.name] = row.value;
+      }
+      return metrics;
+    },
+
+    getEmbedding(runId: number): StoredEmbedding | undefined {
+      const row = db.prepare(`SELECT * FROM embeddings WHERE run_id = ?`).get(runId) as any;
+      if (!row) return undefined;
+      const copy = (buffer: Buffer) => buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+      return {
+        dim: row.dim,
+        count: row.count,
+        points: new Float32Array(copy(row.points)),
+        labels: new Uint8Array(copy(row.labels)),
+        domains: row.domains ? new Uint8Array(copy(row.domains)) : null,
+        classShapes: row.class_shapes_json ? JSON.parse(row.class_shapes_json) : null,
+      };
+    },
+
+    getCheckpoint(runId: number): StoredCheckpoint | undefined {
+      const row = db.prepare(`SELECT * FROM checkpoints WHERE run_id = ?`).get(runId) as any;
+      if (!row) return undefined;
+      const manifest = JSON.parse(row.manifest_json) as Array<{ name: string; shape: number[]; length: number }>;
+      const all = new Float32Array(row.weights.buffer.slice(row.weights.byteOffset, row.weights.byteOffset + row.weights.byteLength));
+      let offset = 0;
+      return {
+        tensors: manifest.map((entry) => {
+          const values = all.slice(offset, offset + entry.length);
+          offset += entry.length;
+          return { name: entry.name, shape: entry.shape, values };
+        }),
+      };
+    },
+
+    deleteExperiment(name: string): number {
+      return db.prepare(`DELETE FROM experiments WHERE name = ?`).run(name).changes;
+    },
+
+    deleteRun(runId: number): number {
+      return db.prepare(`DELETE FROM runs WHERE id = ?`).run(runId).changes;
+    },
+
+    /** Runs `work` against one consistent snapshot of the database (a read transaction). */
+    snapshot<T>(work: () => T): T {
+      return db.transaction(work)();
+    },
+
+    integrityCheck(): string {
+      return db.pragma('integrity_check', { simple: true }) as string;
+    },
+
+    close(): void {
+      if (db.open) db.close();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { LabError } from '@siamese-lab/core';
+import { openRunStore } from '../src/index.ts';
+
+const tempDb = () => join(mkdtempSync(join(tmpdir(), 'lab-store-')), 'runs.sqlite');
+
+function plannedStore() {
+  const store = openRunStore(tempDb());
+  const experiment = store.upsertExperiment({ name: 'demo', description: 'd', filePath: null, spec: { a: 1 }, sweepKeys: ['optimizer.name'] });
+  const run = store.planRun(experiment.id, { runIndex: 0, configHash: 'abc', label: 'optimizer.name=sgd', params: { 'optimizer.name': 'sgd' } });
+  return { store, experiment, run };
+}
+
+describe('openRunStore', () => {
+  it('creates a WAL database at the current schema version', () => {
+    const store = openRunStore(tempDb());
+    expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.database.pragma('user_version', { simple: true })).toBe(1);
+    expect(store.integrityCheck()).toBe('ok');
+    store.close();
+  });
+
+  it('refuses a file that is not SQLite with a LabError', () => {
+    const path = tempDb();
+    writeFileSync(path, 'this is not a database, just some text\n');
+    expect(() => openRunStore(path)).toThrow(LabError);
+    expect(() => openRunStore(path)).toThrow(/not an SQLite database/);
+  });
+
+  it('refuses to read a database that does not exist', () => {
+    expect(() => openRunStore(tempDb(), { readonly: true })).toThrow(/no run database/);
+  });
+});
+
+describe('runs', () => {
+  it('plans a run once per configuration hash', () => {
+    const { store, experiment, run } = plannedStore();
+    const again = store.planRun(experiment.id, { runIndex: 0, configHash: 'abc', label: 'x', params: {} });
+    expect(again.id).toBe(run.id);
+    expect(store.listRuns({ experiment: 'demo' })).toHaveLength(1);
+    expect(run.status).toBe('queued');
+  });
+
+  it('records a finished run with metrics, embedding and checkpoint, and reads them back', () => {
+    const { store, run } = plannedStore();
+    expect(store.claimRun(run.id, { backend: 'cpu', provenance: { node: process.version }, leaseSeconds: 60 })).toBe(true);
+    store.appendStepMetrics(run.id, [
+      { step: 1, loss: 2.5, positiveDistance: 1, negativeDistance: 2, learningRate: 0.01, nan: false },
+      { step: 2, loss: Number.NaN, positiveDistance: null, negativeDistance: null, learningRate: 0.01, nan: true },
+    ]);
+    store.finishRun(
+      run.id,
+      {
+        status: 'nan',
+        wallSeconds: 1.5,
+        stepsDone: 2,
+        nanSteps: 1,
+        firstNanStep: 2,
+        nanDetail: { reason: 'd = 0' },
+        metrics: { nn_accuracy: 0.5, silhouette: Number.NaN },
+        embedding: { dim: 2, points: new Float32Array([1, 2, 3, 4]), labels: new Uint8Array([7, 8]), domains: null, classShapes: [] },
+        checkpoint: { tensors: [{ name: 'w', shape: [2], values: new Float32Array([0.5, -0.5]) }, { name: 'b', shape: [1], values: new Float32Array([3]) }] },
+      },
+      { 'optimizer.name': 'sgd' },
+    );
+    const stored = store.getRun(run.id)!;
+    expect(stored.status).toBe('nan');
+    expect(stored.firstNanStep).toBe(2);
+    expect(stored.nanDetail).toEqual({ reason: 'd = 0' });
+    expect(store.getStepMetrics(run.id).map((row) => [row.step, row.loss, row.nan])).toEqual([[1, 2.5, false], [2, null, true]]);
+    expect(store.getFinalMetrics(run.id)).toEqual({ nn_accuracy: 0.5, silhouette: null });
+    const embedding = store.getEmbedding(run.id)!;
+    expect(Array.from(embedding.points)).toEqual([1, 2, 3, 4]);
+    expect(Array.from(embedding.labels)).toEqual([7, 8]);
+    const checkpoint = store.getCheckpoint(run.id)!;
+    expect(checkpoint.tensors.map((t) => [t.name, Array.from(t.values)])).toEqual([['w', [0.5, -0.5]], ['b', [3]]]);
+  });
+
+  it('does not let a second process claim a run that a live process holds, but takes over from a dead one', () => {
+    const { store, run } = plannedStore();
+    // A live foreign owner: this test's parent process.
+    store.database.prepare(`UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ? WHERE id = ?`).run(
+      `${hostname()}:${process.ppid}:x`,
+      Date.now() + 60_000,
+      run.id,
+    );
+    expect(store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 })).toBe(false);
+    // A dead owner: a process that has exited.
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const deadPid = Number(child.stdout.toString());
+    store.database.prepare(`UPDATE runs SET lease_owner = ? WHERE id = ?`).run(`${hostname()}:${deadPid}:x`, run.id);
+    expect(store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 })).toBe(true);
+  });
+
+  it('does not claim a finished run unless forced, and clears old results when it does', () => {
+    const { store, run } = plannedStore();
+    store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 });
+    store.finishRun(run.id, { status: 'completed', wallSeconds: 1, stepsDone: 1, nanSteps: 0, firstNanStep: null, metrics: { a: 1 } }, {});
+    expect(store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 })).toBe(false);
+    expect(store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60, force: true })).toBe(true);
+    expect(store.getFinalMetrics(run.id)).toEqual({});
+  });
+
+  it('lists experiments with run counts and deletes them with their runs', () => {
+    const { store } = plannedStore();
+    expect(store.listExperiments()[0].runCounts).toEqual({ queued: 1 });
+    expect(store.deleteExperiment('demo')).toBe(1);
+    expect(store.listRuns()).toHaveLength(0);
+  });
+});
