@@ -24,8 +24,8 @@ export function euclideanDistance(options: { epsilon: number }): Distance {
   if (!(epsilon >= 0)) throw new Error(`epsilon must be >= 0, got ${epsilon}`);
   return {
     name: epsilon === 0 ? 'euclidean' : `euclidean(eps=${epsilon})`,
-    squared: (a, b) => tf.sum(tf.square(tf.sub(a, b)), 1),
-    fromSquared: (squared) => (epsilon === 0 ? tf.sqrt(squared) : tf.sqrt(tf.add(squared, epsilon))),
+    squared: (a, b) => tf.sum(tf.square(tf.sub(a, b)), 1) as Tensor1D,
+    fromSquared: (squared) => (epsilon === 0 ? tf.sqrt(squared) : tf.sqrt(tf.add(squared, epsilon))) as Tensor1D,
   };
 }
 
@@ -39,12 +39,12 @@ export function cosineDistance(options: { epsilon: number }): Distance {
     const dot = tf.sum(tf.mul(a, b), 1);
     const normA = tf.sqrt(tf.add(tf.sum(tf.square(a), 1), epsilon));
     const normB = tf.sqrt(tf.add(tf.sum(tf.square(b), 1), epsilon));
-    return tf.sub(1, tf.div(dot, tf.mul(normA, normB)));
+    return tf.sub(1, tf.div(dot, tf.mul(normA, normB))) as Tensor1D;
   };
   return {
     name: `cosine(eps=${epsilon})`,
-    squared: (a, b) => tf.square(distance(a, b)),
+    squared: (a, b) => tf.square(distance(a, b)) as Tensor1D,
     // The square root of a square is |d|; d ≥ 0 here, and ε keeps the gradient finite at 0.
-    fromSquared: (squared) => tf.sqrt(tf.add(squared, epsilon)),
+    fromSquared: (squared) => tf.sqrt(tf.add(squared, epsilon)) as Tensor1D,
   };
 }

@@ -1,0 +1,38 @@
+import { loadFashionMnist, loadMnist, loadIdxDataset, seedSplit, sliceExamples, type Dataset } from '@siamese-lab/data';
+import { LabError } from '@siamese-lab/core';
+import { join } from 'node:path';
+import type { RunSpec } from './spec/schema.ts';
+
+export interface RunData {
+  train: Dataset;
+  validation: Dataset;
+  test: Dataset;
+}
+
+/** Loads the datasets a run names; loaders cache, so a sweep reads each file once. */
+export function loadRunData(spec: RunSpec['data']): RunData {
+  let trainTest: { train: Dataset; test: Dataset };
+  if (spec.dataset === 'mnist') trainTest = loadMnist(spec.directory ? { directory: spec.directory } : {});
+  else if (spec.dataset === 'fashion-mnist') trainTest = loadFashionMnist(spec.directory ? { directory: spec.directory } : {});
+  else {
+    if (!spec.directory) {
+      throw new LabError('dataset `idx` needs a directory with the four IDX files', {
+        field: 'base.data.directory',
+        hint: 'set data.directory to a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz)',
+      });
+    }
+    const file = (name: string) => join(spec.directory!, name);
+    trainTest = {
+      train: loadIdxDataset({ name: 'idx-train', imagesPath: file('train-images-idx3-ubyte'), labelsPath: file('train-labels-idx1-ubyte') }),
+      test: loadIdxDataset({ name: 'idx-test', imagesPath: file('t10k-images-idx3-ubyte'), labelsPath: file('t10k-labels-idx1-ubyte') }),
+    };
+  }
+  if (spec.validation_size >= trainTest.train.count) {
+    throw new LabError(`validation_size ${spec.validation_size} leaves no training images (the training set has ${trainTest.train.count})`, {
+      field: 'base.data.validation_size',
+    });
+  }
+  const split = seedSplit(trainTest.train, spec.validation_size);
+  const train = spec.train_limit !== undefined && spec.train_limit < split.train.count ? sliceExamples(split.train, 0, spec.train_limit, `${split.train.name}-first-${spec.train_limit}`) : split.train;
+  return { train, validation: split.validation, test: trainTest.test };
+}

@@ -1,0 +1,45 @@
+import { tf } from '@siamese-lab/backend';
+import type { RunSpec } from './spec/schema.ts';
+
+type OptimizerSpec = RunSpec['optimizer'];
+
+/** Builds the tfjs optimizer an experiment names; unset hyper-parameters keep tfjs' defaults. */
+export function buildOptimizer(spec: OptimizerSpec): tf.Optimizer {
+  const rate = spec.learning_rate;
+  switch (spec.name) {
+    case 'sgd':
+      return tf.train.sgd(rate);
+    case 'momentum':
+      return tf.train.momentum(rate, spec.momentum ?? 0.9, spec.use_nesterov ?? false);
+    case 'adam':
+      return tf.train.adam(rate, spec.beta1, spec.beta2, spec.epsilon);
+    case 'adamax':
+      return tf.train.adamax(rate, spec.beta1, spec.beta2, spec.epsilon, spec.decay);
+    case 'rmsprop':
+      return tf.train.rmsprop(rate, spec.decay, spec.momentum, spec.epsilon);
+    case 'adagrad':
+      return tf.train.adagrad(rate, spec.initial_accumulator_value);
+    case 'adadelta':
+      return tf.train.adadelta(rate, spec.rho, spec.epsilon);
+  }
+}
+
+/** The learning rate at a 0-based step under the spec's schedule. */
+export function learningRateAt(spec: OptimizerSpec, step: number, totalSteps: number): number {
+  const schedule = spec.schedule;
+  if (!schedule || schedule.kind === 'constant') return spec.learning_rate;
+  if (schedule.kind === 'step') return spec.learning_rate * schedule.gamma ** Math.floor(step / schedule.step_size);
+  const progress = totalSteps <= 1 ? 1 : step / (totalSteps - 1);
+  return schedule.min_learning_rate + 0.5 * (spec.learning_rate - schedule.min_learning_rate) * (1 + Math.cos(Math.PI * progress));
+}
+
+/**
+ * tfjs optimizers read their rate on every update; SGD and momentum cache it as a tensor and
+ * expose `setLearningRate`, the others keep it in a plain `learningRate` field.
+ */
+export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
+  const target = optimizer as unknown as { setLearningRate?: (rate: number) => void; learningRate: number };
+  if (target.learningRate === rate) return;
+  if (typeof target.setLearningRate === 'function') target.setLearningRate(rate);
+  else target.learningRate = rate;
+}

@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tf } from '@siamese-lab/backend';
+
+export interface Provenance {
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  node: string;
+  tfjs: string;
+  backend: string;
+  cpu: string;
+  hostname: string;
+  commandLine: string[];
+  packages: Record<string, string>;
+  recordedAt: string;
+}
+
+function git(args: string[]): string | null {
+  try {
+    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+let cached: Omit<Provenance, 'backend' | 'recordedAt'> | undefined;
+
+/** Where a result came from: code version, runtime, machine and the command that made it. */
+export function collectProvenance(backendDescription: string): Provenance {
+  if (!cached) {
+    const commit = git(['rev-parse', 'HEAD']);
+    const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
+    const require = createRequire(import.meta.url);
+    const packages: Record<string, string> = {};
+    for (const name of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'better-sqlite3', 'yaml', 'zod']) {
+      try {
+        packages[name] = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+      } catch {
+        // Not resolvable from here (e.g. a transitive dependency): leave it out rather than guess.
+      }
+    }
+    cached = {
+      gitCommit: commit,
+      gitDirty: status === null ? null : status.length > 0,
+      node: process.version,
+      tfjs: tf.version_core,
+      cpu: cpus()[0]?.model ?? 'unknown',
+      hostname: hostname(),
+      commandLine: process.argv.slice(1),
+      packages,
+    };
+  }
+  return { ...cached, backend: backendDescription, recordedAt: new Date().toISOString() };
+}

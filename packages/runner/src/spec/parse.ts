@@ -1,0 +1,218 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { LabError } from '@siamese-lab/core';
+import { didYouMean, isKnownPath, knownKeysAt, locate, type PathSegment, type SourceDocument } from './locate.ts';
+import { experimentFileSchema, runSpecSchema, type ExperimentFile, type RunSpec } from './schema.ts';
+import { expandSweep, ZipLengthError, type PlannedRun } from './sweep.ts';
+
+/** An experiment file parsed once into a validated, fully resolved plan of runs. */
+export interface ExperimentSpec {
+  name: string;
+  description: string;
+  filePath: string;
+  /** `base` with every default filled in. */
+  base: RunSpec;
+  /** The dotted parameters that vary across runs, in sweep order ('seed' last). */
+  sweepKeys: string[];
+  runs: PlannedRun[];
+  maxRuns: number;
+}
+
+const defaultMaxRuns = 200;
+const maxFileBytes = 1 << 20;
+
+function loadSource(path: string): { source: SourceDocument; raw: unknown } {
+  const fullPath = resolve(path);
+  if (!existsSync(fullPath)) {
+    throw new LabError(`experiment file not found: ${path}`, {
+      location: path,
+      hint: 'check the path; the examples are in experiments/ (e.g. experiments/quickstart.yaml)',
+    });
+  }
+  const stats = statSync(fullPath);
+  if (!stats.isFile()) throw new LabError(`${path} is not a file`, { location: path, hint: 'give the path of a .yaml experiment file' });
+  if (stats.size > maxFileBytes) {
+    throw new LabError(`experiment file is ${stats.size} bytes, more than the ${maxFileBytes} allowed`, { location: path });
+  }
+  const text = readFileSync(fullPath, 'utf8');
+  const lines = new LineCounter();
+  // A small alias budget rejects "billion laughs" files instead of expanding them.
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const source: SourceDocument = { path, document, lines };
+  const firstError = document.errors[0];
+  if (firstError) {
+    const position = firstError.linePos?.[0];
+    throw new LabError(`the file is not valid YAML: ${firstError.message.split('\n')[0]}`, {
+      location: position ? `${path}:${position.line}:${position.col}` : path,
+      hint: 'check the indentation and punctuation at that line',
+    });
+  }
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new LabError(`the file could not be read as data: ${(error as Error).message}`, {
+      location: path,
+      hint: 'YAML aliases (*name) may be used a few times, not to build huge documents',
+    });
+  }
+  if (raw === null || raw === undefined) {
+    throw new LabError('the experiment file is empty', { location: path, hint: 'start from experiments/quickstart.yaml' });
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new LabError('an experiment file must be a mapping with name, base and sweep', { location: locate(source, []) });
+  }
+  return { source, raw };
+}
+
+function issueToError(issue: z.core.$ZodIssue, schema: z.ZodType, sources: SourceDocument[], prefix: PathSegment[], fieldOf?: (path: PathSegment[]) => { location: string } | undefined): LabError {
+  const path = issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)) as PathSegment[];
+  const objectPath = path.filter((segment): segment is string => typeof segment === 'string');
+  const source = sources.find((candidate) => candidate.document.hasIn([...prefix, ...path])) ?? sources[0];
+  const override = fieldOf?.(path);
+  if (issue.code === 'unrecognized_keys') {
+    const unknown = issue.keys[0];
+    const known = knownKeysAt(schema, objectPath) ?? [];
+    const suggestion = didYouMean(unknown, known);
+    const origin = sources.find((candidate) => candidate.document.hasIn([...prefix, ...path, unknown])) ?? source;
+    return new LabError(`unknown key \`${unknown}\``, {
+      location: override?.location ?? locate(origin, [...prefix, ...path], unknown),
+      field: [...prefix, ...path, unknown].join('.'),
+      hint: suggestion ? `did you mean \`${suggestion}\`? (known keys here: ${known.join(', ')})` : `known keys here: ${known.join(', ')}`,
+    });
+  }
+  let message = issue.message;
+  if (issue.code === 'invalid_value' && 'values' in issue) {
+    const received = lookup(source, [...prefix, ...path]);
+    const suggestion = typeof received === 'string' ? didYouMean(received, issue.values.map(String)) : undefined;
+    message = `${received === undefined ? 'invalid value' : `\`${String(received)}\` is not allowed`}; expected one of: ${issue.values.join(', ')}`;
+    if (suggestion) message += ` (did you mean \`${suggestion}\`?)`;
+  }
+  return new LabError(message, {
+    location: override?.location ?? locate(source, [...prefix, ...path]),
+    field: [...prefix, ...path].join('.'),
+  });
+}
+
+function lookup(source: SourceDocument, path: PathSegment[]): unknown {
+  const node = source.document.getIn(path, false);
+  return node;
+}
+
+/** Child values win over the parent's, key by key; lists are replaced, not concatenated. */
+function deepMerge(parent: unknown, child: unknown): unknown {
+  if (isPlainObject(parent) && isPlainObject(child)) {
+    const merged: Record<string, unknown> = { ...parent };
+    for (const [key, value] of Object.entries(child)) merged[key] = key in parent ? deepMerge(parent[key], value) : value;
+    return merged;
+  }
+  return child;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function loadWithParents(path: string, seen: string[] = []): { raw: Record<string, unknown>; sources: SourceDocument[] } {
+  const fullPath = resolve(path);
+  if (seen.includes(fullPath)) {
+    throw new LabError(`\`extends\` forms a cycle: ${[...seen, fullPath].join(' -> ')}`, { location: path, field: 'extends' });
+  }
+  const { source, raw } = loadSource(path);
+  const own = raw as Record<string, unknown>;
+  if (own.extends === undefined) return { raw: own, sources: [source] };
+  if (typeof own.extends !== 'string') {
+    throw new LabError('extends must be the path of another experiment file', { location: locate(source, ['extends']), field: 'extends' });
+  }
+  const parentPath = resolve(dirname(fullPath), own.extends);
+  if (!existsSync(parentPath)) {
+    throw new LabError(`the file named by extends does not exist: ${own.extends}`, {
+      location: locate(source, ['extends']),
+      field: 'extends',
+      hint: 'the path is relative to this experiment file',
+    });
+  }
+  const parent = loadWithParents(parentPath, [...seen, fullPath]);
+  const { extends: _ignored, ...ownWithoutExtends } = own;
+  const { name: _parentName, description: _parentDescription, ...inherited } = parent.raw;
+  return { raw: deepMerge(inherited, ownWithoutExtends) as Record<string, unknown>, sources: [source, ...parent.sources] };
+}
+
+export function parseExperimentFile(path: string): ExperimentSpec {
+  const { raw, sources } = loadWithParents(path);
+  const file = experimentFileSchema.safeParse(raw);
+  if (!file.success) throw issueToError(file.error.issues[0], experimentFileSchema, sources, []);
+  return planExperiment(file.data, sources, path);
+}
+
+function planExperiment(file: ExperimentFile, sources: SourceDocument[], path: string): ExperimentSpec {
+  const base = runSpecSchema.safeParse(file.base);
+  if (!base.success) throw issueToError(base.error.issues[0], runSpecSchema, sources, ['base']);
+
+  const sweep = file.sweep ?? {};
+  for (const group of ['grid', 'zip'] as const) {
+    for (const key of Object.keys(sweep[group] ?? {})) {
+      const known = isKnownPath(runSpecSchema, key.split('.'));
+      if (!known.ok) {
+        const segment = key.split('.')[known.at];
+        const suggestion = didYouMean(segment, known.known);
+        const source = sources.find((candidate) => candidate.document.hasIn(['sweep', group, key])) ?? sources[0];
+        throw new LabError(`\`${key}\` is not a run parameter`, {
+          location: locate(source, ['sweep', group], key),
+          field: `sweep.${group}.${key}`,
+          hint: suggestion
+            ? `did you mean \`${[...key.split('.').slice(0, known.at), suggestion].join('.')}\`?`
+            : `parameters are dotted paths into base, such as optimizer.name, loss.margin, loss.epsilon, sampler.kind`,
+        });
+      }
+    }
+  }
+
+  let expanded: ReturnType<typeof expandSweep>;
+  try {
+    expanded = expandSweep(file.base, sweep);
+  } catch (error) {
+    if (!(error instanceof ZipLengthError)) throw error;
+    const source = sources.find((candidate) => candidate.document.hasIn(['sweep', 'zip', error.otherKey])) ?? sources[0];
+    throw new LabError(error.message, { location: locate(source, ['sweep', 'zip'], error.otherKey), field: `sweep.zip.${error.otherKey}`, hint: 'give every zip list the same number of values, or use grid for a cartesian product' });
+  }
+  const maxRuns = file.max_runs ?? defaultMaxRuns;
+  const runs: PlannedRun[] = [];
+  for (const candidate of expanded.runs) {
+    const parsed = runSpecSchema.safeParse(candidate.raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const issuePath = issue.path.map(String).join('.');
+      const sweptKey = Object.keys(candidate.overrides).find((key) => issuePath === key || issuePath.startsWith(`${key}.`));
+      const group = sweptKey === undefined ? undefined : sweep.grid && sweptKey in sweep.grid ? 'grid' : 'zip';
+      const source = sources.find((candidate) => group && candidate.document.hasIn(['sweep', group, sweptKey!])) ?? sources[0];
+      const error = issueToError(issue, runSpecSchema, sources, ['base'], () =>
+        sweptKey === undefined ? undefined : { location: locate(source, ['sweep', group!, sweptKey]) },
+      );
+      throw new LabError(
+        `${error.message}${sweptKey === undefined ? '' : ` (in the sweep value ${JSON.stringify(candidate.overrides[sweptKey])})`}`,
+        { location: error.location, field: sweptKey === undefined ? error.field : `sweep.${group}.${sweptKey}`, hint: error.hint },
+      );
+    }
+    runs.push(expanded.finish(candidate, parsed.data, runs.length));
+  }
+  const hashes = new Set(runs.map((run) => run.configHash));
+  if (hashes.size !== runs.length) {
+    throw new LabError('the sweep lists the same configuration more than once', {
+      location: locate(sources[0], ['sweep']),
+      field: 'sweep',
+      hint: 'remove repeated values from the sweep lists',
+    });
+  }
+  return {
+    name: file.name,
+    description: file.description,
+    filePath: path,
+    base: base.data,
+    sweepKeys: expanded.sweepKeys,
+    runs,
+    maxRuns,
+  };
+}
