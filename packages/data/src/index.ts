@@ -1,1 +1,48 @@
-export {};
+export {
+  readIdx,
+  parseIdx,
+  encodeIdx,
+  readIdxBytes,
+  isGzip,
+  idxTypeCode,
+  type IdxArray,
+  type IdxDataType,
+  type IdxTypedArray,
+} from './idx.ts';
+export {
+  loadIdxDataset,
+  datasetFromIdx,
+  bytesToUnitFloats,
+  imageSize,
+  selectExamples,
+  sliceExamples,
+  sha256Hex,
+  type Dataset,
+  type LoadIdxDatasetOptions,
+} from './dataset.ts';
+export {
+  loadMnist,
+  loadFashionMnist,
+  seedSplit,
+  clearDatasetCache,
+  defaultMnistDirectory,
+  DEFAULT_FASHION_MNIST_DIRECTORY,
+  MNIST_SHA256,
+  FASHION_MNIST_SHA256,
+  MNIST_CLASS_NAMES,
+  FASHION_MNIST_CLASS_NAMES,
+  type TrainTest,
+} from './mnist.ts';
+export { takeSubset, indicesByClass, type SubsetOptions } from './subset.ts';
+export { transformDataset, type TransformOptions } from './transform.ts';
+export {
+  createPairSampler,
+  createEpochBatcher,
+  validatePairSamplerOptions,
+  PAIR_SAMPLER_KINDS,
+  type PairSampler,
+  type PairSamplerKind,
+  type PairSamplerOptions,
+  type PairBatch,
+  type EpochBatcher,
+} from './pairs.ts';
