@@ -1,1 +1,26 @@
-export {};
+export type {
+  ClassShape,
+  CurvePoint,
+  ParamValue,
+  RenderOptions,
+  RenderResult,
+  ReportInput,
+  ReportRun,
+  RunEmbedding,
+  RunStatus,
+} from './types.ts';
+export { renderReport, defaultMaxPointsPerRun, chartSvg, chartSvgFileName } from './render.ts';
+export { buildCharts, type ChartSection, type ChartOptions } from './charts.ts';
+export { escapeHtml, jsonForScript } from './escape.ts';
+export {
+  stratifiedSubsample,
+  ellipsePolygon,
+  nanIncidence,
+  hitNan,
+  metricDirection,
+  bestRunsByMetric,
+  type NanCell,
+  type MetricDirection,
+} from './shaping.ts';
+export { syntheticReportInput, classShapesFromPoints, type SyntheticOptions } from './synthetic.ts';
+export { benchmarkReport, type ReportBenchmark } from './bench.ts';

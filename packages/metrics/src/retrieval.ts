@@ -1,0 +1,165 @@
+import { detectCollapse } from './collapse.ts';
+import { squaredDistancesFrom } from './distance.ts';
+import { nearestPositionSet } from './select.ts';
+import { checkLabels, hasNonFinite, nonFiniteNote, rowCount, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
+
+export interface RetrievalScores {
+  /** Fraction of scored queries whose nearest reference has the query's label; null if no query could be scored. */
+  precisionAtOne: number | null;
+  /** Mean over scored queries of AP@R (see `retrievalScores`); null if no query could be scored. */
+  meanAveragePrecisionAtR: number | null;
+  /** Queries that were scored. */
+  scoredQueries: number;
+  /** Queries skipped because no reference shares their label. */
+  skippedQueries: number;
+}
+
+/**
+ * Nearest-neighbour retrieval scores, as pytorch-metric-learning's AccuracyCalculator defines them.
+ *
+ * For a query q with label y, the references are ranked by Euclidean distance (ties → lower
+ * index). When queries and references are the same set (`sameSource`), q itself is excluded.
+ * R = number of references labelled y (excluding q itself when `sameSource`); queries with R = 0
+ * are skipped (PML's "lone queries"). With rel(i) = 1 when the i-th ranked reference has label y
+ * and P(i) = (1/i) Σ_{j≤i} rel(j):
+ *   precision@1 = mean over scored queries of rel(1)
+ *   AP@R(q)    = (1/R) Σ_{i=1..R} P(i)·rel(i),   MAP@R = mean over scored queries of AP@R(q).
+ * (PML returns 0 when every query is lone; this returns null with a note.)
+ * With `sameSource`, pass the same embedding and labels twice (only the query side is read).
+ * Cost: O(n_query · (n_reference · dim + R log R)); about 2 s for n = 10,000 in 2-D.
+ */
+export function retrievalScores(
+  queryEmbedding: EmbeddingValues,
+  queryLabels: LabelValues,
+  referenceEmbedding: EmbeddingValues,
+  referenceLabels: LabelValues,
+  dim: number,
+  sameSource: boolean,
+  options: MetricOptions = {},
+): RetrievalScores {
+  const queryRows = rowCount(queryEmbedding, dim, sameSource ? 'embedding' : 'queryEmbedding');
+  const referenceRows = rowCount(referenceEmbedding, dim, sameSource ? 'embedding' : 'galleryEmbedding');
+  checkLabels(queryLabels, queryRows, sameSource ? 'labels' : 'queryLabels');
+  checkLabels(referenceLabels, referenceRows, sameSource ? 'labels' : 'galleryLabels');
+  if (sameSource && queryRows !== referenceRows) throw new Error('retrievalScores: sameSource needs identical query and reference sets');
+  const none = { precisionAtOne: null, meanAveragePrecisionAtR: null, scoredQueries: 0, skippedQueries: queryRows };
+
+  const metric = 'retrieval (precision@1, MAP@R)';
+  if (hasNonFinite(queryEmbedding)) {
+    undefinedBecause(options.notes, nonFiniteNote(metric, queryEmbedding, sameSource ? 'embedding' : 'query embedding'));
+    return none;
+  }
+  if (!sameSource && hasNonFinite(referenceEmbedding)) {
+    undefinedBecause(options.notes, nonFiniteNote(metric, referenceEmbedding, 'gallery embedding'));
+    return none;
+  }
+  // A collapsed reference set makes every ranking a pure tie-break.
+  if (referenceRows >= 2 && detectCollapse(referenceEmbedding, dim).collapsed) {
+    undefinedBecause(options.notes, `${metric} is undefined: the ${sameSource ? '' : 'gallery '}embedding has collapsed (all points coincide), so every ranking is arbitrary`);
+    return none;
+  }
+
+  const referenceCount = new Map<number, number>();
+  for (let i = 0; i < referenceRows; i++) referenceCount.set(referenceLabels[i], (referenceCount.get(referenceLabels[i]) ?? 0) + 1);
+  const queries = Float64Array.from(queryEmbedding);
+  const references = sameSource ? queries : Float64Array.from(referenceEmbedding);
+  const distances = new Float64Array(referenceRows);
+  const buffers = { scratch: new Float64Array(referenceRows), relevant: new Float64Array(referenceRows), other: new Float64Array(referenceRows) };
+
+  let scored = 0, hitsAtOne = 0, averagePrecisionSum = 0;
+  for (let q = 0; q < queryRows; q++) {
+    const label = queryLabels[q];
+    const relevantCount = (referenceCount.get(label) ?? 0) - (sameSource ? 1 : 0);
+    if (relevantCount <= 0) continue;
+    squaredDistancesFrom(queries, q, references, dim, distances);
+    // Infinity keeps the query out of its own top R (R ≤ n − 1 finite distances always beat it).
+    if (sameSource) distances[q] = Infinity;
+    const { hitAtOne, averagePrecision } = scoreRanking(distances, relevantCount, referenceLabels, label, buffers);
+    if (hitAtOne) hitsAtOne++;
+    averagePrecisionSum += averagePrecision;
+    scored++;
+  }
+  const skipped = queryRows - scored;
+  if (scored === 0) {
+    undefinedBecause(options.notes, `${metric} is undefined: no query has another ${sameSource ? 'point' : 'gallery item'} with its label`);
+    return none;
+  }
+  if (skipped > 0) options.notes?.push(`${skipped} of ${queryRows} retrieval queries skipped: no other ${sameSource ? 'point' : 'gallery item'} has their label`);
+  return { precisionAtOne: hitsAtOne / scored, meanAveragePrecisionAtR: averagePrecisionSum / scored, scoredQueries: scored, skippedQueries: skipped };
+}
+
+/** Precision@1 with query set = reference set (each point queries all others); see `retrievalScores`. */
+export function precisionAtOne(embedding: EmbeddingValues, labels: LabelValues, dim: number, options: MetricOptions = {}): number | null {
+  return retrievalScores(embedding, labels, embedding, labels, dim, true, options).precisionAtOne;
+}
+
+/** MAP@R with query set = reference set (each point queries all others); see `retrievalScores`. */
+export function meanAveragePrecisionAtR(embedding: EmbeddingValues, labels: LabelValues, dim: number, options: MetricOptions = {}): number | null {
+  return retrievalScores(embedding, labels, embedding, labels, dim, true, options).meanAveragePrecisionAtR;
+}
+
+export interface CrossDomainRetrieval {
+  /** Fraction of scored queries whose nearest gallery item has the query's label. */
+  recallAt1: number | null;
+  meanAveragePrecisionAtR: number | null;
+}
+
+/**
+ * Cross-domain retrieval: queries from domain A are ranked against a gallery from domain B
+ * (nothing is excluded; R = number of gallery items with the query's label; queries whose label
+ * is absent from the gallery are skipped). recall@1 = precision@1 here. See `retrievalScores`.
+ */
+export function crossDomainRetrieval(
+  queryEmbedding: EmbeddingValues,
+  queryLabels: LabelValues,
+  galleryEmbedding: EmbeddingValues,
+  galleryLabels: LabelValues,
+  dim: number,
+  options: MetricOptions = {},
+): CrossDomainRetrieval {
+  const scores = retrievalScores(queryEmbedding, queryLabels, galleryEmbedding, galleryLabels, dim, false, options);
+  return { recallAt1: scores.precisionAtOne, meanAveragePrecisionAtR: scores.meanAveragePrecisionAtR };
+}
+
+/**
+ * Hit@1 and AP@R of one query, given its squared distances to the references (ties → lower index).
+ * AP@R depends only on the ranks of the relevant items among the R nearest, so the relevant and
+ * other distances are sorted separately (native numeric sort) and merged; only when a relevant and
+ * an irrelevant item are exactly equally far does the index tie-break matter, and then the R
+ * nearest are ranked in full.
+ */
+function scoreRanking(
+  distances: Float64Array,
+  relevantCount: number,
+  referenceLabels: LabelValues,
+  label: number,
+  buffers: { scratch: Float64Array; relevant: Float64Array; other: Float64Array },
+): { hitAtOne: boolean; averagePrecision: number } {
+  const chosen = nearestPositionSet(distances, relevantCount, buffers.scratch);
+  let relevantFound = 0, otherFound = 0;
+  for (let i = 0; i < chosen.length; i++) {
+    const p = chosen[i];
+    if (referenceLabels[p] === label) buffers.relevant[relevantFound++] = distances[p];
+    else buffers.other[otherFound++] = distances[p];
+  }
+  const relevant = buffers.relevant.subarray(0, relevantFound).sort();
+  const other = buffers.other.subarray(0, otherFound).sort();
+  let precisionSum = 0;
+  let crossTie = false;
+  for (let i = 0, othersBefore = 0; i < relevantFound; i++) {
+    while (othersBefore < otherFound && other[othersBefore] < relevant[i]) othersBefore++;
+    if (othersBefore < otherFound && other[othersBefore] === relevant[i]) { crossTie = true; break; }
+    // The (i+1)-th relevant item sits at rank i + 1 + othersBefore; P(rank) = (i + 1) / rank.
+    precisionSum += (i + 1) / (i + 1 + othersBefore);
+  }
+  if (!crossTie) {
+    return { hitAtOne: relevantFound > 0 && (otherFound === 0 || relevant[0] < other[0]), averagePrecision: precisionSum / relevantCount };
+  }
+  const ranked = chosen.sort((p, q) => distances[p] - distances[q] || p - q);
+  let relevantSoFar = 0;
+  precisionSum = 0;
+  for (let i = 0; i < ranked.length; i++) {
+    if (referenceLabels[ranked[i]] === label) precisionSum += ++relevantSoFar / (i + 1);
+  }
+  return { hitAtOne: referenceLabels[ranked[0]] === label, averagePrecision: precisionSum / relevantCount };
+}

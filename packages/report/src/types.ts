@@ -1,0 +1,68 @@
+/** One run as the report sees it; the lead fills this from the SQLite store. */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'nan' | 'failed' | 'interrupted';
+
+export type ParamValue = string | number | boolean | null;
+
+export interface ClassShape {
+  label: number;
+  count: number;
+  centroid: number[];
+  axisRatio: number | null;
+  ellipse: { angleRadians: number; majorStd: number; minorStd: number };
+}
+
+export interface CurvePoint {
+  step: number;
+  loss: number | null;
+  positiveDistance: number | null;
+  negativeDistance: number | null;
+  nan: boolean;
+}
+
+export interface RunEmbedding {
+  dim: number;
+  /** n*dim values, row-major. */
+  points: Float32Array;
+  labels: Uint8Array;
+  /** 0/1 per point for two-source runs. */
+  domain?: Uint8Array;
+}
+
+export interface ReportRun {
+  runId: string;
+  label: string;
+  configHash: string;
+  status: RunStatus;
+  /** Flattened dotted keys: 'optimizer.name', 'loss.margin', 'seed', ... */
+  params: Record<string, ParamValue>;
+  metrics: Record<string, number | null>;
+  classShapes: ClassShape[] | null;
+  wallSeconds: number | null;
+  backend: string | null;
+  nanSteps: number;
+  firstNanStep: number | null;
+  curve: CurvePoint[];
+  embedding: RunEmbedding | null;
+}
+
+export interface ReportInput {
+  experiment: { name: string; description: string };
+  /** The params that vary across runs, in sweep order (the facet dimensions); 'seed' may be among them. */
+  sweepKeys: string[];
+  classNames: string[];
+  /** May include unfinished runs: the report shows what is finished. */
+  runs: ReportRun[];
+  generatedAt: string;
+}
+
+export interface RenderOptions {
+  outputDirectory: string;
+  /** Points drawn per run in the embedding scatter (stratified by class). Default 1500. */
+  maxPointsPerRun?: number;
+}
+
+export interface RenderResult {
+  htmlPath: string;
+  svgPaths: string[];
+  bytes: number;
+}
