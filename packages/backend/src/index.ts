@@ -1,1 +1,10 @@
-export {};
+export { tf } from './tfjs.ts';
+export type {
+  DataType, GradSaveFunc, NamedTensorMap, Optimizer, Rank, Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D, TensorLike, Variable,
+} from '@tensorflow/tfjs-core';
+export {
+  selectBackend, availableBackends, setBlasThreads, BACKEND_NAMES, FAST_PATH_HINT,
+  type BackendName, type ConcreteBackendName, type ActiveBackend, type SelectBackendOptions,
+} from './select-backend.ts';
+export { denseLayer, type DenseLayerOptions } from './dense-layer.ts';
+export { setBlasAddonLoader, type BlasAddon, type BlasAddonLoader } from './native-addon.ts';

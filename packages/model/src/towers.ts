@@ -43,12 +43,11 @@ export function createMlpTower(spec: MlpTowerSpec, inputSize: number, embeddingD
   const layers: DenseParameters[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     const isLast = i + 2 === sizes.length;
-    const weights = tf.variable(
-      tf.truncatedNormal([sizes[i], sizes[i + 1]], 0, spec.init_stddev, 'float32', seed * 7919 + i * 104729 + 1),
-      true,
-      `${prefix}/dense_${i}/weights`,
+    // tf.variable copies its initial value; tidy frees the initial tensors.
+    const weights = tf.tidy(() =>
+      tf.variable(tf.truncatedNormal([sizes[i], sizes[i + 1]], 0, spec.init_stddev, 'float32', seed * 7919 + i * 104729 + 1), true, `${prefix}/dense_${i}/weights`),
     );
-    const bias = tf.variable(tf.fill([sizes[i + 1]], spec.bias_init), true, `${prefix}/dense_${i}/bias`);
+    const bias = tf.tidy(() => tf.variable(tf.fill([sizes[i + 1]], spec.bias_init), true, `${prefix}/dense_${i}/bias`));
     layers.push({ weights, bias, activation: isLast ? 'linear' : spec.activation });
   }
   return {

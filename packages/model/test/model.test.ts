@@ -84,3 +84,12 @@ describe('createSiameseModel', () => {
     model.dispose();
   });
 });
+
+describe('memory', () => {
+  it('leaves no tensor behind after dispose', () => {
+    const before = tf.memory().numTensors;
+    const model = createSiameseModel(shared, { inputSizeA: 8, inputSizeB: 8, seed: 1 });
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

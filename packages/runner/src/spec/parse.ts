@@ -39,7 +39,7 @@ function loadSource(path: string): { source: SourceDocument; raw: unknown } {
   const text = readFileSync(fullPath, 'utf8');
   const lines = new LineCounter();
   // A small alias budget rejects "billion laughs" files instead of expanding them.
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const source: SourceDocument = { path, document, lines };
   const firstError = document.errors[0];
   if (firstError) {

@@ -1,0 +1,185 @@
+// The `blas` backend: a second BackendWasm on the SAME wasm module as the `wasm` backend,
+// with every wasm kernel registered again under the name 'blas' and the matrix products
+// overridden by OpenBLAS sgemm working in place on the wasm heap (no copies).
+import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { tf } from './tfjs.ts';
+import type { BlasAddon } from './native-addon.ts';
+
+export const BLAS_BACKEND = 'blas';
+/** Custom kernels of the fused dense layer (see dense-layer.ts); registered for 'blas' only. */
+export const DENSE_FORWARD_KERNEL = 'SiameseLabDense';
+export const DENSE_BACKWARD_KERNEL = 'SiameseLabDenseGrad';
+
+const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, elu: 4, sigmoid: 5 };
+const BIAS_NONE = 0, BIAS_SCALAR = 1, BIAS_PER_COLUMN = 2, BIAS_FULL_MATRIX = 3;
+
+let registeredAddon: BlasAddon | undefined;
+
+interface KernelArgs {
+  inputs: NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: NamedAttrMap;
+}
+
+function offsetOf(backend: BackendWasm, tensor: TensorInfo): number {
+  return backend.dataIdMap.get(tensor.dataId).memoryOffset;
+}
+
+/** The heap as it is now: memory may have grown (and been replaced) since the last call. */
+function heapOf(backend: BackendWasm): ArrayBuffer {
+  return (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8.buffer as ArrayBuffer;
+}
+
+interface MatMulPlan {
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  aBatches: number;
+  bBatches: number;
+  outShape: number[];
+}
+
+/** Shapes of a batched product, or undefined when the batch dims need general broadcasting. */
+function planMatMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): MatMulPlan | undefined {
+  const aRank = a.shape.length, bRank = b.shape.length;
+  if (aRank < 2 || bRank < 2) return undefined;
+  const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
+  const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
+  const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
+  const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
+  if (k !== kB) return undefined;
+  const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
+  const aBatches = tf.util.sizeFromShape(outerA), bBatches = tf.util.sizeFromShape(outerB);
+  let outer: number[];
+  try {
+    outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+  } catch {
+    return undefined;
+  }
+  const batch = tf.util.sizeFromShape(outer);
+  // Batch i uses a[i % aBatches] and b[i % bBatches]: right when one side is unbatched or both match.
+  if (!(aBatches === bBatches || aBatches === 1 || bBatches === 1) || batch !== Math.max(aBatches, bBatches)) return undefined;
+  return { m, n, k, batch, aBatches, bBatches, outShape: [...outer, m, n] };
+}
+
+function biasModeOf(bias: TensorInfo | undefined, plan: MatMulPlan): number | undefined {
+  if (bias === undefined) return BIAS_NONE;
+  if (bias.dtype !== 'float32' || bias.shape.length > plan.outShape.length) return undefined;
+  const size = tf.util.sizeFromShape(bias.shape);
+  const last = bias.shape[bias.shape.length - 1];
+  if (size === 1) return BIAS_SCALAR;
+  if (size === plan.n && last === plan.n) return BIAS_PER_COLUMN;
+  if (size === plan.m * plan.n && bias.shape.length >= 2 && bias.shape[bias.shape.length - 2] === plan.m && last === plan.n) {
+    return BIAS_FULL_MATRIX;
+  }
+  return undefined;
+}
+
+function makeMatMulKernel(addon: BlasAddon, fallback: KernelFunc, fused: boolean): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { inputs, backend, attrs } = args;
+    const { a, b, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined>;
+    const transposeA = Boolean(attrs.transposeA), transposeB = Boolean(attrs.transposeB);
+    const activation = fused ? String(attrs.activation ?? 'linear') : 'linear';
+    const activationCode = ACTIVATION_CODES[activation];
+    const plan = a && b && a.dtype === 'float32' && b.dtype === 'float32' ? planMatMul(a, b, transposeA, transposeB) : undefined;
+    const biasMode = plan ? biasModeOf(bias ?? undefined, plan) : undefined;
+    if (!plan || biasMode === undefined || activationCode === undefined || preluActivationWeights) {
+      return fallback(args as never); // shapes or options sgemm does not cover: tfjs' own wasm kernel
+    }
+    const out = backend.makeOutput(plan.outShape, 'float32');
+    addon.batchedMatMul(
+      heapOf(backend), transposeA, transposeB, plan.batch, plan.m, plan.n, plan.k,
+      offsetOf(backend, a!), plan.aBatches, offsetOf(backend, b!), plan.bBatches, offsetOf(backend, out),
+      bias ? offsetOf(backend, bias) : 0, biasMode, activationCode, Number(attrs.leakyreluAlpha ?? 0.2),
+    );
+    return out;
+  }) as unknown as KernelFunc;
+}
+
+/**
+ * tfjs clones a tensor (Identity) for every tensor saved for the backward pass, weights
+ * included; wasm copies the data each time. Tensor data is immutable (Variable.assign swaps
+ * data ids), so sharing it, as tfjs' cpu backend and wasm's own Reshape do, is safe.
+ */
+function makeSharingIdentityKernel(fallback: KernelFunc): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    if (x.dtype === 'string') return fallback(args as never);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  }) as unknown as KernelFunc;
+}
+
+function makeDenseForwardKernel(addon: BlasAddon): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { inputs, backend, attrs } = args;
+    const { x, weights, bias } = inputs as Record<string, TensorInfo>;
+    const [rows, inputSize] = x.shape;
+    const outputSize = weights.shape[1];
+    const out = backend.makeOutput([rows, outputSize], 'float32');
+    addon.denseForward(heapOf(backend), offsetOf(backend, x), offsetOf(backend, weights), offsetOf(backend, bias),
+      offsetOf(backend, out), rows, inputSize, outputSize, attrs.activation === 'relu');
+    return out;
+  }) as unknown as KernelFunc;
+}
+
+/** Outputs [dWeights, dBias] or, with attrs.inputGradient, [dx, dWeights, dBias]. */
+function makeDenseBackwardKernel(addon: BlasAddon): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { inputs, backend, attrs } = args;
+    const { dy, out, x, weights } = inputs as Record<string, TensorInfo>;
+    const [rows, inputSize] = x.shape;
+    const outputSize = weights.shape[1];
+    const dx = attrs.inputGradient ? backend.makeOutput([rows, inputSize], 'float32') : undefined;
+    const dWeights = backend.makeOutput([inputSize, outputSize], 'float32');
+    const dBias = backend.makeOutput([outputSize], 'float32');
+    addon.denseBackward(heapOf(backend), offsetOf(backend, dy), offsetOf(backend, out), offsetOf(backend, x),
+      offsetOf(backend, weights), dx ? offsetOf(backend, dx) : -1, offsetOf(backend, dWeights), offsetOf(backend, dBias),
+      rows, inputSize, outputSize, attrs.activation === 'relu');
+    return dx ? [dx, dWeights, dBias] : [dWeights, dBias];
+  }) as unknown as KernelFunc;
+}
+
+/**
+ * Registers the 'blas' backend and its kernels (once). Must run after the wasm kernels are
+ * registered (importing tfjs.ts does that) and before the first tf.setBackend('blas'),
+ * which is when tfjs runs the kernels' setup functions for the new backend.
+ */
+export function registerBlasBackend(addon: BlasAddon): void {
+  if (registeredAddon) return;
+  registeredAddon = addon;
+  const overrides = new Map<string, KernelFunc>();
+  for (const kernel of tf.getKernelsForBackend('wasm')) {
+    if (kernel.kernelName === tf.BatchMatMul) overrides.set(kernel.kernelName, makeMatMulKernel(addon, kernel.kernelFunc, false));
+    if (kernel.kernelName === tf._FusedMatMul) overrides.set(kernel.kernelName, makeMatMulKernel(addon, kernel.kernelFunc, true));
+    if (kernel.kernelName === tf.Identity) overrides.set(kernel.kernelName, makeSharingIdentityKernel(kernel.kernelFunc));
+  }
+  for (const kernel of tf.getKernelsForBackend('wasm')) {
+    const copy: KernelConfig = { ...kernel, backendName: BLAS_BACKEND, kernelFunc: overrides.get(kernel.kernelName) ?? kernel.kernelFunc };
+    tf.registerKernel(copy);
+  }
+  tf.registerKernel({ kernelName: DENSE_FORWARD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeDenseForwardKernel(addon) });
+  tf.registerKernel({ kernelName: DENSE_BACKWARD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeDenseBackwardKernel(addon) });
+
+  // Priority below wasm and cpu: 'blas' is only ever chosen on purpose, through selectBackend.
+  tf.registerBackend(BLAS_BACKEND, () => {
+    const wasmBackend = tf.findBackend('wasm') as BackendWasm | null;
+    if (!wasmBackend) throw new Error("the 'wasm' backend must be initialized before 'blas'");
+    const backend = new BackendWasm(wasmBackend.wasm);
+    // Both backends register tensor ids in the one wasm module, so they must draw ids from one counter.
+    Object.defineProperty(backend, 'dataIdNextNumber', {
+      get: () => (wasmBackend as unknown as { dataIdNextNumber: number }).dataIdNextNumber,
+      set: (value: number) => { (wasmBackend as unknown as { dataIdNextNumber: number }).dataIdNextNumber = value; },
+    });
+    // The wasm module belongs to the 'wasm' backend, which must outlive this one: never tear it down here.
+    backend.dispose = () => {};
+    return backend;
+  }, -1);
+}
+
+export function isBlasBackendRegistered(): boolean {
+  return registeredAddon !== undefined;
+}

@@ -1,0 +1,62 @@
+// Runs in its own worker (vitest isolates files): the addon is "missing" for the whole file.
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { LabError } from '@siamese-lab/core';
+import { availableBackends, denseLayer, FAST_PATH_HINT, selectBackend, setBlasAddonLoader, tf } from '../src/index.ts';
+import { randomTensor } from './helpers.ts';
+
+beforeAll(() => {
+  setBlasAddonLoader(() => {
+    throw new Error("Cannot find module '../build/Release/siamese_lab_blas.node'");
+  });
+  process.env.SIAMESE_LAB_DISABLE_TENSORFLOW = '1';
+});
+afterAll(() => {
+  setBlasAddonLoader();
+  delete process.env.SIAMESE_LAB_DISABLE_TENSORFLOW;
+});
+
+for (const requested of ['blas', 'auto'] as const) {
+  test(`${requested} without the addon falls back to wasm with one warning line, and still trains`, async () => {
+    const lines: string[] = [];
+    const active = await selectBackend(requested, { log: (line) => lines.push(line) });
+    expect(active.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(active.warnings).toHaveLength(1);
+    expect(active.warnings[0]).not.toContain('\n');
+    expect(active.warnings[0]).toContain('not built');
+    expect(active.warnings[0]).toContain(FAST_PATH_HINT);
+    expect(lines).toContain(active.warnings[0]);
+
+    const w = tf.variable(tf.mul(randomTensor([6, 3], 1), 0.5));
+    const b = tf.variable(tf.zeros([3]));
+    const x = randomTensor([5, 6], 2) as tf.Tensor2D;
+    const target = randomTensor([5, 3], 3);
+    const optimizer = tf.train.sgd(0.1);
+    const loss = () => tf.mean(tf.square(tf.sub(denseLayer(x, w as tf.Variable<tf.Rank.R2>, b as tf.Variable<tf.Rank.R1>, { activation: 'linear' }), target))) as tf.Scalar;
+    const first = loss().dataSync()[0];
+    for (let i = 0; i < 50; i++) optimizer.minimize(loss);
+    expect(loss().dataSync()[0]).toBeLessThan(first);
+    tf.dispose([w, b, x, target]);
+  });
+}
+
+test('SIAMESE_LAB_DISABLE_BLAS=1 also falls back, saying why', async () => {
+  setBlasAddonLoader();
+  process.env.SIAMESE_LAB_DISABLE_BLAS = '1';
+  try {
+    const active = await selectBackend('blas');
+    expect(active.name).toBe('wasm');
+    expect(active.warnings).toHaveLength(1);
+    expect(active.warnings[0]).toContain('SIAMESE_LAB_DISABLE_BLAS');
+    expect(await availableBackends()).toEqual(['wasm', 'cpu']);
+  } finally {
+    delete process.env.SIAMESE_LAB_DISABLE_BLAS;
+  }
+});
+
+test('asking for tensorflow when it is absent is a LabError with a hint', async () => {
+  const error = await selectBackend('tensorflow').catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(LabError);
+  expect((error as LabError).hint).toContain('blas');
+  expect((error as LabError).field).toBe('backend');
+});

@@ -1,0 +1,55 @@
+import { expect, test } from 'vitest';
+import { denseLayer, selectBackend, tf } from '../src/index.ts';
+import { randomTensor } from './helpers.ts';
+
+/** A small shared-weight Siamese MLP trained with SGD; returns live tensor counts at the checkpoints. */
+function trainCountingTensors(checkpoints: number[]): { counts: number[]; losses: number[] } {
+  const sizes = [16, 12, 12, 2];
+  const variables = sizes.slice(1).flatMap((size, i) => [
+    tf.variable(tf.mul(randomTensor([sizes[i], size], 10 + i), 0.3)),
+    tf.variable(tf.fill([size], 0.01)),
+  ]);
+  const left = randomTensor([8, 16], 20) as tf.Tensor2D;
+  const right = randomTensor([8, 16], 21) as tf.Tensor2D;
+  const similar = tf.tensor1d([1, 0, 1, 0, 1, 0, 1, 0]);
+  const optimizer = tf.train.sgd(0.05);
+  const loss = () => {
+    let h = tf.concat2d([left, right], 0);
+    for (let i = 0; i < 3; i++) {
+      h = denseLayer(h, variables[2 * i] as tf.Variable<tf.Rank.R2>, variables[2 * i + 1] as tf.Variable<tf.Rank.R1>, {
+        activation: i < 2 ? 'relu' : 'linear',
+        inputNeedsGradient: i > 0,
+      });
+    }
+    const [a, b] = tf.split(h, 2, 0);
+    const d2 = tf.sum(tf.square(tf.sub(a, b)), 1);
+    const d = tf.sqrt(tf.add(d2, 1e-6));
+    return tf.mean(tf.add(tf.mul(similar, d2), tf.mul(tf.sub(1, similar), tf.square(tf.relu(tf.sub(5, d)))))) as tf.Scalar;
+  };
+  const counts: number[] = [];
+  const losses: number[] = [];
+  const last = Math.max(...checkpoints);
+  for (let step = 1; step <= last; step++) {
+    const value = optimizer.minimize(loss, true, variables)!;
+    if (checkpoints.includes(step)) {
+      losses.push(value.dataSync()[0]);
+      value.dispose();
+      counts.push(tf.memory().numTensors);
+    } else {
+      value.dispose();
+    }
+  }
+  tf.dispose([...variables, left, right, similar]);
+  optimizer.dispose();
+  return { counts, losses };
+}
+
+for (const backend of ['blas', 'wasm'] as const) {
+  test(`${backend}: no tensor leaks over 2000 training steps, and the loss goes down`, async () => {
+    await selectBackend(backend);
+    const { counts, losses } = trainCountingTensors([1, 100, 2000]);
+    expect(counts[1]).toBe(counts[2]);
+    expect(Number.isFinite(losses[2])).toBe(true);
+    expect(losses[2]).toBeLessThan(losses[0]);
+  });
+}

@@ -1,0 +1,152 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { availableBackends, type ConcreteBackendName } from '@siamese-lab/backend';
+import { runPytorchPeer, type PeerResult } from './pytorch-peer.ts';
+import { SEED_STEP, type StepTiming } from './training-step.ts';
+
+export interface BenchOptions {
+  /** Timed steps for the fast backends (tensorflow, blas). */
+  steps: number;
+  wasmSteps: number;
+  cpuSteps: number;
+  peerSteps: number;
+  backends?: ConcreteBackendName[];
+  peer: boolean;
+  profile: boolean;
+  blasThreads?: number;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_BENCH_OPTIONS: Omit<BenchOptions, 'log'> = {
+  steps: 200,
+  wasmSteps: 12,
+  cpuSteps: 3,
+  peerSteps: 100,
+  peer: true,
+  profile: false,
+};
+
+export interface SectionReport {
+  /** Lines of the human-readable table. */
+  lines: string[];
+  /** Keys merged into the one JSON object `--json` prints. */
+  json: Record<string, unknown>;
+}
+
+/** One part of `pnpm bench`; sections run in order and each adds to the table and the JSON. */
+export interface BenchSection {
+  name: string;
+  run(options: BenchOptions): Promise<SectionReport>;
+}
+
+type WorkerResult = StepTiming & { peak_rss_mb: number };
+
+const workerPath = fileURLToPath(new URL('./training-step-worker.ts', import.meta.url));
+
+function runWorker(backend: ConcreteBackendName, steps: number, warmup: number, options: BenchOptions): Promise<WorkerResult> {
+  const args = [...process.execArgv, workerPath, '--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
+  if (options.profile) args.push('--profile');
+  if (options.blasThreads !== undefined) args.push('--blas-threads', String(options.blasThreads));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = stdout.trim().split('\n').pop() ?? '';
+      try {
+        if (code === 0) return resolve(JSON.parse(last) as WorkerResult);
+      } catch {
+        // reported below
+      }
+      reject(new Error(`bench worker for ${backend} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+    });
+  });
+}
+
+function fixed(value: number, digits = 1): string {
+  return Number.isFinite(value) ? value.toFixed(digits) : '-';
+}
+
+/** The seed's training step on every available backend, each in its own process, and the PyTorch peer. */
+export const trainingStepSection: BenchSection = {
+  name: 'training_step',
+  async run(options) {
+    const present = await availableBackends();
+    const backends = (options.backends ?? present).filter((name) => {
+      if (present.includes(name)) return true;
+      options.log(`skipping backend ${name}: not available here`);
+      return false;
+    });
+    const stepsFor = (name: ConcreteBackendName) => (name === 'cpu' ? options.cpuSteps : name === 'wasm' ? options.wasmSteps : options.steps);
+    const warmupFor = (name: ConcreteBackendName) => (name === 'cpu' ? 1 : name === 'wasm' ? 2 : 10);
+
+    const results: Partial<Record<ConcreteBackendName, WorkerResult>> = {};
+    for (const name of backends) {
+      options.log(`timing ${name}: ${stepsFor(name)} steps after ${warmupFor(name)} warm-up`);
+      results[name] = await runWorker(name, stepsFor(name), warmupFor(name), options);
+    }
+    let peer: PeerResult | undefined;
+    let peerNote: string | undefined;
+    if (options.peer) {
+      options.log(`timing the PyTorch peer: ${options.peerSteps} steps per variant`);
+      const outcome = runPytorchPeer(options.peerSteps);
+      peer = outcome.result;
+      peerNote = outcome.skipped;
+    } else {
+      peerNote = 'PyTorch peer not run (--no-peer)';
+    }
+
+    const best = Math.max(...Object.values(results).map((r) => r.steps_per_s));
+    const ratio = peer && Number.isFinite(best) ? best / peer.best_steps_per_s : null;
+    const lines = [
+      `training step: ${SEED_STEP.pairs_per_step} pairs, ${SEED_STEP.layers.join('-')} ReLU, shared weights (one batch of ${2 * SEED_STEP.pairs_per_step}), contrastive loss, SGD lr ${SEED_STEP.learning_rate}`,
+      `${'backend'.padEnd(12)}${'steps/s'.padStart(9)}${'pairs/s'.padStart(10)}${'GFLOP/s'.padStart(9)}${'peak RSS MB'.padStart(13)}  description`,
+    ];
+    for (const [name, r] of Object.entries(results)) {
+      lines.push(`${name.padEnd(12)}${fixed(r.steps_per_s, 2).padStart(9)}${fixed(r.pairs_per_s, 0).padStart(10)}${fixed(r.gflops).padStart(9)}${fixed(r.peak_rss_mb, 0).padStart(13)}  ${r.backend.description}`);
+      for (const warning of r.backend.warnings) lines.push(`${''.padEnd(12)}warning: ${warning}`);
+    }
+    if (peer) {
+      for (const run of peer.runs ?? []) {
+        lines.push(`${'pytorch'.padEnd(12)}${fixed(run.steps_per_s, 2).padStart(9)}${fixed(run.steps_per_s * SEED_STEP.pairs_per_step, 0).padStart(10)}${''.padStart(22)}  PyTorch ${peer.version ?? ''} ${run.variant}, ${run.threads} thread${run.threads === 1 ? '' : 's'}`);
+      }
+      lines.push(`ratio best backend / best PyTorch: ${fixed(ratio ?? NaN, 2)}`);
+    } else if (peerNote) {
+      lines.push(`pytorch: ${peerNote}`);
+    }
+    if (options.profile) {
+      for (const [name, r] of Object.entries(results)) {
+        const top = (r.profile ?? []).slice(0, 8).map((k) => `${k.kernel} ${k.ms.toFixed(2)}ms×${k.calls}`).join(', ');
+        lines.push(`profile ${name} (one step, kernel time): ${top}`);
+      }
+    }
+
+    const backendsJson: Record<string, unknown> = {};
+    for (const [name, r] of Object.entries(results)) {
+      backendsJson[name] = {
+        steps_per_s: r.steps_per_s,
+        pairs_per_s: r.pairs_per_s,
+        gflops: r.gflops,
+        peak_rss_mb: r.peak_rss_mb,
+        steps: r.steps,
+        description: r.backend.description,
+        ...(r.profile ? { profile_ms: Object.fromEntries(r.profile.map((k) => [k.kernel, Number(k.ms.toFixed(3))])) } : {}),
+      };
+    }
+    return {
+      lines,
+      json: {
+        step: SEED_STEP,
+        backends: backendsJson,
+        peer: peer ? { pytorch: { best_steps_per_s: peer.best_steps_per_s, version: peer.version, runs: peer.runs } } : { pytorch: null, note: peerNote },
+        ratio_vs_pytorch: ratio,
+      },
+    };
+  },
+};
+
+/** Every section of `pnpm bench`, in order (later: store logging overhead, report timing). */
+export const benchSections: BenchSection[] = [trainingStepSection];

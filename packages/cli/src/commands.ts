@@ -1,0 +1,245 @@
+import { dirname, join, resolve } from 'node:path';
+import { LabError } from '@siamese-lab/core';
+import { renderReport } from '@siamese-lab/report';
+import { parseExperimentFile, runExperiment, type ExperimentOutcome } from '@siamese-lab/runner';
+import type { BackendName } from '@siamese-lab/backend';
+import { openRunStore, runStatuses, type RunRecord, type RunStatus, type RunStore } from '@siamese-lab/store';
+import { csvField, formatDuration, formatNumber, formatTable } from './format.ts';
+import { createProgressPrinter } from './progress.ts';
+import { collectReportInput } from './report-input.ts';
+
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Where an experiment's report goes: beside the database, in a folder named after the experiment. */
+export function reportDirectory(store: RunStore, experimentName: string): string {
+  return join(dirname(store.path), experimentName);
+}
+
+export async function writeReport(store: RunStore, experimentName: string, io: Output): Promise<string> {
+  const input = collectReportInput(store, experimentName);
+  const result = await renderReport(input, { outputDirectory: reportDirectory(store, experimentName) });
+  io.err(`report: ${result.htmlPath} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.svgPaths.length} SVG charts beside it)`);
+  return result.htmlPath;
+}
+
+export async function runCommand(
+  args: { file: string; db: string; backend?: BackendName; force: boolean; yes: boolean; report: boolean },
+  io: Output,
+  stop: { requested: boolean },
+): Promise<number> {
+  // Parse and validate everything before touching the database: a bad file writes nothing.
+  const experiment = parseExperimentFile(args.file);
+  const store = openRunStore(args.db);
+  try {
+    const started = performance.now();
+    const outcome: ExperimentOutcome = await runExperiment(experiment, {
+      store,
+      backend: args.backend,
+      force: args.force,
+      yes: args.yes,
+      onEvent: createProgressPrinter(),
+      shouldStop: () => stop.requested,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (outcome.interrupted) {
+      io.err(
+        `interrupted: run ${outcome.interrupted.runId} [${outcome.interrupted.run.label}] stopped at step ${outcome.interrupted.stepsDone} and is marked interrupted.\n` +
+          `Finished runs are kept. Resume with: pnpm run exp ${args.file}${args.db !== 'results/runs.sqlite' ? ` --db ${args.db}` : ''}`,
+      );
+      return 130;
+    }
+    io.err(
+      `${experiment.name}: ${outcome.completed} completed, ${outcome.nan} nan, ${outcome.failed} failed, ${outcome.skipped} already done${outcome.busy ? `, ${outcome.busy} busy in another process` : ''} (${formatDuration(seconds)})`,
+    );
+    if (args.report) await writeReport(store, experiment.name, io);
+    return outcome.failed > 0 ? 1 : 0;
+  } finally {
+    store.close();
+  }
+}
+
+function runsOf(store: RunStore, experiment: string | undefined, status?: RunStatus): RunRecord[] {
+  if (experiment !== undefined && !store.getExperiment(experiment)) {
+    throw new LabError(`no experiment named \`${experiment}\``, { hint: 'list them with: pnpm lab ls' });
+  }
+  return store.listRuns({ experiment, status });
+}
+
+export function lsCommand(args: { db: string; experiment?: string; status?: RunStatus }, io: Output): number {
+  const store = openRunStore(args.db, { readonly: true });
+  try {
+    store.snapshot(() => {
+      if (args.experiment === undefined && args.status === undefined) {
+        const experiments = store.listExperiments();
+        if (experiments.length === 0) return io.out('no experiments yet: pnpm run exp experiments/quickstart.yaml');
+        io.out(
+          formatTable(
+            ['experiment', 'runs', 'completed', 'nan', 'failed', 'other', 'updated'],
+            experiments.map((experiment) => {
+              const counts = experiment.runCounts;
+              const total = Object.values(counts).reduce((sum, n) => sum + (n ?? 0), 0);
+              const other = total - (counts.completed ?? 0) - (counts.nan ?? 0) - (counts.failed ?? 0);
+              return [experiment.name, total, counts.completed ?? 0, counts.nan ?? 0, counts.failed ?? 0, other, experiment.updatedAt];
+            }),
+          ),
+        );
+        return;
+      }
+      const runs = runsOf(store, args.experiment, args.status);
+      io.out(
+        formatTable(
+          ['id', 'experiment', 'status', 'label', 'hash', 'backend', 'wall', 'nn_accuracy', 'anisotropy'],
+          runs.map((run) => {
+            const metrics = store.getFinalMetrics(run.id);
+            return [run.id, run.experimentName, run.status, run.label, run.configHash, run.backend, run.wallSeconds === null ? null : formatDuration(run.wallSeconds), formatNumber(metrics.nn_accuracy), formatNumber(metrics.anisotropy)];
+          }),
+        ),
+      );
+    });
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+function requireRun(store: RunStore, id: number): RunRecord {
+  const run = Number.isInteger(id) ? store.getRun(id) : undefined;
+  if (!run) throw new LabError(`no run with id ${id}`, { hint: 'run ids are in the first column of: pnpm lab ls EXPERIMENT' });
+  return run;
+}
+
+export function showCommand(args: { db: string; run: number }, io: Output): number {
+  const store = openRunStore(args.db, { readonly: true });
+  try {
+    const run = requireRun(store, args.run);
+    const metrics = store.getFinalMetrics(run.id);
+    const steps = store.getStepMetrics(run.id);
+    const lines = [
+      `run ${run.id} of ${run.experimentName}: ${run.label}`,
+      `status       ${run.status}${run.error ? ` (${run.error.split('\n')[0]})` : ''}`,
+      `config hash  ${run.configHash}`,
+      `backend      ${run.backend ?? '-'}`,
+      `started      ${run.startedAt ?? '-'}   finished ${run.finishedAt ?? '-'}   wall ${run.wallSeconds === null ? '-' : formatDuration(run.wallSeconds)}`,
+      `steps        ${run.stepsDone}   nan steps ${run.nanSteps}   first nan step ${run.firstNanStep ?? '-'}`,
+    ];
+    if (run.nanDetail) lines.push(`nan reason   ${(run.nanDetail as { reason?: string }).reason ?? JSON.stringify(run.nanDetail)}`);
+    lines.push('', 'metrics', formatTable(['metric', 'value'], Object.entries(metrics).map(([name, value]) => [name, formatNumber(value)])));
+    lines.push('', 'parameters', formatTable(['parameter', 'value'], Object.entries(run.params).map(([key, value]) => [key, String(value)])));
+    if (steps.length) {
+      const last = steps[steps.length - 1];
+      lines.push('', `${steps.length} logged steps; last: step ${last.step} loss ${formatNumber(last.loss)}`);
+    }
+    const provenance = run.provenance as { gitCommit?: string; gitDirty?: boolean; node?: string; tfjs?: string; cpu?: string; hostname?: string } | null;
+    if (provenance) {
+      lines.push('', `provenance   git ${provenance.gitCommit ?? '-'}${provenance.gitDirty ? ' (dirty)' : ''}, node ${provenance.node}, tfjs ${provenance.tfjs}, ${provenance.cpu} on ${provenance.hostname}`);
+    }
+    io.out(lines.join('\n'));
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+export function compareCommand(args: { db: string; runs: number[] }, io: Output): number {
+  if (args.runs.length < 2) throw new LabError('compare needs at least two run ids', { hint: 'e.g. pnpm lab compare 3 4' });
+  const store = openRunStore(args.db, { readonly: true });
+  try {
+    const runs = args.runs.map((id) => requireRun(store, id));
+    const keys = [...new Set(runs.flatMap((run) => Object.keys(run.params)))].sort();
+    const differing = keys.filter((key) => new Set(runs.map((run) => JSON.stringify(run.params[key] ?? null))).size > 1);
+    const header = ['', ...runs.map((run) => `run ${run.id}`)];
+    io.out(
+      differing.length
+        ? `parameters that differ\n${formatTable(['parameter', ...header.slice(1)], differing.map((key) => [key, ...runs.map((run) => String(run.params[key] ?? '-'))]))}`
+        : 'the runs have identical parameters',
+    );
+    const metrics = runs.map((run) => store.getFinalMetrics(run.id));
+    const names = [...new Set(metrics.flatMap((m) => Object.keys(m)))].sort();
+    io.out(
+      `\nmetrics\n${formatTable(
+        ['metric', ...header.slice(1)],
+        [
+          ['status', ...runs.map((run) => run.status)],
+          ['wall', ...runs.map((run) => (run.wallSeconds === null ? '-' : formatDuration(run.wallSeconds)))],
+          ...names.map((name) => [name, ...metrics.map((m) => formatNumber(m[name]))]),
+        ],
+      )}`,
+    );
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+export function exportCommand(args: { db: string; experiment: string; format: 'json' | 'csv' }, io: Output): number {
+  const store = openRunStore(args.db, { readonly: true });
+  try {
+    const rows = store.snapshot(() =>
+      runsOf(store, args.experiment).map((run) => ({
+        experiment: run.experimentName,
+        run_id: run.id,
+        config_hash: run.configHash,
+        label: run.label,
+        status: run.status,
+        backend: run.backend,
+        params: run.params,
+        metrics: store.getFinalMetrics(run.id),
+        wall_seconds: run.wallSeconds,
+        steps_done: run.stepsDone,
+        first_nan_step: run.firstNanStep,
+      })),
+    );
+    if (args.format === 'json') {
+      io.out(JSON.stringify(rows, null, 2));
+    } else {
+      const paramKeys = [...new Set(rows.flatMap((row) => Object.keys(row.params)))].sort();
+      const metricKeys = [...new Set(rows.flatMap((row) => Object.keys(row.metrics)))].sort();
+      const header = ['experiment', 'run_id', 'config_hash', 'status', 'backend', 'wall_seconds', ...paramKeys, ...metricKeys.map((key) => `metric.${key}`)];
+      const lines = rows.map((row) =>
+        [row.experiment, row.run_id, row.config_hash, row.status, row.backend, row.wall_seconds, ...paramKeys.map((key) => row.params[key]), ...metricKeys.map((key) => row.metrics[key])]
+          .map(csvField)
+          .join(','),
+      );
+      io.out([header.map(csvField).join(','), ...lines].join('\n'));
+    }
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+export async function reportCommand(args: { db: string; experiment: string }, io: Output): Promise<number> {
+  const store = openRunStore(args.db, { readonly: true });
+  try {
+    const path = await writeReport(store, args.experiment, io);
+    io.out(path);
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+export function rmCommand(args: { db: string; experiment?: string; run?: number }, io: Output): number {
+  if ((args.experiment === undefined) === (args.run === undefined)) {
+    throw new LabError('rm needs an experiment name or --run ID (one of them)', { hint: 'e.g. pnpm lab rm quickstart, or pnpm lab rm --run 12' });
+  }
+  const store = openRunStore(args.db);
+  try {
+    if (args.run !== undefined) {
+      requireRun(store, args.run);
+      store.deleteRun(args.run);
+      io.err(`removed run ${args.run}`);
+    } else {
+      if (store.deleteExperiment(args.experiment!) === 0) throw new LabError(`no experiment named \`${args.experiment}\``, { hint: 'list them with: pnpm lab ls' });
+      io.err(`removed experiment ${args.experiment} and its runs (its report folder, if any, is left in place)`);
+    }
+  } finally {
+    store.close();
+  }
+  return 0;
+}
+
+export { runStatuses, resolve };

@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { isLabError } from '@siamese-lab/core';
+import { runStatuses, type RunStatus } from '@siamese-lab/store';
+import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, runCommand, showCommand, type Output } from './commands.ts';
+
+const backendChoices = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const;
+
+const io: Output = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+/** First Ctrl-C: finish the current step, record the run as interrupted, exit. Second: exit now. */
+const stop = { requested: false };
+process.on('SIGINT', () => {
+  if (stop.requested) process.exit(130);
+  stop.requested = true;
+  io.err('\nstopping after the current step (Ctrl-C again to quit at once)...');
+});
+
+export async function main(argv: string[]): Promise<number> {
+  // pnpm runs scripts from the workspace root; paths the user typed are relative to where they typed them.
+  if (process.env.INIT_CWD && process.env.INIT_CWD !== process.cwd()) process.chdir(process.env.INIT_CWD);
+  let exitCode = 0;
+  const parser = yargs(argv)
+    .scriptName('lab')
+    .usage('$0 <command> [options]\n\nSiamese Lab: run, track and compare Siamese-network experiments.')
+    .option('db', { type: 'string', default: 'results/runs.sqlite', describe: 'the run database (SQLite); reports go beside it, in <db folder>/<experiment>/', global: true })
+    .command(
+      'run <file>',
+      'run an experiment file: every run of its sweep that has not finished yet, then write its report',
+      (command) =>
+        command
+          .positional('file', { type: 'string', demandOption: true, describe: 'experiment YAML, e.g. experiments/optimizer-sweep.yaml' })
+          .option('backend', { choices: backendChoices, describe: 'override the backend of every run (default: the file\'s, else auto)' })
+          .option('force', { type: 'boolean', default: false, describe: 're-run runs that already finished' })
+          .option('yes', { type: 'boolean', default: false, describe: 'allow a sweep larger than its max_runs' })
+          .option('report', { type: 'boolean', default: true, describe: 'write the HTML report at the end (--no-report to skip)' })
+          .example('$0 run experiments/quickstart.yaml', 'one small run, about a minute')
+          .example('$0 run experiments/optimizer-sweep.yaml --backend wasm', 'the SGD vs Adam sweep on the wasm backend'),
+      async (args) => {
+        exitCode = await runCommand({ file: args.file, db: args.db, backend: args.backend, force: args.force, yes: args.yes, report: args.report }, io, stop);
+      },
+    )
+    .command(
+      'ls [experiment]',
+      'list experiments, or the runs of one experiment',
+      (command) =>
+        command
+          .positional('experiment', { type: 'string', describe: 'experiment name' })
+          .option('status', { choices: runStatuses, describe: 'only runs with this status' }),
+      (args) => {
+        exitCode = lsCommand({ db: args.db, experiment: args.experiment, status: args.status as RunStatus | undefined }, io);
+      },
+    )
+    .command(
+      'show <run>',
+      'show one run: status, NaN diagnosis, metrics, parameters and provenance',
+      (command) => command.positional('run', { type: 'number', demandOption: true, describe: 'run id (from lab ls)' }),
+      (args) => {
+        exitCode = showCommand({ db: args.db, run: args.run }, io);
+      },
+    )
+    .command(
+      'compare <runs..>',
+      'compare runs: the parameters that differ, and metrics side by side',
+      (command) => command.positional('runs', { type: 'number', array: true, demandOption: true, describe: 'two or more run ids' }),
+      (args) => {
+        exitCode = compareCommand({ db: args.db, runs: args.runs as number[] }, io);
+      },
+    )
+    .command(
+      'export <experiment>',
+      'print every run of an experiment with its parameters and metrics',
+      (command) =>
+        command
+          .positional('experiment', { type: 'string', demandOption: true })
+          .option('format', { choices: ['json', 'csv'] as const, default: 'json' as const, describe: 'output format' }),
+      (args) => {
+        exitCode = exportCommand({ db: args.db, experiment: args.experiment, format: args.format }, io);
+      },
+    )
+    .command(
+      'report <experiment>',
+      'write the experiment\'s self-contained HTML report (works while it is still running)',
+      (command) => command.positional('experiment', { type: 'string', demandOption: true }),
+      async (args) => {
+        exitCode = await reportCommand({ db: args.db, experiment: args.experiment }, io);
+      },
+    )
+    .command(
+      'rm [experiment]',
+      'remove an experiment and its runs, or one run with --run',
+      (command) => command.positional('experiment', { type: 'string' }).option('run', { type: 'number', describe: 'remove only this run id' }),
+      (args) => {
+        exitCode = rmCommand({ db: args.db, experiment: args.experiment, run: args.run }, io);
+      },
+    )
+    .demandCommand(1, 'name a command: run, ls, show, compare, export, report or rm (see --help)')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      io.err(`error: ${message}\nrun with --help for usage`);
+      exitCode = 2;
+    });
+  await parser.parseAsync();
+  return exitCode;
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (isLabError(error)) {
+      io.err(`error: ${error.describe()}`);
+      process.exitCode = 2;
+    } else {
+      io.err(`internal error (a bug in Siamese Lab, please report it):\n${error instanceof Error ? error.stack : String(error)}`);
+      process.exitCode = 70;
+    }
+  },
+);

@@ -1,0 +1,54 @@
+import type { ReportInput, ReportRun } from '@siamese-lab/report';
+import type { RunStore } from '@siamese-lab/store';
+import { LabError } from '@siamese-lab/core';
+
+/** Reads one experiment from the store, in one snapshot, into the report's input. */
+export function collectReportInput(store: RunStore, experimentName: string): ReportInput {
+  return store.snapshot(() => {
+    const experiment = store.getExperiment(experimentName);
+    if (!experiment) {
+      const known = store.listExperiments().map((entry) => entry.name);
+      throw new LabError(`no experiment named \`${experimentName}\` in ${store.path}`, {
+        hint: known.length ? `known experiments: ${known.join(', ')}` : 'run one first: pnpm run exp experiments/quickstart.yaml',
+      });
+    }
+    const runs: ReportRun[] = store.listRuns({ experiment: experimentName }).map((run) => {
+      const embedding = store.getEmbedding(run.id);
+      return {
+        runId: String(run.id),
+        label: run.label,
+        configHash: run.configHash,
+        status: run.status,
+        params: run.params,
+        metrics: store.getFinalMetrics(run.id),
+        classShapes: (embedding?.classShapes as ReportRun['classShapes']) ?? null,
+        wallSeconds: run.wallSeconds,
+        backend: run.backend,
+        nanSteps: run.nanSteps,
+        firstNanStep: run.firstNanStep,
+        curve: store.getStepMetrics(run.id).map((row) => ({
+          step: row.step,
+          loss: row.loss,
+          positiveDistance: row.positiveDistance,
+          negativeDistance: row.negativeDistance,
+          nan: row.nan,
+        })),
+        embedding: embedding
+          ? { dim: embedding.dim, points: embedding.points, labels: embedding.labels, ...(embedding.domains ? { domain: embedding.domains } : {}) }
+          : null,
+      };
+    });
+    const base = (experiment.spec as { base?: { data?: { dataset?: string } } }).base;
+    const classNames =
+      base?.data?.dataset === 'fashion-mnist'
+        ? ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
+        : ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+    return {
+      experiment: { name: experiment.name, description: experiment.description },
+      sweepKeys: experiment.sweepKeys,
+      classNames,
+      runs,
+      generatedAt: new Date().toISOString(),
+    };
+  });
+}

@@ -1,0 +1,21 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A temporary folder with an experiment file in it; returns the file's path and a database path beside it. */
+export function tinyExperiment(yaml: string): { file: string; db: string; folder: string } {
+  const folder = mkdtempSync(join(tmpdir(), 'lab-run-'));
+  const file = join(folder, 'experiment.yaml');
+  writeFileSync(file, yaml);
+  return { file, db: join(folder, 'runs.sqlite'), folder };
+}
+
+/** A small but real configuration: MNIST images, a narrow MLP, few steps. */
+export const tinyBase = `
+  backend: cpu
+  data: { train_limit: 1000 }
+  model: { tower_a: { hidden: [32] } }
+  sampler: { batch_size: 32 }
+  training: { steps: 30, log_every: 5 }
+  evaluation: { test_limit: 300, verification_pairs: 200 }
+`;
