@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { availableBackends, type ConcreteBackendName } from '@siamese-lab/backend';
 import { runPytorchPeer, type PeerResult } from './pytorch-peer.ts';
 import { SEED_STEP, type StepTiming } from './training-step.ts';
+import { loggingOverheadSection } from './logging-overhead.ts';
+import { reportTimingSection } from './report-timing.ts';
 
 export interface BenchOptions {
   /** Timed steps for the fast backends (tensorflow, blas). */
@@ -148,5 +150,5 @@ export const trainingStepSection: BenchSection = {
   },
 };
 
-/** Every section of `pnpm bench`, in order (later: store logging overhead, report timing). */
-export const benchSections: BenchSection[] = [trainingStepSection];
+/** Every section of `pnpm bench`, in order. */
+export const benchSections: BenchSection[] = [trainingStepSection, loggingOverheadSection, reportTimingSection];
