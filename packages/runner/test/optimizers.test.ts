@@ -1,0 +1,73 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend, tf } from '@siamese-lab/backend';
+import { buildOptimizer, learningRateAt } from '../src/index.ts';
+import { setLearningRate } from '../src/optimizers.ts';
+import { optimizerNames, runSpecSchema } from '../src/spec/schema.ts';
+
+beforeAll(async () => {
+  await selectBackend('cpu');
+});
+
+const optimizerSpec = (extra: Record<string, unknown>) => runSpecSchema.parse({ optimizer: extra }).optimizer;
+
+describe('learningRateAt', () => {
+  it('keeps a constant rate without a schedule', () => {
+    expect(learningRateAt(optimizerSpec({ learning_rate: 0.1 }), 500, 1000)).toBe(0.1);
+  });
+
+  it('steps down by gamma every step_size steps', () => {
+    const spec = optimizerSpec({ learning_rate: 0.1, schedule: { kind: 'step', step_size: 100, gamma: 0.5 } });
+    expect(learningRateAt(spec, 0, 1000)).toBeCloseTo(0.1, 12);
+    expect(learningRateAt(spec, 99, 1000)).toBeCloseTo(0.1, 12);
+    expect(learningRateAt(spec, 100, 1000)).toBeCloseTo(0.05, 12);
+    expect(learningRateAt(spec, 250, 1000)).toBeCloseTo(0.025, 12);
+  });
+
+  it('follows a cosine from the rate down to min_learning_rate', () => {
+    const spec = optimizerSpec({ learning_rate: 1, schedule: { kind: 'cosine', min_learning_rate: 0.1 } });
+    expect(learningRateAt(spec, 0, 101)).toBeCloseTo(1, 12);
+    expect(learningRateAt(spec, 50, 101)).toBeCloseTo(0.55, 12); // halfway: min + (max − min) / 2
+    expect(learningRateAt(spec, 100, 101)).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe('buildOptimizer', () => {
+  it('builds every optimizer the schema names, and each one moves a variable downhill', () => {
+    for (const name of optimizerNames) {
+      const optimizer = buildOptimizer(optimizerSpec({ name, learning_rate: 0.1 }));
+      const x = tf.variable(tf.scalar(3));
+      for (let i = 0; i < 5; i++) optimizer.minimize(() => tf.square(x) as tf.Scalar, false, [x]);
+      expect(Math.abs(x.dataSync()[0]), name).toBeLessThan(3);
+      x.dispose();
+      optimizer.dispose();
+    }
+  });
+
+  it('applies a changed learning rate on the next update (SGD: x − rate · 2x)', () => {
+    for (const name of ['sgd', 'adam'] as const) {
+      const optimizer = buildOptimizer(optimizerSpec({ name, learning_rate: 0.1 }));
+      const x = tf.variable(tf.scalar(1));
+      setLearningRate(optimizer, 0);
+      optimizer.minimize(() => tf.square(x) as tf.Scalar, false, [x]);
+      expect(x.dataSync()[0], `${name} with rate 0`).toBe(1);
+      setLearningRate(optimizer, 0.25);
+      optimizer.minimize(() => tf.square(x) as tf.Scalar, false, [x]);
+      expect(x.dataSync()[0], `${name} with rate 0.25`).toBeLessThan(1);
+      if (name === 'sgd') expect(x.dataSync()[0]).toBeCloseTo(0.5, 6);
+      x.dispose();
+      optimizer.dispose();
+    }
+  });
+
+  it('passes hyper-parameters through (momentum accumulates velocity)', () => {
+    const plain = buildOptimizer(optimizerSpec({ name: 'momentum', learning_rate: 0.1, momentum: 0 }));
+    const heavy = buildOptimizer(optimizerSpec({ name: 'momentum', learning_rate: 0.1, momentum: 0.9 }));
+    const a = tf.variable(tf.scalar(1));
+    const b = tf.variable(tf.scalar(1));
+    for (let i = 0; i < 3; i++) {
+      plain.minimize(() => tf.square(a) as tf.Scalar, false, [a]);
+      heavy.minimize(() => tf.square(b) as tf.Scalar, false, [b]);
+    }
+    expect(b.dataSync()[0]).toBeLessThan(a.dataSync()[0]);
+  });
+});
