@@ -98,6 +98,6 @@ describe('transformDataset', () => {
     const odd = indexedDataset([0, 1], { rows: 3, cols: 4 });
     const error = thrown(() => transformDataset(odd, { downsample: 2 })) as LabError;
     expect(error).toBeInstanceOf(LabError);
-    expect(error.field).toBe('data.transform.downsample');
+    expect(error.field).toBe('data.right.downsample');
   });
 });

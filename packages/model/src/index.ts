@@ -1,2 +1,13 @@
 export { createSiameseModel, type ModelSpec, type ModelInputs, type SiameseModel } from './siamese.ts';
-export { createMlpTower, createTower, activations, type Activation, type MlpTowerSpec, type Tower, type TowerSpec } from './towers.ts';
+export {
+  createMlpTower,
+  createCnnTower,
+  createTower,
+  activations,
+  type Activation,
+  type MlpTowerSpec,
+  type CnnTowerSpec,
+  type ImageShape,
+  type Tower,
+  type TowerSpec,
+} from './towers.ts';

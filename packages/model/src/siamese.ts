@@ -1,14 +1,18 @@
 import { tf } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
-import { createTower, type Tower, type TowerSpec } from './towers.ts';
+import { createTower, type ImageShape, type Tower, type TowerSpec } from './towers.ts';
 
 export interface ModelSpec {
   /** One set of weights for both sisters (the seed), or one per sister. */
   share_weights: boolean;
   embedding_dim: number;
   tower_a: TowerSpec;
-  /** Only when share_weights is false; defaults to tower_a's architecture with its own weights. */
-  tower_b?: TowerSpec;
+  /**
+   * Only when share_weights is false; defaults to tower_a's architecture with its own weights.
+   * May be another architecture (e.g. a CNN beside an MLP) as long as the embedding sizes match.
+   * null means none (lets a sweep switch between shared and distinct arms).
+   */
+  tower_b?: TowerSpec | null;
 }
 
 export interface SiameseModel {
@@ -28,31 +32,44 @@ export interface ModelInputs {
   /** Flattened input size of each side (784 for MNIST; differs for two-source data). */
   inputSizeA: number;
   inputSizeB: number;
+  /** Image shape of each side, for convolutional towers (square images are inferred when absent). */
+  imageShapeA?: ImageShape;
+  imageShapeB?: ImageShape;
   seed: number;
 }
 
+/** A tower may pin its own embedding size; it must agree with the model's (the distance compares the two). */
+function checkEmbeddingSize(spec: ModelSpec, tower: TowerSpec, field: string): void {
+  if (tower.embedding_dim !== undefined && tower.embedding_dim !== spec.embedding_dim) {
+    throw new LabError(`${field} outputs ${tower.embedding_dim}-dimensional embeddings but the model's embedding_dim is ${spec.embedding_dim}`, {
+      field,
+      hint: 'both sisters must embed into the same space: make the embedding sizes equal, or drop the tower\'s embedding_dim to use the model\'s',
+    });
+  }
+}
+
 export function createSiameseModel(spec: ModelSpec, inputs: ModelInputs): SiameseModel {
-  if (spec.share_weights && inputs.inputSizeA !== inputs.inputSizeB) {
+  const sameImages =
+    inputs.imageShapeA === undefined || inputs.imageShapeB === undefined ||
+    (inputs.imageShapeA.rows === inputs.imageShapeB.rows && inputs.imageShapeA.cols === inputs.imageShapeB.cols);
+  if (spec.share_weights && (inputs.inputSizeA !== inputs.inputSizeB || (spec.tower_a.kind === 'cnn' && !sameImages))) {
     throw new LabError(
       `shared weights need both inputs of the same size, got ${inputs.inputSizeA} and ${inputs.inputSizeB}`,
       { field: 'model.share_weights', hint: 'set share_weights: false to give each sister its own weights' },
     );
   }
-  if (spec.share_weights && spec.tower_b !== undefined) {
+  if (spec.share_weights && spec.tower_b != null) {
     throw new LabError('tower_b is only used when share_weights is false', {
       field: 'model.tower_b',
       hint: 'remove tower_b, or set share_weights: false',
     });
   }
-  const towerA = createTower(spec.tower_a, inputs.inputSizeA, spec.embedding_dim, inputs.seed, 'tower_a');
+  checkEmbeddingSize(spec, spec.tower_a, 'model.tower_a.embedding_dim');
+  if (spec.tower_b != null) checkEmbeddingSize(spec, spec.tower_b, 'model.tower_b.embedding_dim');
+  const towerA = createTower(spec.tower_a, inputs.inputSizeA, spec.embedding_dim, inputs.seed, 'tower_a', inputs.imageShapeA);
   const towerB = spec.share_weights
     ? towerA
-    : createTower(spec.tower_b ?? spec.tower_a, inputs.inputSizeB, spec.embedding_dim, inputs.seed + 1_000_003, 'tower_b');
-  if (towerA.embeddingDim !== towerB.embeddingDim) {
-    throw new LabError(`the sisters' embedding sizes differ (${towerA.embeddingDim} and ${towerB.embeddingDim})`, {
-      field: 'model.embedding_dim',
-    });
-  }
+    : createTower(spec.tower_b ?? spec.tower_a, inputs.inputSizeB, spec.embedding_dim, inputs.seed + 1_000_003, 'tower_b', inputs.imageShapeB);
   const towers = spec.share_weights ? [towerA] : [towerA, towerB];
 
   return {

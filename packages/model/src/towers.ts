@@ -1,4 +1,5 @@
 import { denseLayer, tf } from '@siamese-lab/backend';
+import { LabError } from '@siamese-lab/core';
 
 export const activations = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
 export type Activation = (typeof activations)[number];
@@ -10,13 +11,40 @@ export interface MlpTowerSpec {
   activation: Activation;
   init_stddev: number;
   bias_init: number;
+  /** Pins this tower's output size; must equal the model's `embedding_dim` (checked). */
+  embedding_dim?: number;
 }
 
-export type TowerSpec = MlpTowerSpec;
+/**
+ * A small LeNet-style sister: per entry of `channels`, a k x k convolution ('same' padding) →
+ * activation → 2x2 max-pool (odd sides are cropped), then the `hidden` dense layers and a linear
+ * embedding layer. Input images come flattened; their shape is the dataset's rows x cols.
+ */
+export interface CnnTowerSpec {
+  kind: 'cnn';
+  channels: number[];
+  /** Odd kernel side. */
+  kernel_size: number;
+  hidden: number[];
+  activation: Activation;
+  /** Truncated-normal standard deviation of every weight; when absent, He scaling sqrt(2 / fan_in) per layer. */
+  init_stddev?: number;
+  bias_init: number;
+  embedding_dim?: number;
+}
+
+export type TowerSpec = MlpTowerSpec | CnnTowerSpec;
+
+/** Image shape of a tower's flattened input. */
+export interface ImageShape {
+  rows: number;
+  cols: number;
+}
 
 /** One sister network: maps a batch of flattened inputs to embeddings. */
 export interface Tower {
   readonly name: string;
+  readonly kind: TowerSpec['kind'];
   readonly inputSize: number;
   readonly embeddingDim: number;
   readonly variables: tf.Variable[];
@@ -34,38 +62,60 @@ interface DenseParameters {
 let towerCount = 0;
 
 /**
- * Weights are drawn from a truncated normal (|x| < 2σ, as TensorFlow's initializer) with the
- * given seed, so the same seed gives the same initial network on every backend.
+ * A truncated normal (|x| < 2σ, as TensorFlow's initializer) drawn with the given seed, so the
+ * same seed gives the same initial network on every backend.
  */
-export function createMlpTower(spec: MlpTowerSpec, inputSize: number, embeddingDim: number, seed: number, name = 'tower'): Tower {
-  const sizes = [inputSize, ...spec.hidden, embeddingDim];
-  const prefix = `${name}_${++towerCount}`;
+function seededVariable(shape: number[], stddev: number, seed: number, name: string): tf.Variable {
+  // tf.variable copies its initial value; tidy frees the initial tensor.
+  return tf.tidy(() => tf.variable(tf.truncatedNormal(shape, 0, stddev, 'float32', seed), true, name));
+}
+
+function constantVariable(size: number, value: number, name: string): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.fill([size], value), true, name));
+}
+
+/** Dense layers sizes[0] → sizes[1] → ...; the last is linear (the embedding). */
+function createDenseStack(
+  sizes: number[],
+  activation: Activation,
+  stddevOf: (fanIn: number) => number,
+  biasInit: number,
+  seed: number,
+  prefix: string,
+  seedOffset = 0,
+): DenseParameters[] {
   const layers: DenseParameters[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     const isLast = i + 2 === sizes.length;
-    // tf.variable copies its initial value; tidy frees the initial tensors.
-    const weights = tf.tidy(() =>
-      tf.variable(tf.truncatedNormal([sizes[i], sizes[i + 1]], 0, spec.init_stddev, 'float32', seed * 7919 + i * 104729 + 1), true, `${prefix}/dense_${i}/weights`),
-    );
-    const bias = tf.tidy(() => tf.variable(tf.fill([sizes[i + 1]], spec.bias_init), true, `${prefix}/dense_${i}/bias`));
-    layers.push({ weights, bias, activation: isLast ? 'linear' : spec.activation });
+    const weights = seededVariable([sizes[i], sizes[i + 1]], stddevOf(sizes[i]), seed * 7919 + (i + seedOffset) * 104729 + 1, `${prefix}/dense_${i}/weights`);
+    const bias = constantVariable(sizes[i + 1], biasInit, `${prefix}/dense_${i}/bias`);
+    layers.push({ weights, bias, activation: isLast ? 'linear' : activation });
   }
+  return layers;
+}
+
+/** One dense layer with its activation: ReLU is fused into the (native, on `blas`) product. */
+function applyDense(x: tf.Tensor2D, layer: DenseParameters, inputNeedsGradient: boolean): tf.Tensor2D {
+  const fused = layer.activation === 'relu' ? 'relu' : 'linear';
+  const y = denseLayer(x, layer.weights as tf.Variable<tf.Rank.R2>, layer.bias as tf.Variable<tf.Rank.R1>, { activation: fused, inputNeedsGradient });
+  if (layer.activation === 'tanh') return tf.tanh(y);
+  if (layer.activation === 'sigmoid') return tf.sigmoid(y);
+  return y;
+}
+
+export function createMlpTower(spec: MlpTowerSpec, inputSize: number, embeddingDim: number, seed: number, name = 'tower'): Tower {
+  const prefix = `${name}_${++towerCount}`;
+  const layers = createDenseStack([inputSize, ...spec.hidden, embeddingDim], spec.activation, () => spec.init_stddev, spec.bias_init, seed, prefix);
   return {
     name,
+    kind: 'mlp',
     inputSize,
     embeddingDim,
     variables: layers.flatMap((layer) => [layer.weights, layer.bias]),
     apply(input, inputIsData = true) {
       let x = input;
       layers.forEach((layer, index) => {
-        const fused = layer.activation === 'relu' ? 'relu' : 'linear';
-        let y = denseLayer(x, layer.weights as tf.Variable<tf.Rank.R2>, layer.bias as tf.Variable<tf.Rank.R1>, {
-          activation: fused,
-          inputNeedsGradient: index > 0 || !inputIsData,
-        });
-        if (layer.activation === 'tanh') y = tf.tanh(y);
-        if (layer.activation === 'sigmoid') y = tf.sigmoid(y);
-        x = y;
+        x = applyDense(x, layer, index > 0 || !inputIsData);
       });
       return x;
     },
@@ -78,9 +128,131 @@ export function createMlpTower(spec: MlpTowerSpec, inputSize: number, embeddingD
   };
 }
 
-export function createTower(spec: TowerSpec, inputSize: number, embeddingDim: number, seed: number, name: string): Tower {
+/**
+ * The gradient of a stride-1 'same' convolution with respect to its kernel, itself computed as a
+ * convolution (the wasm and blas backends have no Conv2DBackpropFilter kernel, but a fast
+ * forward conv2d): with the input channels as the batch and the batch as the channels, sliding
+ * the output gradient over the padded input sums x * dy over batch and positions per kernel tap.
+ */
+function kernelGradient(x: tf.Tensor4D, dy: tf.Tensor4D, kernelSize: number): tf.Tensor4D {
+  const pad = (kernelSize - 1) / 2;
+  const padded = pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : x;
+  const inputsAsBatch = tf.transpose(padded, [3, 1, 2, 0]); // [in, rows + 2p, cols + 2p, batch]
+  const gradientAsFilter = tf.transpose(dy, [1, 2, 0, 3]); // [rows, cols, batch, out]
+  return tf.transpose(tf.conv2d(inputsAsBatch, gradientAsFilter, 1, 'valid'), [1, 2, 0, 3]); // [k, k, in, out]
+}
+
+/** The gradient with respect to the input: the output gradient convolved with the flipped, transposed kernel. */
+function inputGradient(dy: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
+  const flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  return tf.conv2d(dy, flipped, 1, 'same');
+}
+
+/**
+ * A stride-1 'same' k x k convolution (odd k) whose gradients are convolutions too, so it trains
+ * on every backend. `inputNeedsGradient` false treats `x` as data and skips the input gradient.
+ */
+function convolution(x: tf.Tensor4D, kernel: tf.Variable, kernelSize: number, inputNeedsGradient: boolean): tf.Tensor4D {
+  if (!inputNeedsGradient) {
+    const withKernel = tf.customGrad(((w: tf.Tensor4D, save: tf.GradSaveFunc) => {
+      save([w]);
+      return { value: tf.conv2d(x, w, 1, 'same'), gradFunc: (dy: tf.Tensor4D) => [kernelGradient(x, dy, kernelSize)] };
+    }) as never) as (w: tf.Tensor) => tf.Tensor4D;
+    return withKernel(kernel);
+  }
+  const withBoth = tf.customGrad(((input: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    save([input, w]);
+    return {
+      value: tf.conv2d(input, w, 1, 'same'),
+      gradFunc: (dy: tf.Tensor4D, [savedInput, savedKernel]: tf.Tensor[]) => [
+        inputGradient(dy, savedKernel as tf.Tensor4D),
+        kernelGradient(savedInput as tf.Tensor4D, dy, kernelSize),
+      ],
+    };
+  }) as never) as (input: tf.Tensor, w: tf.Tensor) => tf.Tensor4D;
+  return withBoth(x, kernel);
+}
+
+function activate(x: tf.Tensor4D, activation: Activation): tf.Tensor4D {
+  if (activation === 'relu') return tf.relu(x);
+  if (activation === 'tanh') return tf.tanh(x);
+  if (activation === 'sigmoid') return tf.sigmoid(x);
+  return x;
+}
+
+export function createCnnTower(spec: CnnTowerSpec, image: ImageShape, embeddingDim: number, seed: number, name = 'tower'): Tower {
+  const k = spec.kernel_size;
+  if (!Number.isInteger(k) || k < 1 || k % 2 === 0) {
+    throw new LabError(`kernel_size must be an odd whole number, got ${k}`, { field: `model.${name}.kernel_size`, hint: 'use 3 or 5' });
+  }
+  const prefix = `${name}_${++towerCount}`;
+  const stddevOf = (fanIn: number) => spec.init_stddev ?? Math.sqrt(2 / fanIn);
+  const convLayers: DenseParameters[] = [];
+  let rows = image.rows, cols = image.cols, channels = 1;
+  spec.channels.forEach((outChannels, i) => {
+    if (rows < 2 || cols < 2) {
+      throw new LabError(`${image.rows}x${image.cols} images are too small for ${spec.channels.length} convolution + pooling stages`, {
+        field: `model.${name}.channels`,
+        hint: 'use fewer convolution layers',
+      });
+    }
+    const fanIn = k * k * channels;
+    convLayers.push({
+      weights: seededVariable([k, k, channels, outChannels], stddevOf(fanIn), seed * 7919 + i * 104729 + 3, `${prefix}/conv_${i}/kernel`),
+      bias: constantVariable(outChannels, spec.bias_init, `${prefix}/conv_${i}/bias`),
+      activation: spec.activation,
+    });
+    rows = Math.floor(rows / 2);
+    cols = Math.floor(cols / 2);
+    channels = outChannels;
+  });
+  const flatSize = rows * cols * channels;
+  const denseLayers = createDenseStack([flatSize, ...spec.hidden, embeddingDim], spec.activation, stddevOf, spec.bias_init, seed, prefix, spec.channels.length);
+  const layers = [...convLayers, ...denseLayers];
+  return {
+    name,
+    kind: 'cnn',
+    inputSize: image.rows * image.cols,
+    embeddingDim,
+    variables: layers.flatMap((layer) => [layer.weights, layer.bias]),
+    apply(input, inputIsData = true) {
+      const batch = input.shape[0];
+      let x = tf.reshape(input, [batch, image.rows, image.cols, 1]) as tf.Tensor4D;
+      convLayers.forEach((layer, index) => {
+        const convolved = tf.add(convolution(x, layer.weights, k, index > 0 || !inputIsData), layer.bias) as tf.Tensor4D;
+        // 'valid' pooling drops an odd last row or column (7x7 becomes 3x3).
+        x = tf.maxPool(activate(convolved, layer.activation), 2, 2, 'valid');
+      });
+      let flat = tf.reshape(x, [batch, flatSize]) as tf.Tensor2D;
+      for (const layer of denseLayers) flat = applyDense(flat, layer, true);
+      return flat;
+    },
+    dispose() {
+      for (const layer of layers) {
+        layer.weights.dispose();
+        layer.bias.dispose();
+      }
+    },
+  };
+}
+
+/** A square image of `inputSize` pixels, when no shape is given. */
+function inferImageShape(inputSize: number, field: string): ImageShape {
+  const side = Math.round(Math.sqrt(inputSize));
+  if (side * side !== inputSize) {
+    throw new LabError(`a convolutional tower needs image inputs, but ${inputSize} features are not a square image`, { field });
+  }
+  return { rows: side, cols: side };
+}
+
+export function createTower(spec: TowerSpec, inputSize: number, embeddingDim: number, seed: number, name: string, image?: ImageShape): Tower {
   switch (spec.kind) {
     case 'mlp':
       return createMlpTower(spec, inputSize, embeddingDim, seed, name);
+    case 'cnn': {
+      const shape = image ?? inferImageShape(inputSize, `model.${name}`);
+      if (shape.rows * shape.cols !== inputSize) throw new Error(`image ${shape.rows}x${shape.cols} does not hold ${inputSize} features`);
+      return createCnnTower(spec, shape, embeddingDim, seed, name);
+    }
   }
 }

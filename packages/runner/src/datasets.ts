@@ -1,4 +1,4 @@
-import { loadFashionMnist, loadMnist, loadIdxDataset, seedSplit, sliceExamples, type Dataset } from '@siamese-lab/data';
+import { loadFashionMnist, loadMnist, loadIdxDataset, seedSplit, sliceExamples, transformDataset, type Dataset, type TransformOptions } from '@siamese-lab/data';
 import { LabError } from '@siamese-lab/core';
 import { join } from 'node:path';
 import type { RunSpec } from './spec/schema.ts';
@@ -7,6 +7,16 @@ export interface RunData {
   train: Dataset;
   validation: Dataset;
   test: Dataset;
+  /**
+   * Two-source runs (`data.right`): domain B, the same images rendered differently, index for
+   * index (image k of `right.train` is image k of `train` transformed, with the same label).
+   */
+  right?: { train: Dataset; test: Dataset; transform: TransformOptions };
+}
+
+/** `data.right` as transform options (downsample 1 means none). */
+export function rightTransform(right: NonNullable<RunSpec['data']['right']>): TransformOptions {
+  return { rotate90: right.rotate90, invert: right.invert, ...(right.downsample === 2 && { downsample: 2 as const }) };
 }
 
 /** Loads the datasets a run names; loaders cache, so a sweep reads each file once. */
@@ -34,5 +44,12 @@ export function loadRunData(spec: RunSpec['data']): RunData {
   }
   const split = seedSplit(trainTest.train, spec.validation_size);
   const train = spec.train_limit !== undefined && spec.train_limit < split.train.count ? sliceExamples(split.train, 0, spec.train_limit, `${split.train.name}-first-${spec.train_limit}`) : split.train;
-  return { train, validation: split.validation, test: trainTest.test };
+  if (!spec.right) return { train, validation: split.validation, test: trainTest.test };
+  const transform = rightTransform(spec.right);
+  return {
+    train,
+    validation: split.validation,
+    test: trainTest.test,
+    right: { train: transformDataset(train, transform), test: transformDataset(trainTest.test, transform), transform },
+  };
 }

@@ -1,11 +1,16 @@
 import { createPairSampler, sliceExamples, type Dataset } from '@siamese-lab/data';
-import { evaluateEmbedding, pairDistances, type ClassShape } from '@siamese-lab/metrics';
+import { crossDomainRetrieval, evaluateEmbedding, pairDistances, verificationRocAuc, type ClassShape } from '@siamese-lab/metrics';
 import type { SiameseModel } from '@siamese-lab/model';
 import type { RunSpec } from './spec/schema.ts';
 
 export interface EvaluationResult {
   metrics: Record<string, number | null>;
-  embedding: { dim: number; points: Float32Array; labels: Uint8Array };
+  /**
+   * The test embedding. Two-source runs hold domain A's points then domain B's in one space,
+   * with `domains` 0 (A) or 1 (B) per point; one-source runs have `domains: null`.
+   */
+  embedding: { dim: number; points: Float32Array; labels: Uint8Array; domains: Uint8Array | null };
+  /** Domain A's class shapes. */
   classShapes: ClassShape[];
   warnings: string[];
 }
@@ -13,17 +18,71 @@ export interface EvaluationResult {
 /**
  * Embeds the test set with the trained sister and scores it: neighbour accuracies, cluster
  * separation and shape, and verification ROC-AUC on balanced held-out test pairs.
+ *
+ * With a second source (`rightTest`, domain B: the same test images rendered differently, index
+ * for index), domain B is embedded by tower B and scored the same way (metrics suffixed `_b`), and
+ * cross-domain retrieval is scored with queries from A and the gallery from B: `cross_recall_at_1`
+ * and `cross_map_at_r`. Queries are the first half of the test images and the gallery the second
+ * half's renderings, so no query's own rendering is in the gallery (that would be a near-copy, not
+ * a match by class). `cross_roc_auc` scores balanced A-B test pairs.
  */
-export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec): EvaluationResult {
-  const testSet = spec.evaluation.test_limit < test.count ? sliceExamples(test, 0, spec.evaluation.test_limit, `${test.name}-first-${spec.evaluation.test_limit}`) : test;
+export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, rightTest?: Dataset): EvaluationResult {
+  const limit = spec.evaluation.test_limit;
+  const limited = (dataset: Dataset) => (limit < dataset.count ? sliceExamples(dataset, 0, limit, `${dataset.name}-first-${limit}`) : dataset);
   const dim = spec.model.embedding_dim;
-  const points = model.embedAll(testSet.images, testSet.count, 'a');
+  const testA = limited(test);
+  const domainA = scoreDomain(model, testA, 'a', spec);
+  if (!rightTest) {
+    return {
+      metrics: { ...domainA.metrics },
+      embedding: { dim, points: domainA.points, labels: Uint8Array.from(testA.labels), domains: null },
+      classShapes: domainA.classShapes,
+      warnings: domainA.warnings,
+    };
+  }
 
-  const pairCount = Math.min(spec.evaluation.verification_pairs, testSet.count - (testSet.count % 2));
-  const sampler = createPairSampler({ kind: 'balanced', dataset: testSet, batchSize: pairCount - (pairCount % 2), seed: spec.seed + 7777, reuseBuffers: false });
+  const testB = limited(rightTest);
+  const domainB = scoreDomain(model, testB, 'b', spec);
+  const metrics: Record<string, number | null> = { ...domainA.metrics };
+  for (const [name, value] of Object.entries(domainB.metrics)) metrics[`${name}_b`] = value;
+
+  const half = Math.floor(Math.min(testA.count, testB.count) / 2);
+  const warnings = [...domainA.warnings, ...domainB.warnings.map((warning) => `domain B: ${warning}`)];
+  const queries = domainA.points.subarray(0, half * dim);
+  const gallery = domainB.points.subarray(half * dim, 2 * half * dim);
+  const cross = crossDomainRetrieval(queries, testA.labels.subarray(0, half), gallery, testB.labels.subarray(half, 2 * half), dim, { notes: warnings });
+  metrics.cross_recall_at_1 = cross.recallAt1;
+  metrics.cross_map_at_r = cross.meanAveragePrecisionAtR;
+
+  const pairCount = evenPairCount(spec, Math.min(testA.count, testB.count));
+  const sampler = createPairSampler({ kind: 'balanced', dataset: testA, right: testB, batchSize: pairCount, seed: spec.seed + 8888, reuseBuffers: false });
+  const pairs = sampler.nextBatch();
+  const distances = pairDistances(gatherRows(domainA.points, pairs.leftIndices, dim), gatherRows(domainB.points, pairs.rightIndices, dim), dim);
+  metrics.cross_roc_auc = verificationRocAuc(distances, pairs.similar, { notes: warnings });
+
+  const points = new Float32Array(domainA.points.length + domainB.points.length);
+  points.set(domainA.points, 0);
+  points.set(domainB.points, domainA.points.length);
+  const labels = new Uint8Array(testA.count + testB.count);
+  labels.set(testA.labels, 0);
+  labels.set(testB.labels, testA.count);
+  const domains = new Uint8Array(testA.count + testB.count);
+  domains.fill(1, testA.count);
+  return { metrics, embedding: { dim, points, labels, domains }, classShapes: domainA.classShapes, warnings: [...new Set(warnings)] };
+}
+
+function evenPairCount(spec: RunSpec, count: number): number {
+  const pairCount = Math.min(spec.evaluation.verification_pairs, count);
+  return pairCount - (pairCount % 2);
+}
+
+/** One domain's test embedding (through its tower) and its cluster and verification metrics. */
+function scoreDomain(model: SiameseModel, testSet: Dataset, side: 'a' | 'b', spec: RunSpec) {
+  const dim = spec.model.embedding_dim;
+  const points = model.embedAll(testSet.images, testSet.count, side);
+  const sampler = createPairSampler({ kind: 'balanced', dataset: testSet, batchSize: evenPairCount(spec, testSet.count), seed: spec.seed + 7777, reuseBuffers: false });
   const pairs = sampler.nextBatch();
   const distances = pairDistances(gatherRows(points, pairs.leftIndices, dim), gatherRows(points, pairs.rightIndices, dim), dim);
-
   const evaluation = evaluateEmbedding({
     embedding: points,
     labels: testSet.labels,
@@ -32,12 +91,7 @@ export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec): 
     pairSimilar: pairs.similar,
     seed: spec.seed,
   });
-  return {
-    metrics: { ...evaluation.metrics },
-    embedding: { dim, points, labels: Uint8Array.from(testSet.labels) },
-    classShapes: evaluation.classShapes,
-    warnings: evaluation.warnings,
-  };
+  return { points, metrics: evaluation.metrics, classShapes: evaluation.classShapes, warnings: evaluation.warnings };
 }
 
 function gatherRows(points: Float32Array, indices: Int32Array, dim: number): Float32Array {

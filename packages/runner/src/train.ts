@@ -52,18 +52,28 @@ export interface TrainingResult {
 const zeroDistance = 1e-12;
 
 /**
- * Trains one run: pairs from the seeded sampler, the model's embeddings, the loss, and the
+ * Trains one run (async only to let the event loop breathe between steps): pairs from the seeded sampler, the model's embeddings, the loss, and the
  * optimizer's update, with every step's loss and gradients checked for non-finite values.
  */
-export function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHooks = {}): TrainingResult {
+export async function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHooks = {}): Promise<TrainingResult> {
+  // Two-source runs: the right side of every pair, and so tower B's input, is domain B.
+  const rightTrain = data.right?.train ?? data.train;
   const model = createSiameseModel(spec.model, {
     inputSizeA: data.train.rows * data.train.cols,
-    inputSizeB: data.train.rows * data.train.cols,
+    inputSizeB: rightTrain.rows * rightTrain.cols,
+    imageShapeA: { rows: data.train.rows, cols: data.train.cols },
+    imageShapeB: { rows: rightTrain.rows, cols: rightTrain.cols },
     seed: spec.seed,
   });
   const loss = buildPairLoss(spec.loss);
   const optimizer = buildOptimizer(spec.optimizer);
-  const sampler = createPairSampler({ kind: spec.sampler.kind, dataset: data.train, batchSize: spec.sampler.batch_size, seed: spec.seed });
+  const sampler = createPairSampler({
+    kind: spec.sampler.kind,
+    dataset: data.train,
+    ...(data.right && { right: data.right.train }),
+    batchSize: spec.sampler.batch_size,
+    seed: spec.seed,
+  });
   const { steps, log_every: logEvery, on_nan: onNan } = spec.training;
   const variables = model.trainableVariables;
   const batchSize = spec.sampler.batch_size;
@@ -137,6 +147,9 @@ export function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHooks = {}
       stoppedOnNan = true;
       break;
     }
+    // Training is synchronous tfjs work: yielding to the event loop lets signals (Ctrl-C) and
+    // timers be handled between steps, at a cost of microseconds against milliseconds per step.
+    await new Promise((resolve) => setImmediate(resolve));
     if (hooks.shouldStop?.()) {
       interrupted = step < steps;
       break;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { activations } from '@siamese-lab/model';
+import { activations, type TowerSpec } from '@siamese-lab/model';
 import { distanceKinds, lossKinds, reducerKinds } from '@siamese-lab/losses';
 
 /**
@@ -18,12 +18,68 @@ export const datasetNames = ['mnist', 'fashion-mnist', 'idx'] as const;
 export const nanPolicies = ['stop', 'continue', 'skip_step'] as const;
 export const scheduleKinds = ['constant', 'step', 'cosine'] as const;
 
-const mlpTower = z.strictObject({
-  kind: z.literal('mlp').default('mlp'),
-  hidden: z.array(positiveInt('a hidden layer size')).max(16).default([1024, 1024]),
-  activation: z.enum(activations).default('relu'),
-  init_stddev: positive('init_stddev').default(0.01),
-  bias_init: z.number().default(0.01),
+export const towerKinds = ['mlp', 'cnn'] as const;
+
+/** Tower defaults per kind: the seed's MLP, and a small LeNet-style CNN. */
+const mlpDefaults = { hidden: [1024, 1024], init_stddev: 0.01 };
+const cnnDefaults = { channels: [8, 16], kernel_size: 5, hidden: [64] };
+
+/**
+ * One sister. A single object schema for both kinds (not a union) keeps every key a plain dotted
+ * path for sweeps and did-you-mean; the transform then fills the defaults of the chosen kind.
+ */
+const tower = z
+  .strictObject({
+    kind: z.enum(towerKinds).default('mlp'),
+    /** Dense layers before the embedding (mlp: [1024, 1024]; cnn, after the convolutions: [64]). */
+    hidden: z.array(positiveInt('a hidden layer size')).max(16).optional(),
+    activation: z.enum(activations).default('relu'),
+    /** mlp: 0.01 (the seed); cnn: He scaling sqrt(2 / fan_in) per layer when absent. */
+    init_stddev: positive('init_stddev').optional(),
+    bias_init: z.number().default(0.01),
+    /** Pins this tower's output size; it must equal model.embedding_dim. */
+    embedding_dim: positiveInt('embedding_dim').max(1024).optional(),
+    /** cnn only: output channels of each conv 5x5 → activation → 2x2 max-pool stage. */
+    channels: z.array(positiveInt('a channel count')).min(1).max(4).optional(),
+    /** cnn only: the (odd) side of every convolution kernel. */
+    kernel_size: positiveInt('kernel_size').max(9).refine((k) => k % 2 === 1, 'kernel_size must be odd (3, 5, 7)').optional(),
+  })
+  .superRefine((value, context) => {
+    if (value.kind !== 'mlp') return;
+    for (const key of ['channels', 'kernel_size'] as const) {
+      if (value[key] !== undefined) context.addIssue({ code: 'custom', path: [key], message: `${key} applies only to kind: cnn` });
+    }
+  })
+  .transform((value): TowerSpec => {
+    const common = { activation: value.activation, bias_init: value.bias_init, ...(value.embedding_dim !== undefined && { embedding_dim: value.embedding_dim }) };
+    if (value.kind === 'mlp') {
+      return { kind: 'mlp', hidden: value.hidden ?? mlpDefaults.hidden, ...common, init_stddev: value.init_stddev ?? mlpDefaults.init_stddev };
+    }
+    return {
+      kind: 'cnn',
+      channels: value.channels ?? cnnDefaults.channels,
+      kernel_size: value.kernel_size ?? cnnDefaults.kernel_size,
+      hidden: value.hidden ?? cnnDefaults.hidden,
+      ...common,
+      ...(value.init_stddev !== undefined && { init_stddev: value.init_stddev }),
+    };
+  });
+
+/**
+ * The second data source (domain B) of a two-source run: each image rendered rotated, inverted
+ * and/or downsampled. Training pairs take the left image from the data set (domain A) and the right
+ * from its rendering; the test set of domain B is the same rendering of the test set.
+ */
+const rightSource = z.strictObject({
+  /** A quarter turn clockwise. */
+  rotate90: z.boolean().default(false),
+  /** 1 - pixel: black digits on white. */
+  invert: z.boolean().default(false),
+  /** 1: keep the size; 2: average 2x2 blocks (28x28 becomes 14x14: tower B's input differs from A's). */
+  downsample: z
+    .number({ error: 'downsample must be 1 or 2' })
+    .refine((factor) => factor === 1 || factor === 2, 'downsample must be 1 (keep 28x28) or 2 (average to 14x14)')
+    .default(1),
 });
 
 const schedule = z.strictObject({
@@ -47,6 +103,8 @@ export const runSpecSchema = z.strictObject({
       validation_size: z.number().int().min(0).default(5000),
       /** Use only the first N training images (after the validation split); for small runs. */
       train_limit: positiveInt('train_limit').optional(),
+      /** A second source for the right side of pairs (domain B): makes the run cross-domain. */
+      right: rightSource.optional(),
     })
     .default({ dataset: 'mnist', validation_size: 5000 }),
   sampler: z
@@ -59,10 +117,27 @@ export const runSpecSchema = z.strictObject({
     .strictObject({
       share_weights: z.boolean().default(true),
       embedding_dim: positiveInt('embedding_dim').max(1024).default(2),
-      tower_a: mlpTower.default(mlpTower.parse({})),
-      tower_b: mlpTower.optional(),
+      tower_a: tower.default(tower.parse({})),
+      /** Only with share_weights: false; defaults to tower_a's architecture (own weights). null: none. */
+      tower_b: tower.nullable().optional(),
     })
-    .default({ share_weights: true, embedding_dim: 2, tower_a: mlpTower.parse({}) }),
+    // Caught here too (the model checks again) so the error points at the line in the file.
+    .superRefine((model, context) => {
+      if (model.share_weights && model.tower_b != null) {
+        context.addIssue({ code: 'custom', path: ['tower_b'], message: 'tower_b is only used when share_weights is false: shared sisters are one tower (tower_a)' });
+      }
+      for (const side of ['tower_a', 'tower_b'] as const) {
+        const pinned = model[side]?.embedding_dim;
+        if (pinned !== undefined && pinned !== model.embedding_dim) {
+          context.addIssue({
+            code: 'custom',
+            path: [side, 'embedding_dim'],
+            message: `${side} outputs ${pinned}-dimensional embeddings but model.embedding_dim is ${model.embedding_dim}: both sisters must embed into the same space`,
+          });
+        }
+      }
+    })
+    .default({ share_weights: true, embedding_dim: 2, tower_a: tower.parse({}) }),
   loss: z
     .strictObject({
       kind: z.enum(lossKinds).default('contrastive'),
