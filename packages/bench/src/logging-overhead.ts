@@ -24,10 +24,10 @@ export const loggingOverheadSection: BenchSection = {
     const experiment = store.upsertExperiment({ name: 'bench', description: '', filePath: null, spec: {}, sweepKeys: [] });
     let storeSeconds = 0;
     let rowsWritten = 0;
-    const timeOne = (record: boolean, index: number): number => {
+    const timeOne = async (record: boolean, index: number): Promise<number> => {
       const run = store.planRun(experiment.id, { runIndex: index, configHash: `bench-${index}`, label: 'bench', params: {} });
       const started = performance.now();
-      const result = trainRun(spec, data, record
+      const result = await trainRun(spec, data, record
         ? {
             onStepMetrics: (rows) => {
               const writeStarted = performance.now();
@@ -42,12 +42,12 @@ export const loggingOverheadSection: BenchSection = {
       return seconds;
     };
     options.log(`logging overhead on ${backend.name}: 2 × 2 runs of ${steps} steps (log_every 10)`);
-    timeOne(false, 0); // warm-up
+    await timeOne(false, 0); // warm-up
     const withLogging: number[] = [];
     const without: number[] = [];
     for (let round = 0; round < 2; round++) {
-      without.push(timeOne(false, 1 + round * 2));
-      withLogging.push(timeOne(true, 2 + round * 2));
+      without.push(await timeOne(false, 1 + round * 2));
+      withLogging.push(await timeOne(true, 2 + round * 2));
     }
     store.close();
     rmSync(folder, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { runPytorchPeer, type PeerResult } from './pytorch-peer.ts';
 import { SEED_STEP, type StepTiming } from './training-step.ts';
 import { loggingOverheadSection } from './logging-overhead.ts';
 import { reportTimingSection } from './report-timing.ts';
+import { memorySection } from './memory.ts';
 
 export interface BenchOptions {
   /** Timed steps for the fast backends (tensorflow, blas). */
@@ -16,6 +17,8 @@ export interface BenchOptions {
   peer: boolean;
   profile: boolean;
   blasThreads?: number;
+  /** Steps of the memory section's run (default 2000; 20000 for the long-run figure). */
+  memorySteps?: number;
   log: (line: string) => void;
 }
 
@@ -151,4 +154,4 @@ export const trainingStepSection: BenchSection = {
 };
 
 /** Every section of `pnpm bench`, in order. */
-export const benchSections: BenchSection[] = [trainingStepSection, loggingOverheadSection, reportTimingSection];
+export const benchSections: BenchSection[] = [trainingStepSection, loggingOverheadSection, reportTimingSection, memorySection];

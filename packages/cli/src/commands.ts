@@ -1,7 +1,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { LabError } from '@siamese-lab/core';
 import { renderReport } from '@siamese-lab/report';
-import { parseExperimentFile, runExperiment, type ExperimentOutcome } from '@siamese-lab/runner';
+import { parseExperimentFile, preflightExperiment, runExperiment, type ExperimentOutcome } from '@siamese-lab/runner';
 import type { BackendName } from '@siamese-lab/backend';
 import { openRunStore, runStatuses, type RunRecord, type RunStatus, type RunStore } from '@siamese-lab/store';
 import { csvField, formatDuration, formatNumber, formatTable } from './format.ts';
@@ -32,6 +32,7 @@ export async function runCommand(
 ): Promise<number> {
   // Parse and validate everything before touching the database: a bad file writes nothing.
   const experiment = parseExperimentFile(args.file);
+  preflightExperiment(experiment, { yes: args.yes });
   const store = openRunStore(args.db);
   try {
     const started = performance.now();
@@ -40,6 +41,7 @@ export async function runCommand(
       backend: args.backend,
       force: args.force,
       yes: args.yes,
+      preflighted: true,
       onEvent: createProgressPrinter(),
       shouldStop: () => stop.requested,
     });

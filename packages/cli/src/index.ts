@@ -1,1 +1,1 @@
-export {};
+export { describeFailure, type Failure } from './failure.ts';

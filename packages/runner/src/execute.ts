@@ -29,6 +29,8 @@ export interface RunExperimentOptions {
   shouldStop?(): boolean;
   /** Lease length; a crashed process's runs are taken over once this passes (or at once on the same host). */
   leaseSeconds?: number;
+  /** The caller already ran preflightExperiment (e.g. before creating the database). */
+  preflighted?: boolean;
 }
 
 export interface ExperimentOutcome {
@@ -46,8 +48,11 @@ export interface ExperimentOutcome {
  * forced, interrupted or crashed runs are redone from the start, and each finished run is written
  * to the store in one transaction, so a crash at any point loses at most the run in progress.
  */
-export async function runExperiment(experiment: ExperimentSpec, options: RunExperimentOptions): Promise<ExperimentOutcome> {
-  const { store } = options;
+/**
+ * Every check that needs more than the file itself (the run budget, the datasets, batch sizes
+ * against them), done before anything is written: a bad input leaves the database untouched.
+ */
+export function preflightExperiment(experiment: ExperimentSpec, options: { yes?: boolean } = {}): void {
   if (experiment.runs.length > experiment.maxRuns && !options.yes) {
     throw new LabError(`the sweep expands to ${experiment.runs.length} runs, more than max_runs (${experiment.maxRuns})`, {
       location: experiment.filePath,
@@ -55,6 +60,48 @@ export async function runExperiment(experiment: ExperimentSpec, options: RunExpe
       hint: 'pass --yes to run them all, raise max_runs in the file, or shrink the sweep',
     });
   }
+  const trainCounts = new Map<string, number>();
+  for (const run of experiment.runs) {
+    const dataKey = JSON.stringify(run.spec.data);
+    let trainCount = trainCounts.get(dataKey);
+    if (trainCount === undefined) {
+      trainCount = loadDataOf(experiment, run).train.count;
+      trainCounts.set(dataKey, trainCount);
+    }
+    if (run.spec.sampler.batch_size > trainCount) {
+      throw new LabError(`batch_size ${run.spec.sampler.batch_size} is larger than the training set (${trainCount} images)${experiment.runs.length > 1 ? ` in run ${run.label}` : ''}`, {
+        location: experiment.filePath,
+        field: fieldOf(run, 'sampler.batch_size'),
+        hint: 'lower sampler.batch_size or raise data.train_limit',
+      });
+    }
+  }
+}
+
+/** The file field that sets a run parameter: its sweep entry when swept, else base. */
+function fieldOf(run: PlannedRun, parameter: string): string {
+  return parameter in run.overrides ? `sweep.*.${parameter}` : `base.${parameter}`;
+}
+
+/** Loads a run's data, naming the experiment file and field in any error (the loaders know only the IDX path). */
+function loadDataOf(experiment: ExperimentSpec, run: PlannedRun): RunData {
+  try {
+    return loadRunData(run.spec.data);
+  } catch (error) {
+    if (!(error instanceof LabError)) throw error;
+    const inExperimentFile = error.location === undefined || error.location === experiment.filePath;
+    throw new LabError(inExperimentFile ? error.message : `${error.message} (the dataset of ${experiment.filePath})`, {
+      location: error.location ?? experiment.filePath,
+      field: error.field ?? fieldOf(run, 'data.directory'),
+      hint: error.hint ?? 'check data.directory and data.validation_size in the experiment file',
+      cause: error,
+    });
+  }
+}
+
+export async function runExperiment(experiment: ExperimentSpec, options: RunExperimentOptions): Promise<ExperimentOutcome> {
+  const { store } = options;
+  if (!options.preflighted) preflightExperiment(experiment, options);
   const record = store.upsertExperiment({
     name: experiment.name,
     description: experiment.description,
@@ -78,14 +125,7 @@ export async function runExperiment(experiment: ExperimentSpec, options: RunExpe
       options.onEvent?.({ kind: 'backend', backend: activeBackend });
     }
     const dataKey = JSON.stringify(run.spec.data);
-    if (!data || data.key !== dataKey) data = { key: dataKey, value: loadRunData(run.spec.data) };
-    if (run.spec.sampler.batch_size > data.value.train.count) {
-      throw new LabError(`batch_size ${run.spec.sampler.batch_size} is larger than the training set (${data.value.train.count} images)`, {
-        location: experiment.filePath,
-        field: 'base.sampler.batch_size',
-        hint: 'lower sampler.batch_size or raise data.train_limit',
-      });
-    }
+    if (!data || data.key !== dataKey) data = { key: dataKey, value: loadDataOf(experiment, run) };
     const claimed = store.claimRun(stored.id, {
       backend: activeBackend.name,
       provenance: collectProvenance(activeBackend.description),
@@ -100,9 +140,9 @@ export async function runExperiment(experiment: ExperimentSpec, options: RunExpe
     options.onEvent?.({ kind: 'run-start', position: position + 1, toRun: todo.length, run, runId: stored.id });
     const started = performance.now();
     let lastLease = Date.now();
-    let result: ReturnType<typeof trainRun> | undefined;
+    let result: Awaited<ReturnType<typeof trainRun>> | undefined;
     try {
-      result = trainRun(run.spec, data.value, {
+      result = await trainRun(run.spec, data.value, {
         onStepMetrics: (rows) => {
           store.appendStepMetrics(stored.id, rows);
           if (Date.now() - lastLease > 5000) {
@@ -118,7 +158,7 @@ export async function runExperiment(experiment: ExperimentSpec, options: RunExpe
         outcome.interrupted = { runId: stored.id, run, stepsDone: result.stepsDone };
         return outcome;
       }
-      const evaluation = evaluateRun(result.model, data.value.test, run.spec);
+      const evaluation = evaluateRun(result.model, data.value.test, run.spec, data.value.right?.test);
       const status = result.firstNanStep !== null && (result.stoppedOnNan || evaluation.metrics.non_finite === 1) ? 'nan' : 'completed';
       const wallSeconds = (performance.now() - started) / 1000;
       const metrics = {
@@ -139,7 +179,7 @@ export async function runExperiment(experiment: ExperimentSpec, options: RunExpe
           nanDetail: result.nanDetail,
           error: evaluation.warnings.length ? evaluation.warnings.join('; ') : null,
           metrics,
-          embedding: run.spec.evaluation.store_embeddings ? { ...evaluation.embedding, domains: null, classShapes: evaluation.classShapes } : null,
+          embedding: run.spec.evaluation.store_embeddings ? { ...evaluation.embedding, classShapes: evaluation.classShapes } : null,
           checkpoint: run.spec.evaluation.store_checkpoint ? { tensors: result.model.exportWeights() } : null,
         },
         run.params,
@@ -159,7 +199,11 @@ export async function runExperiment(experiment: ExperimentSpec, options: RunExpe
       });
     } catch (error: unknown) {
       if (error instanceof LabError) {
-        store.finishRun(stored.id, { status: 'failed', wallSeconds: (performance.now() - started) / 1000, stepsDone: result?.stepsDone ?? 0, nanSteps: 0, firstNanStep: null, error: error.describe(), metrics: {} }, run.params);
+        try {
+          store.finishRun(stored.id, { status: 'failed', wallSeconds: (performance.now() - started) / 1000, stepsDone: result?.stepsDone ?? 0, nanSteps: 0, firstNanStep: null, error: error.describe(), metrics: {} }, run.params);
+        } catch {
+          // The store itself may be the problem (a full disk): the run stays 'running' under a dead owner and is redone next time.
+        }
         throw error;
       }
       // A bug in one run must not stop the sweep: record it and go on.

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, openSync, readSync, closeSync, accessSync, constants } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readSync, closeSync, accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { LabError } from '@siamese-lab/core';
@@ -96,6 +96,12 @@ const finiteOrNull = (value: number | null | undefined): number | null =>
 
 function checkIsSqliteFile(path: string): void {
   if (!existsSync(path)) return;
+  if (statSync(path).isDirectory()) {
+    throw new LabError(`${path} is a directory, not a run database`, {
+      location: path,
+      hint: 'pass --db with the path of a database file inside it, e.g. --db results/runs.sqlite',
+    });
+  }
   const header = Buffer.alloc(16);
   const fd = openSync(path, 'r');
   const bytesRead = readSync(fd, header, 0, 16, 0);
@@ -131,6 +137,40 @@ function ownerIsDead(owner: string | null): boolean {
 
 export type RunStore = ReturnType<typeof openRunStore>;
 
+/** SQLite result codes that describe the environment (disk, file, permissions), not a bug. */
+const environmentCodes: Array<[prefix: string, what: string, hint: string]> = [
+  ['SQLITE_FULL', 'the disk is full', 'free some space (or pass --db on another disk) and run the same command again: finished runs are kept'],
+  ['SQLITE_READONLY', 'the run database is read-only', 'make the file and its folder writable, or pass --db with a writable path'],
+  ['SQLITE_IOERR', 'the disk reported an I/O error', 'check the disk (and free space), then run the same command again'],
+  ['SQLITE_CORRUPT', 'the run database is damaged', 'keep a copy, then try `sqlite3 FILE .recover`, or pass --db with a new file'],
+  ['SQLITE_NOTADB', 'the file is not an SQLite database', 'pass --db with the path of a run database (or a new file name)'],
+  ['SQLITE_CANTOPEN', 'the run database cannot be opened', 'check that the path exists and is writable'],
+];
+
+/** Turns an SQLite error caused by the environment into a LabError naming the database; anything else is rethrown. */
+function environmentError(error: unknown, path: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return error;
+  const match = environmentCodes.find(([prefix]) => code === prefix || code.startsWith(`${prefix}_`));
+  if (!match) return error;
+  return new LabError(`${match[1]} (${code}: ${(error as Error).message})`, { location: path, hint: match[2], cause: error });
+}
+
+/** Wraps every method of the store so that disk and file problems surface as LabErrors. */
+function withEnvironmentErrors<T extends Record<string, unknown>>(store: T, path: string): T {
+  for (const [key, value] of Object.entries(store)) {
+    if (typeof value !== 'function') continue;
+    (store as Record<string, unknown>)[key] = (...args: unknown[]) => {
+      try {
+        return (value as (...args: unknown[]) => unknown)(...args);
+      } catch (error) {
+        throw environmentError(error, path);
+      }
+    };
+  }
+  return store;
+}
+
 /**
  * The SQLite store for experiments, runs and their metrics. WAL mode lets `lab ls` and
  * `lab report` read a consistent snapshot while a sweep writes; every change that must be
@@ -159,9 +199,10 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
   let db: Database.Database;
   try {
     db = new Database(fullPath, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    // The timeout first: a second process opening the same new file waits instead of failing.
+    db.pragma('busy_timeout = 10000');
     if (!options.readonly) db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 10000');
     if (!options.readonly) db.pragma('synchronous = NORMAL');
   } catch (error) {
     throw new LabError(`cannot open the run database ${fullPath}: ${(error as Error).message}`, {
@@ -170,7 +211,13 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
     });
   }
 
-  const version = db.pragma('user_version', { simple: true }) as number;
+  let version: number;
+  try {
+    version = db.pragma('user_version', { simple: true }) as number;
+  } catch (error) {
+    db.close();
+    throw environmentError(error, fullPath);
+  }
   if (version > migrations.length) {
     db.close();
     throw new LabError(`the run database ${fullPath} has schema version ${version}, newer than this Siamese Lab knows (${migrations.length})`, {
@@ -183,11 +230,19 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
       db.close();
       throw new LabError(`the run database ${fullPath} needs a schema upgrade`, { location: fullPath, hint: 'run any writing command (e.g. lab run) once' });
     }
-    for (let index = version; index < migrations.length; index++) {
+    try {
+      // IMMEDIATE, and the version re-read inside: two processes creating the same database at
+      // once must not both run a migration (the second would find its tables already there).
       db.transaction(() => {
-        db.exec(migrations[index]);
-        db.pragma(`user_version = ${index + 1}`);
-      })();
+        const current = db.pragma('user_version', { simple: true }) as number;
+        for (let index = current; index < migrations.length; index++) {
+          db.exec(migrations[index]);
+          db.pragma(`user_version = ${index + 1}`);
+        }
+      }).immediate();
+    } catch (error) {
+      db.close();
+      throw environmentError(error, fullPath);
     }
   }
 
@@ -479,5 +534,5 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
       if (db.open) db.close();
     },
   };
-  return store;
+  return withEnvironmentErrors(store, fullPath);
 }

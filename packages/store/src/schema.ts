@@ -1,5 +1,5 @@
 /**
- * Schema migrations, applied in order inside one transaction each. The database's
+ * Schema migrations, applied in order inside one IMMEDIATE transaction. The database's
  * `user_version` pragma records how many have run, so an old file is upgraded in place.
  */
 export const migrations: string[] = [

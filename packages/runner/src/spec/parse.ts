@@ -34,9 +34,16 @@ function loadSource(path: string): { source: SourceDocument; raw: unknown } {
   const stats = statSync(fullPath);
   if (!stats.isFile()) throw new LabError(`${path} is not a file`, { location: path, hint: 'give the path of a .yaml experiment file' });
   if (stats.size > maxFileBytes) {
-    throw new LabError(`experiment file is ${stats.size} bytes, more than the ${maxFileBytes} allowed`, { location: path });
+    throw new LabError(`experiment file is ${stats.size} bytes, more than the ${maxFileBytes} allowed`, {
+      location: path,
+      hint: 'an experiment file describes a sweep in a few lines; check that this is the right file',
+    });
   }
-  const text = readFileSync(fullPath, 'utf8');
+  const bytes = readFileSync(fullPath);
+  if (bytes.includes(0)) {
+    throw new LabError('the file is not text (it holds NUL bytes)', { location: path, hint: 'give the path of a .yaml experiment file, e.g. experiments/quickstart.yaml' });
+  }
+  const text = bytes.toString('utf8');
   const lines = new LineCounter();
   // A small alias budget rejects "billion laughs" files instead of expanding them.
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
@@ -44,7 +51,10 @@ function loadSource(path: string): { source: SourceDocument; raw: unknown } {
   const firstError = document.errors[0];
   if (firstError) {
     const position = firstError.linePos?.[0];
-    throw new LabError(`the file is not valid YAML: ${firstError.message.split('\n')[0]}`, {
+    // The location already says where; the parser's own "at line L, column C:" would repeat it.
+    const reason = firstError.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    const tooDeep = /call stack/i.test(reason);
+    throw new LabError(tooDeep ? 'the file nests lists or mappings too deeply to read' : `the file is not valid YAML: ${reason}`, {
       location: position ? `${path}:${position.line}:${position.col}` : path,
       hint: 'check the indentation and punctuation at that line',
     });
@@ -62,7 +72,10 @@ function loadSource(path: string): { source: SourceDocument; raw: unknown } {
     throw new LabError('the experiment file is empty', { location: path, hint: 'start from experiments/quickstart.yaml' });
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new LabError('an experiment file must be a mapping with name, base and sweep', { location: locate(source, []) });
+    throw new LabError('an experiment file must be a mapping with name, base and sweep', {
+      location: locate(source, []),
+      hint: 'start from experiments/quickstart.yaml: `name: ...` on the first line, then `base:` and optionally `sweep:`',
+    });
   }
   return { source, raw };
 }
@@ -84,16 +97,44 @@ function issueToError(issue: z.core.$ZodIssue, schema: z.ZodType, sources: Sourc
     });
   }
   let message = issue.message;
+  let hint = hintFor([...prefix, ...path]);
   if (issue.code === 'invalid_value' && 'values' in issue) {
     const received = lookup(source, [...prefix, ...path]);
     const suggestion = typeof received === 'string' ? didYouMean(received, issue.values.map(String)) : undefined;
     message = `${received === undefined ? 'invalid value' : `\`${String(received)}\` is not allowed`}; expected one of: ${issue.values.join(', ')}`;
     if (suggestion) message += ` (did you mean \`${suggestion}\`?)`;
+    hint = `use one of the listed values${path.length > 1 ? ', or delete the line to use the default' : ''}`;
+  } else if (issue.code === 'invalid_type') {
+    message = typeMessage(message, issue.expected, path, lookup(source, [...prefix, ...path]));
+  } else if ((issue.code === 'too_big' || issue.code === 'too_small') && /^Too (big|small)/.test(message)) {
+    const key = path.length ? String(path[path.length - 1]) : 'the value';
+    const limit = issue.code === 'too_big' ? issue.maximum : issue.minimum;
+    const bound = issue.code === 'too_big' ? (issue.inclusive ? 'at most' : 'less than') : issue.inclusive ? 'at least' : 'greater than';
+    message = issue.origin === 'array' ? `${key} must have ${bound} ${String(limit)} entries` : `${key} must be ${bound} ${String(limit)}`;
   }
   return new LabError(message, {
     location: override?.location ?? locate(source, [...prefix, ...path]),
     field: [...prefix, ...path].join('.'),
+    hint,
   });
+}
+
+const typeNames: Record<string, string> = { object: 'a mapping (`key: value` lines)', array: 'a list such as [32, 32]', number: 'a number', boolean: 'true or false', string: 'text' };
+
+/** zod's "Invalid input: expected object, received string" in the words of an experiment file. */
+function typeMessage(message: string, expected: string, path: PathSegment[], received: unknown): string {
+  if (!message.startsWith('Invalid input')) return message;
+  const key = path.length ? String(path[path.length - 1]) : 'the file';
+  const what = received === undefined || received === null ? 'nothing' : Array.isArray(received) ? 'a list' : typeof received === 'object' ? 'a mapping' : `\`${String(received)}\``;
+  return `${key} must be ${typeNames[expected] ?? expected}, not ${what}`;
+}
+
+/** What to do about a bad value: every run parameter has a default, so deleting the line is always an option. */
+function hintFor(path: PathSegment[]): string {
+  if (path[0] === 'name') return 'write a short identifier such as `name: optimizer-sweep` (letters, digits, ".", "_", "-"; it names the report folder)';
+  if (path[0] === 'base') return 'fix the value at that line, or delete the line to use the default (see experiments/quickstart.yaml)';
+  if (path[0] === 'sweep') return 'fix the sweep at that line: each parameter takes a non-empty list of values, or a range { from, to, step | count }';
+  return 'fix the value at that line (see experiments/quickstart.yaml for a complete file)';
 }
 
 function lookup(source: SourceDocument, path: PathSegment[]): unknown {
@@ -118,13 +159,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function loadWithParents(path: string, seen: string[] = []): { raw: Record<string, unknown>; sources: SourceDocument[] } {
   const fullPath = resolve(path);
   if (seen.includes(fullPath)) {
-    throw new LabError(`\`extends\` forms a cycle: ${[...seen, fullPath].join(' -> ')}`, { location: path, field: 'extends' });
+    throw new LabError(`\`extends\` forms a cycle: ${[...seen, fullPath].join(' -> ')}`, {
+      location: path,
+      field: 'extends',
+      hint: 'a file may extend a parent that does not (directly or through others) extend it back',
+    });
   }
   const { source, raw } = loadSource(path);
   const own = raw as Record<string, unknown>;
   if (own.extends === undefined) return { raw: own, sources: [source] };
   if (typeof own.extends !== 'string') {
-    throw new LabError('extends must be the path of another experiment file', { location: locate(source, ['extends']), field: 'extends' });
+    throw new LabError('extends must be the path of another experiment file', {
+      location: locate(source, ['extends']),
+      field: 'extends',
+      hint: 'write e.g. `extends: ./quickstart.yaml` (relative to this file)',
+    });
   }
   const parentPath = resolve(dirname(fullPath), own.extends);
   if (!existsSync(parentPath)) {
