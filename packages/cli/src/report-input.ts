@@ -45,10 +45,29 @@ export function collectReportInput(store: RunStore, experimentName: string): Rep
         : ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
     return {
       experiment: { name: experiment.name, description: experiment.description },
-      sweepKeys: experiment.sweepKeys,
+      sweepKeys: reportSweepKeys(experiment.sweepKeys, runs),
       classNames,
       runs,
       generatedAt: new Date().toISOString(),
     };
   });
+}
+
+/**
+ * The report facets by flat parameters. A sweep over a whole section (e.g. `model.tower_b`,
+ * whose values are objects) is stored as its flattened leaves, so it is replaced by the leaves
+ * under it that actually vary across the runs.
+ */
+export function reportSweepKeys(sweepKeys: string[], runs: Array<{ params: Record<string, unknown> }>): string[] {
+  const keys: string[] = [];
+  for (const key of sweepKeys) {
+    if (runs.some((run) => key in run.params)) {
+      keys.push(key);
+      continue;
+    }
+    const leaves = [...new Set(runs.flatMap((run) => Object.keys(run.params).filter((name) => name.startsWith(`${key}.`))))].sort();
+    const varying = leaves.filter((leaf) => new Set(runs.map((run) => JSON.stringify(run.params[leaf] ?? null))).size > 1);
+    keys.push(...(varying.length ? varying : leaves.slice(0, 1)));
+  }
+  return keys;
 }
