@@ -11,3 +11,13 @@ describe('reportSweepKeys', () => {
     expect(reportSweepKeys(['optimizer.name', 'model.tower_b', 'seed'], runs)).toEqual(['optimizer.name', 'model.tower_b.kind', 'seed']);
   });
 });
+
+describe('reportSweepKeys for a section that is only present or absent', () => {
+  it('uses the section kind', () => {
+    const runs = [
+      { params: { 'model.share_weights': true } },
+      { params: { 'model.share_weights': false, 'model.tower_b.kind': 'mlp', 'model.tower_b.hidden': '[32]' } },
+    ];
+    expect(reportSweepKeys(['model.tower_b'], runs)).toEqual(['model.tower_b.kind']);
+  });
+});
