@@ -18,6 +18,9 @@ export interface NanDetail {
   minDistance: number | null;
   batchSize: number;
   positivePairs: number;
+  /** The whole batch at the first NaN: each pair's label (1 = similar) and embedding distance (null if non-finite). */
+  pairLabels: number[];
+  pairDistances: Array<number | null>;
 }
 
 export interface TrainingProgress {
@@ -215,5 +218,7 @@ function describeNan(step: number, loss: number, gradientFinite: boolean, distan
     minDistance: Number.isFinite(minDistance) ? minDistance : null,
     batchSize: distances.length,
     positivePairs,
+    pairLabels: Array.from(batch.similar),
+    pairDistances: Array.from(distances, (distance) => (Number.isFinite(distance) ? distance : null)),
   };
 }

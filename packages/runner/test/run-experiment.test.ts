@@ -128,6 +128,10 @@ base:
     expect(detail.reason).toMatch(/d = 0/);
     expect(detail.zeroDistancePairs.length).toBeGreaterThan(0);
     expect(detail.zeroDistancePairs.some((pair) => pair.leftIndex === pair.rightIndex && pair.distance === 0)).toBe(true);
+    const batch = run.nanDetail as { pairLabels: number[]; pairDistances: number[] };
+    expect(batch.pairLabels).toHaveLength(8);
+    expect(batch.pairDistances).toHaveLength(8);
+    expect(batch.pairDistances).toContain(0);
     expect(store.getStepMetrics(run.id).filter((row) => row.nan).map((row) => row.step)).toEqual([run.firstNanStep]);
     store.close();
   });
