@@ -13,23 +13,30 @@ export interface ContrastiveLossOptions {
 }
 
 /**
- * The contrastive loss of Hadsell, Chopra and LeCun as the seed writes it:
- * l·d² + (1−l)·max(m − d, 0)², with d from `distance` (so ε lives in the distance).
- * The label masks multiply both terms, as in the seed, so a pair with d = 0 poisons the
- * gradient even when it is a positive pair: exactly the NaN the seed describes.
+ * The shared shape of the contrastive losses: l·d² for similar pairs plus a hinge for dissimilar
+ * ones, `hinge(squared distance)`, both masked by the label and reduced over the batch.
  */
-export function contrastiveLoss(options: ContrastiveLossOptions): PairLoss {
+function maskedPairLoss(options: ContrastiveLossOptions, hinge: (squared: tf.Tensor1D) => tf.Tensor1D): PairLoss {
   const { margin, distance } = options;
   const reducer = options.reducer ?? meanReducer();
   if (!(margin > 0)) throw new Error(`margin must be > 0, got ${margin}`);
   return (left, right, similar) =>
     tf.tidy(() => {
       const squared = distance.squared(left, right);
-      const d = distance.fromSquared(squared);
       const positive = tf.mul(similar, squared);
-      const negative = tf.mul(tf.sub(1, similar), tf.square(tf.relu(tf.sub(margin, d))));
+      const negative = tf.mul(tf.sub(1, similar), hinge(squared));
       return reducer.reduce(tf.add(positive, negative) as tf.Tensor1D);
     });
+}
+
+/**
+ * The contrastive loss of Hadsell, Chopra and LeCun as the seed writes it:
+ * l·d² + (1−l)·max(m − d, 0)², with d from `distance` (so ε lives in the distance).
+ * The label masks multiply both terms, as in the seed, so a pair with d = 0 poisons the
+ * gradient even when it is a positive pair: exactly the NaN the seed describes.
+ */
+export function contrastiveLoss(options: ContrastiveLossOptions): PairLoss {
+  return maskedPairLoss(options, (squared) => tf.square(tf.relu(tf.sub(options.margin, options.distance.fromSquared(squared)))) as tf.Tensor1D);
 }
 
 /**
@@ -38,14 +45,5 @@ export function contrastiveLoss(options: ContrastiveLossOptions): PairLoss {
  * keeps its meaning as a distance (the hinge vanishes once d ≥ m).
  */
 export function squaredMarginContrastiveLoss(options: ContrastiveLossOptions): PairLoss {
-  const { margin, distance } = options;
-  const reducer = options.reducer ?? meanReducer();
-  if (!(margin > 0)) throw new Error(`margin must be > 0, got ${margin}`);
-  return (left, right, similar) =>
-    tf.tidy(() => {
-      const squared = distance.squared(left, right);
-      const positive = tf.mul(similar, squared);
-      const negative = tf.mul(tf.sub(1, similar), tf.relu(tf.sub(margin * margin, squared)));
-      return reducer.reduce(tf.add(positive, negative) as tf.Tensor1D);
-    });
+  return maskedPairLoss(options, (squared) => tf.relu(tf.sub(options.margin * options.margin, squared)) as tf.Tensor1D);
 }
