@@ -26,11 +26,16 @@ base:
       stderr += chunk;
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    // Wait until training has started, then interrupt as a terminal's Ctrl-C would.
-    while (!/run 1\/1 \[/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 100));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    try {
+      // Wait until training has started, then interrupt as a terminal's Ctrl-C would.
+      while (!/run 1\/1 \[/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      // Never leave a 100,000-step run behind if an expectation above fails.
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
     expect(stderr).toMatch(/stopping after the current step/);
     expect(stderr).toMatch(/interrupted: run \d+ \[base\] stopped at step \d+ and is marked interrupted/);
     expect(stderr).toMatch(/Resume with: pnpm run exp .*long\.yaml --db /);
