@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { isLabError } from '@siamese-lab/core';
 import { runStatuses, type RunStatus } from '@siamese-lab/store';
+import { describeFailure } from './failure.ts';
 import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, runCommand, showCommand, type Output } from './commands.ts';
+import { baselineCommand, checkCommand } from './regression-commands.ts';
 
 const backendChoices = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const;
 
@@ -98,7 +99,40 @@ export async function main(argv: string[]): Promise<number> {
         exitCode = rmCommand({ db: args.db, experiment: args.experiment, run: args.run }, io);
       },
     )
-    .demandCommand(1, 'name a command: run, ls, show, compare, export, report or rm (see --help)')
+    .command(
+      'baseline <experiment>',
+      'record a finished experiment\'s metrics as a baseline file to review and commit (experiments/baselines/<name>.json)',
+      (command) =>
+        command
+          .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment name, or its YAML file (then only its current runs)' })
+          .option('baseline', { type: 'string', describe: 'where to write it (default: baselines/<name>.json beside the experiment file, else experiments/baselines/)' })
+          .example('$0 baseline optimizer-sweep', 'writes experiments/baselines/optimizer-sweep.json'),
+      (args) => {
+        exitCode = baselineCommand({ db: args.db, experiment: args.experiment, baseline: args.baseline }, io);
+      },
+    )
+    .command(
+      'check <target>',
+      'compare an experiment\'s metrics with its baseline; exit 1 when a metric leaves its tolerance or a run appears or disappears',
+      (command) =>
+        command
+          .positional('target', { type: 'string', demandOption: true, describe: 'experiment file (runs what is missing first) or experiment name (reads the store)' })
+          .option('baseline', { type: 'string', describe: 'the baseline file (default: baselines/<name>.json beside the experiment file)' })
+          .option('fresh', { type: 'boolean', default: false, describe: 're-train every run in a temporary database, with the current code' })
+          .option('backend', { choices: backendChoices, describe: 'override the backend of every run (experiment file only)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
+          .option('yes', { type: 'boolean', default: false, describe: 'allow a sweep larger than its max_runs' })
+          .example('$0 check optimizer-sweep', 'the recorded runs against experiments/baselines/optimizer-sweep.json')
+          .example('$0 check experiments/quickstart.yaml --fresh', 're-train and compare'),
+      async (args) => {
+        exitCode = await checkCommand(
+          { db: args.db, target: args.target, baseline: args.baseline, fresh: args.fresh, backend: args.backend, json: args.json, yes: args.yes },
+          io,
+          stop,
+        );
+      },
+    )
+    .demandCommand(1, 'name a command: run, ls, show, compare, export, report, rm, baseline or check (see --help)')
     .strict()
     .recommendCommands()
     .help()
@@ -119,12 +153,8 @@ main(hideBin(process.argv)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (isLabError(error)) {
-      io.err(`error: ${error.describe()}`);
-      process.exitCode = 2;
-    } else {
-      io.err(`internal error (a bug in Siamese Lab, please report it):\n${error instanceof Error ? error.stack : String(error)}`);
-      process.exitCode = 70;
-    }
+    const failure = describeFailure(error);
+    io.err(failure.text);
+    process.exitCode = failure.exitCode;
   },
 );

@@ -1,0 +1,116 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BackendName } from '@siamese-lab/backend';
+import { LabError } from '@siamese-lab/core';
+import {
+  compareWithBaseline,
+  createBaseline,
+  defaultBaselinePath,
+  formatCheckResult,
+  observeRuns,
+  readBaseline,
+  writeBaseline,
+  type Baseline,
+  type ObservedRun,
+} from '@siamese-lab/regression';
+import { parseExperimentFile, preflightExperiment, runExperiment, type ExperimentSpec } from '@siamese-lab/runner';
+import { finishedStatuses, openRunStore } from '@siamese-lab/store';
+import type { Output } from './commands.ts';
+import { createProgressPrinter } from './progress.ts';
+
+/** An argument that names an existing file, or ends like a YAML file, is an experiment file; anything else an experiment name. */
+function isExperimentFile(target: string): boolean {
+  return /\.ya?ml$/i.test(target) || (existsSync(target) && statSync(target).isFile());
+}
+
+export function baselineCommand(args: { db: string; experiment: string; baseline?: string }, io: Output): number {
+  const plan: ExperimentSpec | undefined = isExperimentFile(args.experiment) ? parseExperimentFile(args.experiment) : undefined;
+  const name = plan?.name ?? args.experiment;
+  const path = args.baseline ?? defaultBaselinePath(name, plan?.filePath);
+  const store = openRunStore(args.db, { readonly: true });
+  let runs: ObservedRun[];
+  let sweepKeys: string[];
+  try {
+    runs = observeRuns(store, name, plan?.runs.map((run) => run.configHash));
+    sweepKeys = plan?.sweepKeys ?? store.getExperiment(name)!.sweepKeys;
+  } finally {
+    store.close();
+  }
+  const unfinished = runs.filter((run) => !(finishedStatuses as readonly string[]).includes(run.status));
+  if (plan && runs.length < plan.runs.length) {
+    throw new LabError(`${plan.runs.length - runs.length} of the ${plan.runs.length} runs of ${name} have never been run`, {
+      location: plan.filePath,
+      hint: `run them first: pnpm run exp ${args.experiment}`,
+    });
+  }
+  if (runs.length === 0 || unfinished.length > 0) {
+    throw new LabError(`${name} is not finished: ${unfinished.length} of ${runs.length} run(s) are ${[...new Set(unfinished.map((run) => run.status))].join('/') || 'missing'}`, {
+      hint: 'a baseline records finished runs only (completed or nan): finish the experiment with pnpm run exp FILE, or remove stale runs with lab rm --run ID',
+    });
+  }
+  const previous: Baseline | undefined = existsSync(path) ? readBaseline(path) : undefined;
+  const baseline = createBaseline({ experiment: name, sweepKeys, runs, previous });
+  writeBaseline(path, baseline);
+  const backends = [...new Set(runs.map((run) => run.backend ?? '?'))].join(', ');
+  io.err(
+    `${previous ? 'updated' : 'wrote'} the baseline of ${name}: ${runs.length} run(s) on ${backends}, ${Object.keys(baseline.tolerances).length} metrics` +
+      `${previous ? ' (tolerances kept from the previous file)' : ''}. Review it, then commit it.`,
+  );
+  io.out(path);
+  return 0;
+}
+
+export async function checkCommand(
+  args: { db: string; target: string; baseline?: string; fresh: boolean; backend?: BackendName; json: boolean; yes: boolean },
+  io: Output,
+  stop: { requested: boolean },
+): Promise<number> {
+  const plan = isExperimentFile(args.target) ? parseExperimentFile(args.target) : undefined;
+  if (!plan && (args.fresh || args.backend)) {
+    throw new LabError(`${args.fresh ? '--fresh' : '--backend'} needs an experiment file, not the name \`${args.target}\``, {
+      hint: `give the YAML file to re-run it, e.g. pnpm lab check experiments/${args.target}.yaml${args.fresh ? ' --fresh' : ''}`,
+    });
+  }
+  const name = plan?.name ?? args.target;
+  const baselinePath = args.baseline ?? defaultBaselinePath(name, plan?.filePath);
+  // Read the baseline before training anything: a missing or broken file should not cost a sweep.
+  const baseline = readBaseline(baselinePath);
+  if (baseline.experiment !== name) {
+    throw new LabError(`the baseline ${baselinePath} is for experiment \`${baseline.experiment}\`, not \`${name}\``, {
+      location: baselinePath,
+      field: 'experiment',
+      hint: 'pass the matching baseline with --baseline PATH',
+    });
+  }
+  // Like lab run: a file that cannot run (data, batch sizes, max_runs) fails before the database is touched.
+  if (plan) preflightExperiment(plan, { yes: args.yes });
+  const temporary = args.fresh ? mkdtempSync(join(tmpdir(), 'lab-check-')) : undefined;
+  const store = openRunStore(temporary ? join(temporary, 'runs.sqlite') : args.db, { readonly: !plan });
+  try {
+    let runs: ObservedRun[];
+    if (plan) {
+      const outcome = await runExperiment(plan, { store, backend: args.backend, yes: args.yes, preflighted: true, onEvent: createProgressPrinter(), shouldStop: () => stop.requested });
+      if (outcome.interrupted) {
+        io.err('interrupted: the check did not finish');
+        return 130;
+      }
+      if (outcome.skipped > 0) {
+        io.err(
+          `note: ${outcome.skipped} run(s) were already finished in ${store.path} and were not re-run, so they show the code that recorded them; ` +
+            `pass --fresh to train every run again with the current code`,
+        );
+      }
+      runs = observeRuns(store, name, plan.runs.map((run) => run.configHash));
+    } else {
+      runs = observeRuns(store, name);
+    }
+    const result = compareWithBaseline(baseline, runs, baselinePath);
+    if (args.json) io.out(JSON.stringify(result, null, 2));
+    else io.out(formatCheckResult(result));
+    return result.passed ? 0 : 1;
+  } finally {
+    store.close();
+    if (temporary) rmSync(temporary, { recursive: true, force: true });
+  }
+}

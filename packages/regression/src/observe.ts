@@ -1,0 +1,31 @@
+import { LabError } from '@siamese-lab/core';
+import type { RunStore } from '@siamese-lab/store';
+import type { ObservedRun } from './baseline.ts';
+
+/**
+ * The runs of an experiment as stored, with their final metrics, in the experiment's order.
+ * `configHashes` limits them to one plan (an experiment file's current runs); without it every
+ * run the store holds for the experiment is returned, whatever its status.
+ */
+export function observeRuns(store: RunStore, experiment: string, configHashes?: readonly string[]): ObservedRun[] {
+  if (!store.getExperiment(experiment)) {
+    throw new LabError(`no experiment named \`${experiment}\` in ${store.path}`, {
+      hint: 'list them with: pnpm lab ls (or pass --db), or give the experiment file to run it',
+    });
+  }
+  const wanted = configHashes ? new Set(configHashes) : undefined;
+  return store.snapshot(() =>
+    store
+      .listRuns({ experiment })
+      .filter((run) => !wanted || wanted.has(run.configHash))
+      .map((run) => ({
+        configHash: run.configHash,
+        label: run.label,
+        status: run.status,
+        backend: run.backend,
+        stepsDone: run.stepsDone,
+        params: run.params,
+        metrics: store.getFinalMetrics(run.id),
+      })),
+  );
+}
