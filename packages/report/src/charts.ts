@@ -77,9 +77,19 @@ interface FacetLayout {
   rowKeys: string[];
 }
 
-function facetLayout(input: ReportInput): FacetLayout {
-  const keys = facetKeys(input);
+function facetLayout(input: ReportInput, keys = facetKeys(input)): FacetLayout {
   return { columnKey: keys[0] ?? null, rowKeys: keys.slice(1) };
+}
+
+/** The embedding chart shows every run: the swept settings, then the seed, as facets. */
+function embeddingKeys(input: ReportInput): string[] {
+  const keys = facetKeys(input);
+  return input.sweepKeys.includes(seedKey) ? [...keys, seedKey] : keys;
+}
+
+/** Points drawn per panel: the option's cap, lowered for very large sweeps so the page stays light. */
+export function pointsPerPanel(maxPointsPerRun: number, panels: number): number {
+  return Math.min(maxPointsPerRun, Math.max(200, Math.floor(60_000 / Math.max(1, panels))));
 }
 
 function rowLabel(run: ReportRun, rowKeys: string[]): string {
@@ -88,9 +98,9 @@ function rowLabel(run: ReportRun, rowKeys: string[]): string {
 }
 
 
-/** Runs with an embedding, one per facet cell: the one with the lowest seed (then lowest run id). */
+/** Runs with an embedding, one per panel (setting and seed; a repeated one keeps the lowest run id). */
 export function embeddingRunsPerCell(input: ReportInput): ReportRun[] {
-  const keys = facetKeys(input);
+  const keys = embeddingKeys(input);
   const chosen = new Map<string, ReportRun>();
   for (const run of input.runs) {
     if (!run.embedding || run.embedding.labels.length === 0) continue;
@@ -119,18 +129,9 @@ export function embeddingChart(input: ReportInput, options: ChartOptions): Chart
     section.emptyReason = 'no run has saved an embedding yet (embeddings are written when a run completes).';
     return section;
   }
-  const layout = facetLayout(input);
+  const layout = facetLayout(input, embeddingKeys(input));
   const hasSeeds = input.runs.some((run) => seedOf(run) !== undefined);
-  const seedsPerCell = new Map<string, Set<string>>();
-  for (const run of input.runs) {
-    if (!run.embedding) continue;
-    const cell = cellLabel(run, facetKeys(input));
-    if (!seedsPerCell.has(cell)) seedsPerCell.set(cell, new Set());
-    seedsPerCell.get(cell)!.add(formatParamValue(seedOf(run)));
-  }
-  if ([...seedsPerCell.values()].some((seeds) => seeds.size > 1)) {
-    section.notes.push('Where a setting was run with several seeds, its panel shows the run with the lowest seed (named in the panel).');
-  }
+  const maxPoints = pointsPerPanel(options.maxPointsPerRun, runs.length);
   const hasDomain = runs.some((run) => run.embedding!.domain !== undefined);
   // Facet fields hold small indices into these name lists (looked up by the headers), which
   // keeps the per-point rows short.
@@ -160,7 +161,7 @@ export function embeddingChart(input: ReportInput, options: ChartOptions): Chart
     }
     const picked = stratifiedSubsample(
       finite.map((i) => embedding.labels[i]),
-      Math.min(options.maxPointsPerRun, finite.length),
+      Math.min(maxPoints, finite.length),
       hashString(`${run.runId}:${run.configHash}`),
     ).map((position) => finite[position]);
     for (const i of picked) {
@@ -197,7 +198,7 @@ export function embeddingChart(input: ReportInput, options: ChartOptions): Chart
     });
   }
   section.notes.push(
-    `${shownTotal} of ${pointTotal} points shown over ${runs.length} panel${runs.length === 1 ? '' : 's'}: at most ${options.maxPointsPerRun} per run, a seeded sample that keeps each class’s share.`,
+    `${shownTotal} of ${pointTotal} points shown over ${runs.length} panel${runs.length === 1 ? '' : 's'}: at most ${maxPoints} per run, a seeded sample that keeps each class’s share.`,
   );
   if (runs.some((run) => (run.embedding?.dim ?? 2) > 2)) section.notes.push('Embeddings with more than two dimensions show their first two.');
 

@@ -10,7 +10,7 @@ export type {
   RunStatus,
 } from './types.ts';
 export { renderReport, defaultMaxPointsPerRun, chartSvg, chartSvgFileName } from './render.ts';
-export { buildCharts, type ChartSection, type ChartOptions } from './charts.ts';
+export { buildCharts, pointsPerPanel, type ChartSection, type ChartOptions } from './charts.ts';
 export { escapeHtml, jsonForScript } from './escape.ts';
 export {
   stratifiedSubsample,

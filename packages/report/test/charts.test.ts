@@ -4,6 +4,7 @@ import {
   buildCharts,
   embeddingChart,
   embeddingRunsPerCell,
+  pointsPerPanel,
   firstNanStepChart,
   lossCurveChart,
   nanHeatmapChart,
@@ -20,20 +21,29 @@ function rowsOf(spec: unknown): Row[] {
   return (spec as { data: { values: Row[] } }).data.values;
 }
 
+describe('pointsPerPanel', () => {
+  it('keeps the cap for ordinary sweeps and lowers it for very large ones, not below 200 unless the cap is lower', () => {
+    expect(pointsPerPanel(1500, 24)).toBe(1500);
+    expect(pointsPerPanel(1500, 100)).toBe(600);
+    expect(pointsPerPanel(1500, 1000)).toBe(200);
+    expect(pointsPerPanel(150, 1000)).toBe(150);
+  });
+});
+
 describe('embedding chart', () => {
   const input = syntheticReportInput(16, 3, { pointsPerRun: 400, curveLength: 5 });
 
-  it('shows one run per setting (the lowest seed) with at most maxPointsPerRun points each, and says so', () => {
+  it('shows every run (each setting and seed) with at most maxPointsPerRun points each, and says so', () => {
     const runs = embeddingRunsPerCell(input);
-    expect(runs).toHaveLength(8);
-    expect(runs.every((run) => run.params.seed === 0)).toBe(true);
+    expect(runs).toHaveLength(16);
+    expect(new Set(runs.map((run) => run.params.seed))).toEqual(new Set([0, 1]));
     const chart = embeddingChart(input, chartOptions);
     const rows = rowsOf(chart.spec);
     const points = rows.filter((row) => row.k === 'p');
-    expect(points).toHaveLength(8 * 150);
-    expect(chart.notes.join(' ')).toContain('1200 of 3200 points shown');
+    expect(points).toHaveLength(16 * 150);
+    expect(chart.notes.join(' ')).toContain('2400 of 6400 points shown');
     const panelTexts = rows.filter((row) => row.k === 't').map((row) => row.text);
-    expect(panelTexts).toHaveLength(8);
+    expect(panelTexts).toHaveLength(16);
     expect(panelTexts.every((text) => typeof text === 'string' && text.includes('150 of 400 points'))).toBe(true);
   });
 
