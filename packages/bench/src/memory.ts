@@ -1,27 +1,12 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runJsonWorker } from './json-worker.ts';
 import type { BenchOptions, BenchSection } from './sections.ts';
 import type { MemoryWorkerResult } from './memory-worker.ts';
 
 const workerPath = fileURLToPath(new URL('./memory-worker.ts', import.meta.url));
 
 function runMemoryWorker(steps: number, backend: string): Promise<MemoryWorkerResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, workerPath, '--steps', String(steps), '--backend', backend], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      try {
-        if (code === 0) return resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as MemoryWorkerResult);
-      } catch {
-        // reported below
-      }
-      reject(new Error(`memory worker failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
+  return runJsonWorker<MemoryWorkerResult>(workerPath, ['--steps', String(steps), '--backend', backend], 'memory worker');
 }
 
 /**

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { availableBackends, type ConcreteBackendName } from '@siamese-lab/backend';
+import { runJsonWorker } from './json-worker.ts';
 import { runPytorchPeer, type PeerResult } from './pytorch-peer.ts';
 import { SEED_STEP, type StepTiming } from './training-step.ts';
 import { loggingOverheadSection } from './logging-overhead.ts';
@@ -49,26 +49,10 @@ type WorkerResult = StepTiming & { peak_rss_mb: number };
 const workerPath = fileURLToPath(new URL('./training-step-worker.ts', import.meta.url));
 
 function runWorker(backend: ConcreteBackendName, steps: number, warmup: number, options: BenchOptions): Promise<WorkerResult> {
-  const args = [...process.execArgv, workerPath, '--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
+  const args = ['--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
   if (options.profile) args.push('--profile');
   if (options.blasThreads !== undefined) args.push('--blas-threads', String(options.blasThreads));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const last = stdout.trim().split('\n').pop() ?? '';
-      try {
-        if (code === 0) return resolve(JSON.parse(last) as WorkerResult);
-      } catch {
-        // reported below
-      }
-      reject(new Error(`bench worker for ${backend} failed (exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
+  return runJsonWorker<WorkerResult>(workerPath, args, `bench worker for ${backend}`);
 }
 
 function fixed(value: number, digits = 1): string {
