@@ -1,9 +1,9 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { LabError } from '@siamese-lab/core';
 import { renderReport } from '@siamese-lab/report';
 import { parseExperimentFile, preflightExperiment, runExperiment, type ExperimentOutcome } from '@siamese-lab/runner';
 import type { BackendName } from '@siamese-lab/backend';
-import { openRunStore, runStatuses, type RunRecord, type RunStatus, type RunStore } from '@siamese-lab/store';
+import { openRunStore, type RunRecord, type RunStatus, type RunStore } from '@siamese-lab/store';
 import { csvField, formatDuration, formatNumber, formatTable } from './format.ts';
 import { createProgressPrinter } from './progress.ts';
 import { collectReportInput } from './report-input.ts';
@@ -244,4 +244,3 @@ export function rmCommand(args: { db: string; experiment?: string; run?: number 
   return 0;
 }
 
-export { runStatuses, resolve };
