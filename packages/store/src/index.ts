@@ -6,6 +6,7 @@ export {
   type RunStatus,
   type RunRecord,
   type RunOutcome,
+  type RunProgress,
   type ExperimentRecord,
   type ExperimentSummary,
   type StepMetricRow,

@@ -71,6 +71,18 @@ export interface StoredCheckpoint {
   tensors: Array<{ name: string; shape: number[]; values: Float32Array }>;
 }
 
+/** A run's progress as a live view polls it: cheap to read for every run at once. */
+export interface RunProgress {
+  id: number;
+  experimentId: number;
+  experimentName: string;
+  status: RunStatus;
+  stepsDone: number;
+  /** The last logged step (null before the first). */
+  lastStep: number | null;
+  finishedAt: string | null;
+}
+
 export interface RunOutcome {
   status: Extract<RunStatus, 'completed' | 'nan' | 'failed'>;
   wallSeconds: number;
@@ -458,6 +470,38 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
       }
       const sql = `${runSelect}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY experiments.name, runs.run_index`;
       return db.prepare(sql).all(...values).map(toRun);
+    },
+
+    /**
+     * Every run's status and last logged step, for a live view's poller. The last step is one
+     * primary-key lookup per run, so this stays cheap however long the curves are.
+     */
+    listRunProgress(): RunProgress[] {
+      return (
+        db
+          .prepare(
+            `SELECT runs.id, runs.experiment_id, experiments.name AS experiment_name, runs.status, runs.steps_done, runs.finished_at,
+               (SELECT MAX(step) FROM step_metrics WHERE step_metrics.run_id = runs.id) AS last_step
+             FROM runs JOIN experiments ON experiments.id = runs.experiment_id ORDER BY runs.id`,
+          )
+          .all() as any[]
+      ).map((row) => ({
+        id: row.id,
+        experimentId: row.experiment_id,
+        experimentName: row.experiment_name,
+        status: row.status,
+        stepsDone: row.steps_done,
+        lastStep: row.last_step,
+        finishedAt: row.finished_at,
+      }));
+    },
+
+    /**
+     * SQLite's `data_version`: changes whenever another connection commits to the database. A
+     * reader polls this (no table is read) and re-reads only when it moved.
+     */
+    dataVersion(): number {
+      return db.pragma('data_version', { simple: true }) as number;
     },
 
     getRun(runId: number): RunRecord | undefined {

@@ -113,3 +113,26 @@ describe('runs', () => {
     expect(store.listRuns()).toHaveLength(0);
   });
 });
+
+describe('reads for a live view', () => {
+  it('lists every run with its last logged step, and data_version moves only on another connection\'s commit', () => {
+    const { store, run } = plannedStore();
+    const reader = openRunStore(store.path, { readonly: true });
+    try {
+      expect(reader.listRunProgress()).toEqual([
+        { id: run.id, experimentId: run.experimentId, experimentName: 'demo', status: 'queued', stepsDone: 0, lastStep: null, finishedAt: null },
+      ]);
+      const before = reader.dataVersion();
+      expect(reader.dataVersion()).toBe(before);
+      store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 });
+      store.appendStepMetrics(run.id, [10, 20, 30].map((step) => ({ step, loss: 1, positiveDistance: 1, negativeDistance: 2, learningRate: 0.1, nan: false })));
+      const after = reader.dataVersion();
+      expect(after).not.toBe(before);
+      expect(reader.listRunProgress()[0]).toMatchObject({ status: 'running', lastStep: 30 });
+      expect(reader.dataVersion()).toBe(after);
+    } finally {
+      reader.close();
+      store.close();
+    }
+  });
+});
