@@ -8,3 +8,7 @@ export {
 } from './select-backend.ts';
 export { denseLayer, type DenseLayerOptions } from './dense-layer.ts';
 export { setBlasAddonLoader, type BlasAddon, type BlasAddonLoader } from './native-addon.ts';
+export {
+  describeNumerics, numericsIdentity, numericsDifferences, formatNumerics, parseNumerics, numericsCpuFlags,
+  type Numerics, type GemmDescription,
+} from './numerics.ts';

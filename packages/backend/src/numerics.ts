@@ -1,0 +1,171 @@
+// The numerical environment of a run: what decides the rounding of its floating-point results.
+// Two runs of the same configuration are bit-identical only when all of it matches; a different
+// GEMM kernel (OpenBLAS picks one per CPU, or OPENBLAS_CORETYPE forces one) rounds differently,
+// and the difference grows during training. Recorded with every run, compared by the checks.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { tf } from './tfjs.ts';
+import { loadBlasAddon, openBlasVersion } from './native-addon.ts';
+
+export interface GemmDescription {
+  /** openblas | xnnpack (tfjs wasm) | javascript (tfjs cpu) | libtensorflow */
+  provider: string;
+  /** e.g. "OpenBLAS 0.3.21", "@tensorflow/tfjs-backend-wasm 4.22.0" */
+  version: string | null;
+  /** The kernel or instruction set the provider dispatched to: openblas_get_corename() ("Haswell", "Prescott"...), "wasm-simd128". */
+  kernel: string | null;
+  /** The provider's build configuration (openblas_get_config()), for a reader; not compared. */
+  config?: string;
+}
+
+export interface Numerics {
+  /** The active tfjs backend: blas | wasm | cpu | tensorflow. */
+  backend: string;
+  gemm: GemmDescription;
+  threads: {
+    /** OpenBLAS threads in force (blas backend), else null. */
+    openblas: number | null;
+    /** OpenMP threads of an OpenMP-threaded provider, else null. */
+    omp: number | null;
+  };
+  cpu: {
+    model: string;
+    /** The instruction-set flags that decide which kernels can run (from /proc/cpuinfo), sorted. */
+    flags: string[];
+  };
+  /** Environment variables that change the numerics (null: unset). */
+  env: { OPENBLAS_CORETYPE: string | null };
+}
+
+/** The CPU flags a GEMM provider's dispatch depends on; the rest of /proc/cpuinfo's list does not matter here. */
+export const numericsCpuFlags: readonly string[] = [
+  'sse3', 'ssse3', 'sse4_1', 'sse4_2', 'avx', 'f16c', 'fma', 'avx2',
+  'avx512f', 'avx512dq', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx512_bf16', 'avx512_fp16',
+  'amx_tile', 'amx_bf16', 'amx_int8', 'neon', 'asimd', 'sve',
+];
+
+let cpuCache: Numerics['cpu'] | undefined;
+
+function describeCpu(): Numerics['cpu'] {
+  if (!cpuCache) {
+    let present = new Set<string>();
+    try {
+      const info = readFileSync('/proc/cpuinfo', 'utf8');
+      const line = /^(?:flags|Features)\s*:\s*(.*)$/m.exec(info);
+      present = new Set(line ? line[1].trim().split(/\s+/) : []);
+    } catch {
+      // Not Linux: the flags are unknown, which compares as "different" to any machine that knows them.
+    }
+    cpuCache = {
+      model: cpus()[0]?.model.trim() ?? 'unknown',
+      flags: numericsCpuFlags.filter((flag) => present.has(flag)).sort(),
+    };
+  }
+  return { model: cpuCache.model, flags: [...cpuCache.flags] };
+}
+
+function packageVersion(name: string): string | null {
+  try {
+    const require = createRequire(import.meta.url);
+    return `${name} ${JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version}`;
+  } catch {
+    return null;
+  }
+}
+
+function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads: number | null } {
+  if (backend === 'blas') {
+    const { addon } = loadBlasAddon();
+    if (addon) {
+      const { config, corename } = addon.getConfig();
+      return { gemm: { provider: 'openblas', version: openBlasVersion(addon), kernel: corename, config }, openblasThreads: addon.getNumThreads() };
+    }
+  }
+  if (backend === 'wasm') {
+    // tfjs' wasm build uses XNNPACK with 128-bit wasm SIMD (Node 20 always has it), one thread:
+    // wasm arithmetic is defined bit for bit, so these results do not depend on the CPU.
+    return { gemm: { provider: 'xnnpack', version: packageVersion('@tensorflow/tfjs-backend-wasm'), kernel: 'wasm-simd128' }, openblasThreads: null };
+  }
+  if (backend === 'cpu') {
+    return { gemm: { provider: 'javascript', version: packageVersion('@tensorflow/tfjs-backend-cpu'), kernel: 'float32 via float64 JavaScript' }, openblasThreads: null };
+  }
+  if (backend === 'tensorflow') {
+    return { gemm: { provider: 'libtensorflow', version: packageVersion('@tensorflow/tfjs-node'), kernel: null }, openblasThreads: null };
+  }
+  return { gemm: { provider: 'unknown', version: null, kernel: null }, openblasThreads: null };
+}
+
+/**
+ * The numerical environment now: the active tfjs backend (or `backend`, when given), its GEMM
+ * provider, version and dispatched kernel, thread counts, CPU model and flags, and OPENBLAS_CORETYPE.
+ */
+export function describeNumerics(backend: string = tf.getBackend()): Numerics {
+  const { gemm, openblasThreads } = describeGemm(backend);
+  return {
+    backend,
+    gemm,
+    threads: { openblas: openblasThreads, omp: null },
+    cpu: describeCpu(),
+    env: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null },
+  };
+}
+
+/**
+ * The fields that decide bit-identical results, flattened to "path: value". The environment is
+ * left out (it acts through the kernel it selects, which is in), and so is the build configuration
+ * text (the version and kernel cover it).
+ */
+export function numericsIdentity(numerics: Numerics): Record<string, string> {
+  return {
+    backend: numerics.backend,
+    'gemm.provider': numerics.gemm.provider,
+    'gemm.version': String(numerics.gemm.version),
+    'gemm.kernel': String(numerics.gemm.kernel),
+    'threads.openblas': String(numerics.threads.openblas),
+    'threads.omp': String(numerics.threads.omp),
+    'cpu.model': numerics.cpu.model,
+    'cpu.flags': numerics.cpu.flags.join(' '),
+  };
+}
+
+/** What differs between two numerical environments, as "gemm.kernel: Prescott -> Haswell"; empty when they are identical. */
+export function numericsDifferences(before: Numerics, after: Numerics): string[] {
+  const a = numericsIdentity(before);
+  const b = numericsIdentity(after);
+  return Object.keys(a)
+    .filter((key) => a[key] !== b[key])
+    .map((key) => (key === 'cpu.flags' ? flagDifference(before.cpu.flags, after.cpu.flags) : `${key}: ${a[key]} -> ${b[key]}`));
+}
+
+function flagDifference(before: readonly string[], after: readonly string[]): string {
+  const lost = before.filter((flag) => !after.includes(flag));
+  const gained = after.filter((flag) => !before.includes(flag));
+  return `cpu.flags: ${[...gained.map((flag) => `+${flag}`), ...lost.map((flag) => `-${flag}`)].join(' ')}`;
+}
+
+/** One line for people: "blas: OpenBLAS 0.3.21 (Haswell kernel), 2 threads; Intel Xeon ... [avx2 fma avx512f ...]". */
+export function formatNumerics(numerics: Numerics): string {
+  const { gemm, threads, cpu, env } = numerics;
+  const kernel = gemm.kernel ? ` (${gemm.kernel}${gemm.provider === 'openblas' ? ' kernel' : ''})` : '';
+  const threadParts = [
+    threads.openblas !== null ? `${threads.openblas} OpenBLAS thread${threads.openblas === 1 ? '' : 's'}` : null,
+    threads.omp !== null ? `${threads.omp} OpenMP thread${threads.omp === 1 ? '' : 's'}` : null,
+  ].filter((part) => part !== null);
+  const coretype = env.OPENBLAS_CORETYPE !== null ? `, OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE}` : '';
+  return `${numerics.backend}: ${gemm.version ?? gemm.provider}${kernel}${threadParts.length ? `, ${threadParts.join(', ')}` : ''}${coretype}; ${cpu.model} [${cpu.flags.join(' ')}]`;
+}
+
+/** Reads a stored numerics record back (provenance or baseline JSON); undefined when it is not one (older runs). */
+export function parseNumerics(value: unknown): Numerics | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const record = value as Partial<Numerics>;
+  if (typeof record.backend !== 'string' || !record.gemm || typeof record.gemm.provider !== 'string' || !record.cpu || !record.threads) return undefined;
+  return {
+    backend: record.backend,
+    gemm: { provider: record.gemm.provider, version: record.gemm.version ?? null, kernel: record.gemm.kernel ?? null, ...(record.gemm.config ? { config: record.gemm.config } : {}) },
+    threads: { openblas: record.threads.openblas ?? null, omp: record.threads.omp ?? null },
+    cpu: { model: String(record.cpu.model ?? 'unknown'), flags: Array.isArray(record.cpu.flags) ? record.cpu.flags.map(String) : [] },
+    env: { OPENBLAS_CORETYPE: record.env?.OPENBLAS_CORETYPE ?? null },
+  };
+}

@@ -1,0 +1,47 @@
+import { expect, test } from 'vitest';
+import { describeNumerics, formatNumerics, numericsDifferences, parseNumerics, selectBackend } from '../src/index.ts';
+import { loadBlasAddon } from '../src/native-addon.ts';
+
+const hasBlas = loadBlasAddon().addon !== undefined;
+
+test.skipIf(!hasBlas)('blas: OpenBLAS version, the kernel it dispatched to, and the threads in force', async () => {
+  await selectBackend('blas', { blasThreads: 1 });
+  const numerics = describeNumerics();
+  expect(numerics.backend).toBe('blas');
+  expect(numerics.gemm.provider).toBe('openblas');
+  expect(numerics.gemm.version).toMatch(/^OpenBLAS [\d.]+$/);
+  // openblas_get_corename(): a kernel name such as Haswell, SkylakeX or Prescott.
+  expect(numerics.gemm.kernel).toMatch(/^[A-Za-z0-9_]+$/);
+  expect(numerics.threads.openblas).toBe(1);
+  expect(numerics.env.OPENBLAS_CORETYPE).toBe(process.env.OPENBLAS_CORETYPE ?? null);
+
+  await selectBackend('blas', { blasThreads: 2 });
+  const two = describeNumerics();
+  expect(numericsDifferences(numerics, two)).toEqual(['threads.openblas: 1 -> 2']);
+  expect(formatNumerics(two)).toMatch(/^blas: OpenBLAS [\d.]+ \(\w+ kernel\), 2 OpenBLAS threads/);
+});
+
+test('wasm and cpu name their kernels; switching backend is a difference in numerics', async () => {
+  await selectBackend('wasm');
+  const wasm = describeNumerics();
+  expect(wasm).toMatchObject({ backend: 'wasm', gemm: { provider: 'xnnpack', kernel: 'wasm-simd128' }, threads: { openblas: null } });
+  expect(wasm.gemm.version).toMatch(/tfjs-backend-wasm \d/);
+  await selectBackend('cpu');
+  const cpu = describeNumerics();
+  expect(cpu.gemm.provider).toBe('javascript');
+  const differences = numericsDifferences(wasm, cpu);
+  expect(differences).toContain('backend: wasm -> cpu');
+  expect(differences).toContain('gemm.provider: xnnpack -> javascript');
+  expect(numericsDifferences(cpu, describeNumerics())).toEqual([]);
+});
+
+test('the CPU flags are the ones that matter, sorted, and survive a round trip through JSON', () => {
+  const numerics = describeNumerics('wasm');
+  expect(numerics.cpu.flags).toEqual([...numerics.cpu.flags].sort());
+  expect(numerics.cpu.flags).not.toContain('fpu');
+  const parsed = parseNumerics(JSON.parse(JSON.stringify(numerics)));
+  expect(parsed).toEqual(numerics);
+  expect(numericsDifferences(numerics, { ...numerics, cpu: { ...numerics.cpu, flags: [...numerics.cpu.flags, 'zz_new'] } })).toEqual(['cpu.flags: +zz_new']);
+  expect(parseNumerics({ backend: 'blas' })).toBeUndefined();
+  expect(parseNumerics(null)).toBeUndefined();
+});
