@@ -6,6 +6,7 @@ import type { BackendName } from '@siamese-lab/backend';
 import { openRunStore, type RunRecord, type RunStatus, type RunStore } from '@siamese-lab/store';
 import { csvField, formatDuration, formatNumber, formatTable } from './format.ts';
 import { createProgressPrinter } from './progress.ts';
+import { createParallelProgressPrinter } from './parallel-progress.ts';
 import { collectReportInput } from './report-input.ts';
 
 export interface Output {
@@ -26,7 +27,7 @@ export async function writeReport(store: RunStore, experimentName: string, io: O
 }
 
 export async function runCommand(
-  args: { file: string; db: string; backend?: BackendName; force: boolean; yes: boolean; report: boolean },
+  args: { file: string; db: string; backend?: BackendName; force: boolean; yes: boolean; report: boolean; jobs?: number; threads?: number },
   io: Output,
   stop: { requested: boolean },
 ): Promise<number> {
@@ -42,15 +43,17 @@ export async function runCommand(
       force: args.force,
       yes: args.yes,
       preflighted: true,
-      onEvent: createProgressPrinter(),
+      jobs: args.jobs,
+      threads: args.threads,
+      onEvent: (args.jobs ?? 1) > 1 ? createParallelProgressPrinter() : createProgressPrinter(),
       shouldStop: () => stop.requested,
     });
     const seconds = (performance.now() - started) / 1000;
     if (outcome.interrupted) {
-      io.err(
-        `interrupted: run ${outcome.interrupted.runId} [${outcome.interrupted.run.label}] stopped at step ${outcome.interrupted.stepsDone} and is marked interrupted.\n` +
-          `Finished runs are kept. Resume with: pnpm run exp ${args.file}${args.db !== 'results/runs.sqlite' ? ` --db ${args.db}` : ''}`,
-      );
+      for (const stopped of outcome.interruptedRuns) {
+        io.err(`interrupted: run ${stopped.runId} [${stopped.run.label}] stopped at step ${stopped.stepsDone} and is marked interrupted.`);
+      }
+      io.err(`Finished runs are kept. Resume with: pnpm run exp ${args.file}${args.db !== 'results/runs.sqlite' ? ` --db ${args.db}` : ''}${args.jobs && args.jobs > 1 ? ` --jobs ${args.jobs}` : ''}`);
       return 130;
     }
     io.err(

@@ -5,6 +5,7 @@ import { runStatuses, type RunStatus } from '@siamese-lab/store';
 import { describeFailure } from './failure.ts';
 import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, runCommand, showCommand, type Output } from './commands.ts';
 import { baselineCommand, checkCommand } from './regression-commands.ts';
+import { sweepArguments, sweepOptions } from './sweep-options.ts';
 
 const backendChoices = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const;
 
@@ -39,10 +40,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('force', { type: 'boolean', default: false, describe: 're-run runs that already finished' })
           .option('yes', { type: 'boolean', default: false, describe: 'allow a sweep larger than its max_runs' })
           .option('report', { type: 'boolean', default: true, describe: 'write the HTML report at the end (--no-report to skip)' })
+          .options(sweepOptions)
           .example('$0 run experiments/quickstart.yaml', 'one small run, about a minute')
-          .example('$0 run experiments/optimizer-sweep.yaml --backend wasm', 'the SGD vs Adam sweep on the wasm backend'),
+          .example('$0 run experiments/optimizer-sweep.yaml --backend wasm', 'the SGD vs Adam sweep on the wasm backend')
+          .example('$0 run experiments/optimizer-sweep.yaml --jobs 2', 'two runs at once, each in its own process with half the cores'),
       async (args) => {
-        exitCode = await runCommand({ file: args.file, db: args.db, backend: args.backend, force: args.force, yes: args.yes, report: args.report }, io, stop);
+        exitCode = await runCommand({ file: args.file, db: args.db, backend: args.backend, force: args.force, yes: args.yes, report: args.report, ...sweepArguments(args) }, io, stop);
       },
     )
     .command(

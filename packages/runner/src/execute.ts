@@ -2,17 +2,19 @@ import { selectBackend, type ActiveBackend, type BackendName } from '@siamese-la
 import { LabError } from '@siamese-lab/core';
 import { finishedStatuses, type RunStore } from '@siamese-lab/store';
 import { loadRunData, type RunData } from './datasets.ts';
-import { evaluateRun } from './evaluate.ts';
 import { collectProvenance } from './provenance.ts';
 import type { ExperimentSpec } from './spec/parse.ts';
 import type { PlannedRun } from './spec/sweep.ts';
-import { trainRun, type TrainingProgress } from './train.ts';
+import type { TrainingProgress } from './train.ts';
+import { trainAndEvaluate } from './run-one.ts';
+import { runInWorkerProcesses } from './parallel.ts';
 
 export type ExperimentEvent =
   | { kind: 'plan'; total: number; toRun: number; skipped: number }
   | { kind: 'backend'; backend: ActiveBackend }
-  | { kind: 'run-start'; position: number; toRun: number; run: PlannedRun; runId: number }
-  | { kind: 'progress'; position: number; toRun: number; run: PlannedRun; progress: TrainingProgress }
+  /** `worker` names the machine and process training the run when it is not this process. */
+  | { kind: 'run-start'; position: number; toRun: number; run: PlannedRun; runId: number; worker?: string }
+  | { kind: 'progress'; position: number; toRun: number; run: PlannedRun; runId: number; progress: TrainingProgress; worker?: string }
   | { kind: 'run-end'; position: number; toRun: number; run: PlannedRun; runId: number; status: string; wallSeconds: number; metrics: Record<string, number | null>; note?: string }
   | { kind: 'run-busy'; run: PlannedRun; runId: number };
 
@@ -31,6 +33,10 @@ export interface RunExperimentOptions {
   leaseSeconds?: number;
   /** The caller already ran preflightExperiment (e.g. before creating the database). */
   preflighted?: boolean;
+  /** Runs trained at once, each in its own worker process (default 1: in this process). */
+  jobs?: number;
+  /** BLAS threads per run (default: every core, or cores / jobs with --jobs). */
+  threads?: number;
 }
 
 export interface ExperimentOutcome {
@@ -40,14 +46,11 @@ export interface ExperimentOutcome {
   failed: number;
   skipped: number;
   busy: number;
+  /** The first run stopped by Ctrl-C (`interruptedRuns` has them all: with --jobs, one per worker). */
   interrupted: { runId: number; run: PlannedRun; stepsDone: number } | null;
+  interruptedRuns: Array<{ runId: number; run: PlannedRun; stepsDone: number }>;
 }
 
-/**
- * Runs what is missing of an experiment: finished runs (same config hash) are skipped unless
- * forced, interrupted or crashed runs are redone from the start, and each finished run is written
- * to the store in one transaction, so a crash at any point loses at most the run in progress.
- */
 /**
  * Every check that needs more than the file itself (the run budget, the datasets, batch sizes
  * against them), done before anything is written: a bad input leaves the database untouched.
@@ -84,7 +87,7 @@ function fieldOf(run: PlannedRun, parameter: string): string {
 }
 
 /** Loads a run's data, naming the experiment file and field in any error (the loaders know only the IDX path). */
-function loadDataOf(experiment: ExperimentSpec, run: PlannedRun): RunData {
+function loadDataOf(experiment: Pick<ExperimentSpec, 'filePath'>, run: PlannedRun): RunData {
   try {
     return loadRunData(run.spec.data);
   } catch (error) {
@@ -99,9 +102,84 @@ function loadDataOf(experiment: ExperimentSpec, run: PlannedRun): RunData {
   }
 }
 
-export async function runExperiment(experiment: ExperimentSpec, options: RunExperimentOptions): Promise<ExperimentOutcome> {
+/** How one run of a sweep ended, for the sweep's tally. */
+export type RunTally = { status: 'completed' | 'nan' | 'failed' | 'busy' } | { status: 'interrupted'; stepsDone: number };
+
+export interface LocalRunnerOptions {
+  store: RunStore;
+  /** Overrides every run's `backend`. */
+  backend?: BackendName;
+  /** BLAS threads of this process (default: every core). */
+  threads?: number;
+  force?: boolean;
+  leaseSeconds?: number;
+  onEvent?(event: ExperimentEvent): void;
+  shouldStop?(): boolean;
+}
+
+/**
+ * Runs stored runs one at a time in this process: claims the run's lease, trains and evaluates
+ * it, and records it (one transaction). The backend and the last run's data are kept between
+ * runs. Used by the in-process sweep and by each `--jobs` worker process.
+ */
+export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, options: LocalRunnerOptions) {
   const { store } = options;
-  if (!options.preflighted) preflightExperiment(experiment, options);
+  const leaseSeconds = options.leaseSeconds ?? 120;
+  let activeBackend: ActiveBackend | undefined;
+  let data: { key: string; value: RunData } | undefined;
+
+  return async function runStored(run: PlannedRun, runId: number, position: number, toRun: number): Promise<RunTally> {
+    const backendName = options.backend ?? run.spec.backend;
+    if (!activeBackend || activeBackend.requested !== backendName) {
+      activeBackend = await selectBackend(backendName, options.threads === undefined ? {} : { blasThreads: options.threads });
+      options.onEvent?.({ kind: 'backend', backend: activeBackend });
+    }
+    const dataKey = JSON.stringify(run.spec.data);
+    if (!data || data.key !== dataKey) data = { key: dataKey, value: loadDataOf(experiment, run) };
+    const claimed = store.claimRun(runId, {
+      backend: activeBackend.name,
+      provenance: collectProvenance(activeBackend.description),
+      leaseSeconds,
+      force: options.force,
+    });
+    if (!claimed) {
+      options.onEvent?.({ kind: 'run-busy', run, runId });
+      return { status: 'busy' };
+    }
+    options.onEvent?.({ kind: 'run-start', position, toRun, run, runId });
+    let lastLease = Date.now();
+    const result = await trainAndEvaluate(run, data.value, {
+      onStepMetrics: (rows) => {
+        store.appendStepMetrics(runId, rows);
+        if (Date.now() - lastLease > 5000) {
+          lastLease = Date.now();
+          store.renewLease(runId, leaseSeconds, rows[rows.length - 1].step);
+        }
+      },
+      onProgress: (progress) => options.onEvent?.({ kind: 'progress', position, toRun, run, runId, progress }),
+      shouldStop: options.shouldStop,
+    });
+    if (result.kind === 'interrupted') {
+      store.markInterrupted(runId, result.stepsDone);
+      return { status: 'interrupted', stepsDone: result.stepsDone };
+    }
+    const { outcome } = result;
+    if (result.inputError) {
+      try {
+        store.finishRun(runId, outcome, run.params);
+      } catch {
+        // The store itself may be the problem (a full disk): the run stays 'running' under a dead owner and is redone next time.
+      }
+      throw result.inputError;
+    }
+    store.finishRun(runId, outcome, run.params);
+    options.onEvent?.({ kind: 'run-end', position, toRun, run, runId, status: outcome.status, wallSeconds: outcome.wallSeconds, metrics: outcome.metrics, note: result.note });
+    return { status: outcome.status };
+  };
+}
+
+/** Records the experiment and its runs (queued unless already there); returns the runs still to do. */
+export function planStoredRuns(store: RunStore, experiment: ExperimentSpec, force = false) {
   const record = store.upsertExperiment({
     name: experiment.name,
     description: experiment.description,
@@ -110,110 +188,40 @@ export async function runExperiment(experiment: ExperimentSpec, options: RunExpe
     sweepKeys: experiment.sweepKeys,
   });
   const planned = experiment.runs.map((run) => ({ run, stored: store.planRun(record.id, { runIndex: run.index, configHash: run.configHash, label: run.label, params: run.params }) }));
-  const todo = planned.filter(({ stored }) => options.force || !finishedStatuses.includes(stored.status));
-  const outcome: ExperimentOutcome = { experimentId: record.id, completed: 0, nan: 0, failed: 0, skipped: planned.length - todo.length, busy: 0, interrupted: null };
-  options.onEvent?.({ kind: 'plan', total: planned.length, toRun: todo.length, skipped: outcome.skipped });
+  const todo = planned.filter(({ stored }) => force || !finishedStatuses.includes(stored.status));
+  return { experimentId: record.id, total: planned.length, todo };
+}
 
-  const leaseSeconds = options.leaseSeconds ?? 120;
-  let activeBackend: ActiveBackend | undefined;
-  let data: { key: string; value: RunData } | undefined;
+/** Adds one run's ending to the sweep's outcome. */
+export function countRun(outcome: ExperimentOutcome, tally: RunTally, runId: number, run: PlannedRun): void {
+  if (tally.status === 'interrupted') {
+    const interrupted = { runId, run, stepsDone: tally.stepsDone };
+    outcome.interrupted ??= interrupted;
+    outcome.interruptedRuns.push(interrupted);
+  } else outcome[tally.status]++;
+}
 
-  for (const [position, { run, stored }] of todo.entries()) {
-    const backendName = options.backend ?? run.spec.backend;
-    if (!activeBackend || activeBackend.requested !== backendName) {
-      activeBackend = await selectBackend(backendName);
-      options.onEvent?.({ kind: 'backend', backend: activeBackend });
-    }
-    const dataKey = JSON.stringify(run.spec.data);
-    if (!data || data.key !== dataKey) data = { key: dataKey, value: loadDataOf(experiment, run) };
-    const claimed = store.claimRun(stored.id, {
-      backend: activeBackend.name,
-      provenance: collectProvenance(activeBackend.description),
-      leaseSeconds,
-      force: options.force,
-    });
-    if (!claimed) {
-      outcome.busy++;
-      options.onEvent?.({ kind: 'run-busy', run, runId: stored.id });
-      continue;
-    }
-    options.onEvent?.({ kind: 'run-start', position: position + 1, toRun: todo.length, run, runId: stored.id });
-    const started = performance.now();
-    let lastLease = Date.now();
-    let result: Awaited<ReturnType<typeof trainRun>> | undefined;
-    try {
-      result = await trainRun(run.spec, data.value, {
-        onStepMetrics: (rows) => {
-          store.appendStepMetrics(stored.id, rows);
-          if (Date.now() - lastLease > 5000) {
-            lastLease = Date.now();
-            store.renewLease(stored.id, leaseSeconds, rows[rows.length - 1].step);
-          }
-        },
-        onProgress: (progress) => options.onEvent?.({ kind: 'progress', position: position + 1, toRun: todo.length, run, progress }),
-        shouldStop: options.shouldStop,
-      });
-      if (result.interrupted) {
-        store.markInterrupted(stored.id, result.stepsDone);
-        outcome.interrupted = { runId: stored.id, run, stepsDone: result.stepsDone };
-        return outcome;
-      }
-      const evaluation = evaluateRun(result.model, data.value.test, run.spec, data.value.right?.test);
-      const status = result.firstNanStep !== null && (result.stoppedOnNan || evaluation.metrics.non_finite === 1) ? 'nan' : 'completed';
-      const wallSeconds = (performance.now() - started) / 1000;
-      const metrics = {
-        ...evaluation.metrics,
-        final_loss: result.finalLoss,
-        steps_per_second: result.stepsDone / result.trainSeconds,
-        nan_steps: result.nanSteps,
-        first_nan_step: result.firstNanStep,
-      };
-      store.finishRun(
-        stored.id,
-        {
-          status,
-          wallSeconds,
-          stepsDone: result.stepsDone,
-          nanSteps: result.nanSteps,
-          firstNanStep: result.firstNanStep,
-          nanDetail: result.nanDetail,
-          error: evaluation.warnings.length ? evaluation.warnings.join('; ') : null,
-          metrics,
-          embedding: run.spec.evaluation.store_embeddings ? { ...evaluation.embedding, classShapes: evaluation.classShapes } : null,
-          checkpoint: run.spec.evaluation.store_checkpoint ? { tensors: result.model.exportWeights() } : null,
-        },
-        run.params,
-      );
-      if (status === 'nan') outcome.nan++;
-      else outcome.completed++;
-      options.onEvent?.({
-        kind: 'run-end',
-        position: position + 1,
-        toRun: todo.length,
-        run,
-        runId: stored.id,
-        status,
-        wallSeconds,
-        metrics,
-        note: result.nanDetail?.reason,
-      });
-    } catch (error: unknown) {
-      if (error instanceof LabError) {
-        try {
-          store.finishRun(stored.id, { status: 'failed', wallSeconds: (performance.now() - started) / 1000, stepsDone: result?.stepsDone ?? 0, nanSteps: 0, firstNanStep: null, error: error.describe(), metrics: {} }, run.params);
-        } catch {
-          // The store itself may be the problem (a full disk): the run stays 'running' under a dead owner and is redone next time.
-        }
-        throw error;
-      }
-      // A bug in one run must not stop the sweep: record it and go on.
-      const message = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
-      store.finishRun(stored.id, { status: 'failed', wallSeconds: (performance.now() - started) / 1000, stepsDone: result?.stepsDone ?? 0, nanSteps: 0, firstNanStep: null, error: message, metrics: {} }, run.params);
-      outcome.failed++;
-      options.onEvent?.({ kind: 'run-end', position: position + 1, toRun: todo.length, run, runId: stored.id, status: 'failed', wallSeconds: (performance.now() - started) / 1000, metrics: {}, note: error instanceof Error ? error.message : String(error) });
-    } finally {
-      result?.model.dispose();
-    }
+/**
+ * Runs what is missing of an experiment: finished runs (same config hash) are skipped unless
+ * forced, interrupted or crashed runs are redone from the start, and each finished run is written
+ * to the store in one transaction, so a crash at any point loses at most the run in progress.
+ * With `jobs` > 1 the runs are shared among that many worker processes.
+ */
+export async function runExperiment(experiment: ExperimentSpec, options: RunExperimentOptions): Promise<ExperimentOutcome> {
+  const { store } = options;
+  if (!options.preflighted) preflightExperiment(experiment, options);
+  const { experimentId, total, todo } = planStoredRuns(store, experiment, options.force);
+  const outcome: ExperimentOutcome = { experimentId, completed: 0, nan: 0, failed: 0, skipped: total - todo.length, busy: 0, interrupted: null, interruptedRuns: [] };
+  options.onEvent?.({ kind: 'plan', total, toRun: todo.length, skipped: outcome.skipped });
+  if ((options.jobs ?? 1) > 1 && todo.length > 1) {
+    await runInWorkerProcesses(experiment, todo, outcome, { ...options, jobs: options.jobs! });
+    return outcome;
+  }
+  const runStored = createLocalRunner(experiment, options);
+  for (const [index, { run, stored }] of todo.entries()) {
+    const tally = await runStored(run, stored.id, index + 1, todo.length);
+    countRun(outcome, tally, stored.id, run);
+    if (tally.status === 'interrupted') return outcome;
   }
   return outcome;
 }

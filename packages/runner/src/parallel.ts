@@ -1,0 +1,123 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { BackendName } from '@siamese-lab/backend';
+import { LabError } from '@siamese-lab/core';
+import type { ExperimentEvent, ExperimentOutcome, RunExperimentOptions, RunTally } from './execute.ts';
+import { countRun } from './execute.ts';
+import type { ExperimentSpec } from './spec/parse.ts';
+import type { PlannedRun } from './spec/sweep.ts';
+
+/** Messages from a sweep to one of its worker processes. */
+export type ToWorkerProcess =
+  | { type: 'init'; db: string; filePath: string; backend?: BackendName; threads: number; force?: boolean; leaseSeconds?: number }
+  | { type: 'run'; run: PlannedRun; runId: number; position: number; toRun: number }
+  | { type: 'stop' };
+
+/** Messages from a worker process back to its sweep. */
+export type FromWorkerProcess =
+  | { type: 'event'; event: ExperimentEvent }
+  | { type: 'tally'; runId: number; tally: RunTally }
+  | { type: 'input-error'; message: string; location?: string; field?: string; hint?: string };
+
+const workerEntry = fileURLToPath(new URL('./parallel-worker.ts', import.meta.url));
+
+/** BLAS threads of each of `jobs` runs at once: the cores shared out, unless the user chose. */
+export function threadsPerJob(jobs: number, threads?: number): number {
+  return threads ?? Math.max(1, Math.floor(availableParallelism() / jobs));
+}
+
+/**
+ * The Node flags a worker process needs to load TypeScript as this process does. A bare
+ * `--import tsx` would be resolved against the working directory, which the worker shares with
+ * the user (relative paths in the experiment), so it is made absolute.
+ */
+export function workerExecArgv(): string[] {
+  const tsx = import.meta.resolve('tsx');
+  const argv = process.execArgv.map((arg, index, all) => (arg === 'tsx' && all[index - 1] === '--import' ? tsx : arg === '--import=tsx' ? `--import=${tsx}` : arg));
+  return argv.some((arg) => arg.includes('tsx')) ? argv : ['--import', tsx, ...argv];
+}
+
+/**
+ * Trains `todo` in up to `jobs` worker processes that share the store through its run leases,
+ * each with cores / jobs BLAS threads (or `threads`). Each worker takes the next run when it
+ * has finished one; every event reaches `onEvent` as if the runs were local. A stop request is
+ * passed to every worker (each marks its run interrupted); a LabError in one run stops the
+ * others from taking new runs and is thrown once they are done.
+ */
+export async function runInWorkerProcesses(
+  experiment: ExperimentSpec,
+  todo: Array<{ run: PlannedRun; stored: { id: number } }>,
+  outcome: ExperimentOutcome,
+  options: RunExperimentOptions & { jobs: number },
+): Promise<void> {
+  const threads = threadsPerJob(options.jobs, options.threads);
+  let next = 0;
+  let stopping = false;
+  let failure: unknown;
+  const children: ChildProcess[] = [];
+  const announcedBackends = new Set<string>();
+  const forward = (event: ExperimentEvent) => {
+    // Every worker selects the same backend; say it once.
+    if (event.kind === 'backend') {
+      if (announcedBackends.has(event.backend.description)) return;
+      announcedBackends.add(event.backend.description);
+    }
+    options.onEvent?.(event);
+  };
+  const stopAll = () => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of children) if (child.connected) child.send({ type: 'stop' } satisfies ToWorkerProcess);
+  };
+  const stopWatch = setInterval(() => options.shouldStop?.() && stopAll(), 100);
+
+  const driveWorker = (): Promise<void> =>
+    new Promise((resolve) => {
+      const child = fork(workerEntry, [], {
+        execArgv: workerExecArgv(),
+        serialization: 'advanced',
+        // oneDNN (OpenMP) reads its thread count here; OpenBLAS is set through the addon.
+        env: { ...process.env, OMP_NUM_THREADS: String(threads) },
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      let current: { run: PlannedRun; runId: number } | undefined;
+      const send = (message: ToWorkerProcess) => child.connected && child.send(message);
+      const takeNext = () => {
+        if (stopping || failure !== undefined || next >= todo.length) {
+          current = undefined;
+          child.disconnect();
+          return;
+        }
+        const position = next++;
+        const { run, stored } = todo[position];
+        current = { run, runId: stored.id };
+        send({ type: 'run', run, runId: stored.id, position: position + 1, toRun: todo.length });
+      };
+      child.on('message', (message: FromWorkerProcess) => {
+        if (message.type === 'event') forward(message.event);
+        else if (message.type === 'tally') {
+          countRun(outcome, message.tally, message.runId, current!.run);
+          if (message.tally.status === 'interrupted') stopAll();
+          takeNext();
+        } else {
+          failure ??= new LabError(message.message, { location: message.location, field: message.field, hint: message.hint });
+          takeNext();
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (current) failure ??= new Error(`worker process ${child.pid} ended (${signal ?? `exit code ${code}`}) while training run ${current.runId} [${current.run.label}]`);
+        resolve();
+      });
+      send({ type: 'init', db: options.store.path, filePath: experiment.filePath, backend: options.backend, threads, force: options.force, leaseSeconds: options.leaseSeconds });
+      takeNext();
+    });
+
+  try {
+    await Promise.all(Array.from({ length: Math.min(options.jobs, todo.length) }, driveWorker));
+  } finally {
+    clearInterval(stopWatch);
+  }
+  if (failure !== undefined) throw failure;
+}
