@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libopenblas-dev chromium dataset-fashion-mnist)
+apt_packages=(libopenblas-dev libdnnl-dev chromium dataset-fashion-mnist)
 if [[ "${SIAMESE_LAB_SKIP_APT:-0}" != 1 ]] && command -v apt-get >/dev/null; then
   missing=()
   for package in "${apt_packages[@]}"; do

@@ -2,21 +2,18 @@
   "targets": [
     {
       "target_name": "siamese_lab_blas",
-      "sources": ["native/blas_addon.cc"],
+      "sources": ["native/blas_addon.cc", "native/gemm.cc", "native/optimizer_update.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "<!(node -p \"process.env.SIAMESE_LAB_OPENBLAS_INCLUDE || '/usr/include'\")"
+        "<!@(node -p \"process.env.SIAMESE_LAB_GEMM_INCLUDE_DIRS || ''\")"
       ],
-      "libraries": [
-        "-L<!(node -p \"process.env.SIAMESE_LAB_OPENBLAS_LIBDIR || '/usr/lib'\")",
-        "-Wl,-rpath,<!(node -p \"process.env.SIAMESE_LAB_OPENBLAS_LIBDIR || '/usr/lib'\")",
-        "-lopenblas"
-      ],
-      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
-      "cflags_cc": ["-O3", "-march=native", "-std=c++17"],
+      "libraries": ["<!@(node -p \"process.env.SIAMESE_LAB_GEMM_LIBRARIES || ''\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "<!@(node -p \"process.env.SIAMESE_LAB_GEMM_DEFINES || ''\")"],
+      "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-ffp-contract=off", "-fopenmp"],
       "cflags_cc!": ["-fno-exceptions"],
+      "ldflags": ["-fopenmp"],
       "xcode_settings": {
-        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17"]
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-ffp-contract=off"]
       }
     }
   ]

@@ -1,8 +1,15 @@
-// N-API addon: OpenBLAS sgemm and fused dense-layer kernels that work in place on the
-// tfjs wasm backend's memory. Every function takes the wasm memory's ArrayBuffer first
-// and byte offsets into it, so no tensor data is copied between JavaScript and C++.
+// N-API addon: matrix products (through the GEMM provider of gemm.h: oneDNN or OpenBLAS),
+// fused dense-layer kernels and fused optimizer updates that work in place on the tfjs wasm
+// backend's memory. Every kernel takes the wasm memory's ArrayBuffer first and byte offsets
+// into it, so no tensor data is copied between JavaScript and C++.
 #include <napi.h>
+
+#include "gemm.h"
+#include "optimizer_update.h"
+
+#ifdef SIAMESE_LAB_HAVE_OPENBLAS
 #include <cblas.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -23,7 +30,10 @@ struct Heap {
   std::string problem;
 
   float* floats(const Napi::Value& offsetValue, size_t count, const char* what) {
-    double offset = offsetValue.As<Napi::Number>().DoubleValue();
+    return floats(offsetValue.As<Napi::Number>().DoubleValue(), count, what);
+  }
+
+  float* floats(double offset, size_t count, const char* what) {
     if (offset < 0 || std::fmod(offset, 4.0) != 0 || offset + count * 4.0 > static_cast<double>(bytes)) {
       if (ok) problem = std::string("blas addon: ") + what + " lies outside wasm memory";
       ok = false;
@@ -67,7 +77,8 @@ bool report(const Napi::CallbackInfo& info, const Heap& heap) {
 void applyActivation(float* values, size_t count, int activation, float alpha) {
   switch (activation) {
     case kRelu:
-      for (size_t i = 0; i < count; ++i) values[i] = values[i] > 0.f ? values[i] : 0.f;
+      // As tfjs: NaN stays NaN (a comparison with NaN is false, so test for "< 0", not "> 0").
+      for (size_t i = 0; i < count; ++i) values[i] = values[i] < 0.f ? 0.f : values[i];
       break;
     case kRelu6:
       for (size_t i = 0; i < count; ++i) values[i] = std::min(std::max(values[i], 0.f), 6.f);
@@ -110,6 +121,7 @@ void fillBias(float* out, int rows, int cols, const float* bias, int biasMode) {
 // op(a) is [m, k] and op(b) is [k, n]. biasMode 0 skips the bias.
 Napi::Value BatchedMatMul(const Napi::CallbackInfo& info) {
   if (!checkArgs(info, 16)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
   Heap heap = heapOf(info[0]);
   const bool transposeA = info[1].ToBoolean();
   const bool transposeB = info[2].ToBoolean();
@@ -138,8 +150,7 @@ Napi::Value BatchedMatMul(const Napi::CallbackInfo& info) {
     if (k == 0) {
       if (bias == nullptr) std::fill(c, c + outSize, 0.f);
     } else {
-      cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                  m, n, k, 1.f, a + aSize * (i % aBatches), lda, b + bSize * (i % bBatches), ldb,
+      siamese::sgemm(transposeA, transposeB, m, n, k, 1.f, a + aSize * (i % aBatches), lda, b + bSize * (i % bBatches), ldb,
                   bias != nullptr ? 1.f : 0.f, c, n);
     }
     applyActivation(c, outSize, activation, leakyAlpha);
@@ -151,6 +162,7 @@ Napi::Value BatchedMatMul(const Napi::CallbackInfo& info) {
 // out[rows, outputs] = act(x[rows, inputs] @ weights[inputs, outputs] + bias[outputs]).
 Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   if (!checkArgs(info, 9)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
   Heap heap = heapOf(info[0]);
   const int rows = intArg(info, 5), inputs = intArg(info, 6), outputs = intArg(info, 7);
   const bool relu = info[8].ToBoolean();
@@ -161,8 +173,7 @@ Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   if (!report(info, heap) || rows == 0 || outputs == 0) return info.Env().Undefined();
   fillBias(out, rows, outputs, bias, kBiasPerColumn);
   if (inputs > 0) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, outputs, inputs, 1.f, x, inputs, weights,
-                outputs, 1.f, out, outputs);
+    siamese::sgemm(false, false, rows, outputs, inputs, 1.f, x, inputs, weights, outputs, 1.f, out, outputs);
   }
   if (relu) applyActivation(out, static_cast<size_t>(rows) * outputs, kRelu, 0.f);
   return info.Env().Undefined();
@@ -172,10 +183,12 @@ thread_local std::vector<float> maskedGradientScratch;
 
 // denseBackward(memory, dyOffset, outOffset, xOffset, weightsOffset, dxOffset (-1: skip),
 //               dWeightsOffset, dBiasOffset, rows, inputs, outputs, relu)
-// With dz = relu ? dy * (out > 0) : dy: dBias = column sums of dz, dWeights = x^T dz,
+// With dz = relu ? dy * step(out) : dy (step as tfjs: 1 above 0, 0 at or below, NaN for NaN,
+// so a NaN or infinite dy is never masked away, exactly as tfjs' ReLU gradient): dBias = column sums of dz, dWeights = x^T dz,
 // dx = dz weights^T.
 Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   if (!checkArgs(info, 12)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
   Heap heap = heapOf(info[0]);
   const int rows = intArg(info, 8), inputs = intArg(info, 9), outputs = intArg(info, 10);
   const bool relu = info[11].ToBoolean();
@@ -194,7 +207,10 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   if (relu) {
     maskedGradientScratch.resize(outCount);
     float* masked = maskedGradientScratch.data();
-    for (size_t i = 0; i < outCount; ++i) masked[i] = out[i] > 0.f ? dy[i] : 0.f;
+    for (size_t i = 0; i < outCount; ++i) {
+      const float step = std::isnan(out[i]) ? out[i] : (out[i] > 0.f ? 1.f : 0.f);
+      masked[i] = dy[i] * step;
+    }
     dz = masked;
   }
   std::fill(dBias, dBias + outputs, 0.f);
@@ -205,15 +221,13 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   if (rows == 0) {
     std::fill(dWeights, dWeights + static_cast<size_t>(inputs) * outputs, 0.f);
   } else if (inputs > 0 && outputs > 0) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, inputs, outputs, rows, 1.f, x, inputs, dz, outputs, 0.f,
-                dWeights, outputs);
+    siamese::sgemm(true, false, inputs, outputs, rows, 1.f, x, inputs, dz, outputs, 0.f, dWeights, outputs);
   }
   if (dx != nullptr) {
     if (outputs == 0) {
       std::fill(dx, dx + static_cast<size_t>(rows) * inputs, 0.f);
     } else if (rows > 0 && inputs > 0) {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, inputs, outputs, 1.f, dz, outputs, weights,
-                  outputs, 0.f, dx, inputs);
+      siamese::sgemm(false, true, rows, inputs, outputs, 1.f, dz, outputs, weights, outputs, 0.f, dx, inputs);
     }
   }
   return info.Env().Undefined();
@@ -221,18 +235,183 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
 
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   if (!checkArgs(info, 1)) return info.Env().Undefined();
-  openblas_set_num_threads(std::max(1, intArg(info, 0)));
-  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+  return Napi::Number::New(info.Env(), siamese::setThreads(intArg(info, 0)));
 }
 
 Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), openblas_get_num_threads());
+  return Napi::Number::New(info.Env(), siamese::threads());
 }
 
+// providers() -> names of the GEMM providers compiled in, in order of preference.
+Napi::Value Providers(const Napi::CallbackInfo& info) {
+  const auto& providers = siamese::gemmProviders();
+  Napi::Array names = Napi::Array::New(info.Env(), providers.size());
+  for (size_t i = 0; i < providers.size(); ++i) names.Set(static_cast<uint32_t>(i), providers[i]->name);
+  return names;
+}
+
+// setProvider(name) -> true when `name` is compiled in (and now used for every product).
+Napi::Value SetProvider(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 1)) return info.Env().Undefined();
+  return Napi::Boolean::New(info.Env(), siamese::selectGemmProvider(info[0].As<Napi::String>().Utf8Value()));
+}
+
+// providerInfo() -> { name, version, kernel, threading, threads } of the provider in use.
+Napi::Value ProviderInfo(const Napi::CallbackInfo& info) {
+  const siamese::GemmProvider* provider = siamese::activeGemmProvider();
+  if (provider == nullptr) return info.Env().Null();
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("name", provider->name);
+  result.Set("version", provider->version());
+  result.Set("kernel", provider->kernel());
+  result.Set("threading", provider->threading());
+  result.Set("threads", siamese::threads());
+  return result;
+}
+
+// getConfig() -> OpenBLAS's build configuration and core name (empty without OpenBLAS).
 Napi::Value GetConfig(const Napi::CallbackInfo& info) {
   Napi::Object result = Napi::Object::New(info.Env());
+#ifdef SIAMESE_LAB_HAVE_OPENBLAS
   result.Set("config", Napi::String::New(info.Env(), openblas_get_config()));
   result.Set("corename", Napi::String::New(info.Env(), openblas_get_corename()));
+#else
+  result.Set("config", Napi::String::New(info.Env(), ""));
+  result.Set("corename", Napi::String::New(info.Env(), ""));
+#endif
+  return result;
+}
+
+// timers(reset) -> { gemmMs, gemmCalls, kernelMs, kernelCalls } since the last reset: time in
+// the provider's sgemm, and in the addon's kernels as a whole (GEMM included).
+Napi::Value Timers(const Napi::CallbackInfo& info) {
+  siamese::NativeTimers& timers = siamese::nativeTimers();
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("gemmMs", timers.gemmNanoseconds / 1e6);
+  result.Set("gemmCalls", static_cast<double>(timers.gemmCalls));
+  result.Set("kernelMs", timers.kernelNanoseconds / 1e6);
+  result.Set("kernelCalls", static_cast<double>(timers.kernelCalls));
+  if (info.Length() > 0 && info[0].ToBoolean()) timers = siamese::NativeTimers();
+  return result;
+}
+
+// optimizerUpdate(memory, kind, constants: Float64Array, plan: Float64Array) -> all gradients finite
+// constants: [negativeLearningRate, momentum, beta1, oneMinusBeta1, beta2, oneMinusBeta2,
+//             oneMinusAccBeta1, oneMinusAccBeta2, epsilon] (each rounded to float32 here).
+// plan: per variable [size, value, gradient, newValue, slot0, newSlot0, slot1, newSlot1] (byte
+// offsets; slots the optimizer kind does not use are ignored).
+Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 4)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
+  Heap heap = heapOf(info[0]);
+  const int kindCode = intArg(info, 1);
+  if (kindCode < siamese::kSgd || kindCode > siamese::kAdagrad || !info[2].IsTypedArray() || !info[3].IsTypedArray()) {
+    Napi::TypeError::New(info.Env(), "blas addon: optimizerUpdate(memory, kind, constants, plan)").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const auto kind = static_cast<siamese::OptimizerKind>(kindCode);
+  Napi::Float64Array constantsArray = info[2].As<Napi::Float64Array>();
+  Napi::Float64Array plan = info[3].As<Napi::Float64Array>();
+  if (constantsArray.ElementLength() < 9 || plan.ElementLength() % 8 != 0) {
+    Napi::RangeError::New(info.Env(), "blas addon: optimizerUpdate: bad constants or plan length").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const auto f = [&](size_t i) { return static_cast<float>(constantsArray[i]); };
+  siamese::OptimizerConstants constants;
+  constants.negativeLearningRate = f(0);
+  constants.momentum = f(1);
+  constants.beta1 = f(2);
+  constants.oneMinusBeta1 = f(3);
+  constants.beta2 = f(4);
+  constants.oneMinusBeta2 = f(5);
+  constants.oneMinusAccBeta1 = f(6);
+  constants.oneMinusAccBeta2 = f(7);
+  constants.epsilon = f(8);
+
+  const int slots = siamese::slotsOf(kind);
+  std::vector<siamese::VariableUpdate> variables(plan.ElementLength() / 8);
+  for (size_t v = 0; v < variables.size(); ++v) {
+    const double* row = plan.Data() + v * 8;
+    siamese::VariableUpdate& update = variables[v];
+    update.size = static_cast<size_t>(row[0]);
+    update.value = heap.floats((row[1]), update.size, "value");
+    update.gradient = heap.floats((row[2]), update.size, "gradient");
+    update.newValue = heap.floats((row[3]), update.size, "new value");
+    if (slots >= 1) {
+      update.slot0 = heap.floats((row[4]), update.size, "slot");
+      update.newSlot0 = heap.floats((row[5]), update.size, "new slot");
+    }
+    if (slots >= 2) {
+      update.slot1 = heap.floats((row[6]), update.size, "slot");
+      update.newSlot1 = heap.floats((row[7]), update.size, "new slot");
+    }
+  }
+  if (!report(info, heap)) return info.Env().Undefined();
+  return Napi::Boolean::New(info.Env(), siamese::updateVariables(kind, constants, variables));
+}
+
+// allFinite(memory, offset, count) -> true when no element is NaN or infinite.
+Napi::Value AllFinite(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 3)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
+  Heap heap = heapOf(info[0]);
+  const size_t count = static_cast<size_t>(numberArg(info, 2));
+  const float* values = heap.floats(info[1], count, "values");
+  if (!report(info, heap)) return info.Env().Undefined();
+  return Napi::Boolean::New(info.Env(), siamese::allFinite(values, count));
+}
+
+// gemmBound(rows, layers: number[], iterations) -> { bestMs, meanMs }: the matrix products of one
+// training step of an MLP with these layer sizes (forward; then per layer from the last, the
+// weight gradient and, for all but the first, the input gradient) on the provider in use, on
+// buffers of its own: the time a step would take if nothing but its GEMMs took time.
+Napi::Value GemmBound(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 3) || !info[1].IsArray()) return info.Env().Undefined();
+  const int rows = intArg(info, 0), iterations = std::max(1, intArg(info, 2));
+  Napi::Array layerArray = info[1].As<Napi::Array>();
+  std::vector<int> layers;
+  for (uint32_t i = 0; i < layerArray.Length(); ++i) layers.push_back(layerArray.Get(i).As<Napi::Number>().Int32Value());
+  if (rows < 1 || layers.size() < 2 || *std::min_element(layers.begin(), layers.end()) < 1) {
+    Napi::RangeError::New(info.Env(), "blas addon: gemmBound needs rows >= 1 and two or more layer sizes >= 1").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const size_t count = layers.size() - 1;
+  auto filled = [](size_t n) {
+    std::vector<float> values(n);
+    for (size_t i = 0; i < n; ++i) values[i] = static_cast<float>((i * 2654435761u) % 1000) / 1000.f - 0.5f;
+    return values;
+  };
+  std::vector<std::vector<float>> activations, weights, weightGradients, gradients;
+  for (size_t i = 0; i <= count; ++i) activations.push_back(filled(static_cast<size_t>(rows) * layers[i]));
+  for (size_t i = 0; i < count; ++i) {
+    weights.push_back(filled(static_cast<size_t>(layers[i]) * layers[i + 1]));
+    weightGradients.push_back(filled(static_cast<size_t>(layers[i]) * layers[i + 1]));
+    gradients.push_back(filled(static_cast<size_t>(rows) * layers[i + 1]));
+  }
+  double best = 1e300, total = 0;
+  for (int iteration = 0; iteration < iterations + 2; ++iteration) {
+    const uint64_t start = siamese::nowNanoseconds();
+    for (size_t i = 0; i < count; ++i) {
+      siamese::sgemm(false, false, rows, layers[i + 1], layers[i], 1.f, activations[i].data(), layers[i],
+                     weights[i].data(), layers[i + 1], 0.f, activations[i + 1].data(), layers[i + 1]);
+    }
+    for (size_t i = count; i-- > 0;) {
+      siamese::sgemm(true, false, layers[i], layers[i + 1], rows, 1.f, activations[i].data(), layers[i],
+                     gradients[i].data(), layers[i + 1], 0.f, weightGradients[i].data(), layers[i + 1]);
+      if (i > 0) {
+        siamese::sgemm(false, true, rows, layers[i], layers[i + 1], 1.f, gradients[i].data(), layers[i + 1],
+                       weights[i].data(), layers[i + 1], 0.f, gradients[i - 1].data(), layers[i]);
+      }
+    }
+    const double ms = (siamese::nowNanoseconds() - start) / 1e6;
+    if (iteration >= 2) {  // two warm-up rounds
+      total += ms;
+      best = std::min(best, ms);
+    }
+  }
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("bestMs", best);
+  result.Set("meanMs", total / iterations);
   return result;
 }
 
@@ -240,9 +419,16 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchedMatMul", Napi::Function::New(env, BatchedMatMul));
   exports.Set("denseForward", Napi::Function::New(env, DenseForward));
   exports.Set("denseBackward", Napi::Function::New(env, DenseBackward));
+  exports.Set("optimizerUpdate", Napi::Function::New(env, OptimizerUpdate));
+  exports.Set("allFinite", Napi::Function::New(env, AllFinite));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
+  exports.Set("providers", Napi::Function::New(env, Providers));
+  exports.Set("setProvider", Napi::Function::New(env, SetProvider));
+  exports.Set("providerInfo", Napi::Function::New(env, ProviderInfo));
   exports.Set("getConfig", Napi::Function::New(env, GetConfig));
+  exports.Set("timers", Napi::Function::New(env, Timers));
+  exports.Set("gemmBound", Napi::Function::New(env, GemmBound));
   return exports;
 }
 

@@ -7,7 +7,9 @@ export {
   type BackendName, type ConcreteBackendName, type ActiveBackend, type SelectBackendOptions,
 } from './select-backend.ts';
 export { denseLayer, type DenseLayerOptions } from './dense-layer.ts';
-export { setBlasAddonLoader, type BlasAddon, type BlasAddonLoader } from './native-addon.ts';
+export {
+  setBlasAddonLoader, GEMM_PROVIDERS, type BlasAddon, type BlasAddonLoader, type GemmProviderInfo, type GemmProviderName,
+} from './native-addon.ts';
 export {
   describeNumerics, numericsIdentity, numericsDifferences, formatNumerics, parseNumerics, numericsCpuFlags,
   type Numerics, type GemmDescription,

@@ -1,5 +1,22 @@
 import { createRequire } from 'node:module';
 
+/** The GEMM libraries the addon can be built with, in its order of preference. */
+export const GEMM_PROVIDERS = ['onednn', 'openblas'] as const;
+export type GemmProviderName = (typeof GEMM_PROVIDERS)[number];
+
+/** The GEMM provider in use: e.g. { name: 'onednn', version: 'oneDNN 2.6.3', kernel: 'avx512_core_bf16', threading: 'OpenMP', threads: 2 }. */
+export interface GemmProviderInfo {
+  name: GemmProviderName;
+  version: string;
+  /** The instruction set / kernel family it dispatched to on this CPU (oneDNN's ISA, OpenBLAS's core name). */
+  kernel: string;
+  threading: string;
+  threads: number;
+}
+
+/** Optimizer kinds of the fused update (native/optimizer_update.h). */
+export const OPTIMIZER_KIND = { sgd: 0, momentum: 1, nesterov: 2, adam: 3, adagrad: 4 } as const;
+
 /** The functions of native/blas_addon.cc. Offsets are byte offsets into `memory` (the wasm heap). */
 export interface BlasAddon {
   batchedMatMul(
@@ -16,9 +33,22 @@ export interface BlasAddon {
     dxOffset: number, dWeightsOffset: number, dBiasOffset: number, rows: number, inputs: number, outputs: number,
     relu: boolean,
   ): void;
+  /** One pass over all variables: new values and slots written at the plan's offsets; returns whether every gradient element is finite. */
+  optimizerUpdate(memory: ArrayBuffer, kind: number, constants: Float64Array, plan: Float64Array): boolean;
+  allFinite(memory: ArrayBuffer, offset: number, count: number): boolean;
+  /** Threads of every pool the addon uses (OpenBLAS's and OpenMP's); returns the count in force. */
   setNumThreads(threads: number): number;
   getNumThreads(): number;
+  /** Providers compiled in, in order of preference. */
+  providers(): string[];
+  setProvider(name: string): boolean;
+  providerInfo(): GemmProviderInfo | null;
+  /** OpenBLAS's build configuration and core name (empty strings without OpenBLAS). */
   getConfig(): { config: string; corename: string };
+  /** Time inside sgemm and inside all native kernels since the last reset (ms). */
+  timers(reset?: boolean): { gemmMs: number; gemmCalls: number; kernelMs: number; kernelCalls: number };
+  /** The step's matrix products alone on the provider in use: best and mean ms per step. */
+  gemmBound(rows: number, layers: number[], iterations: number): { bestMs: number; meanMs: number };
 }
 
 export type BlasAddonLoader = () => BlasAddon;
@@ -47,14 +77,8 @@ export function loadBlasAddon(): { addon?: BlasAddon; problem?: string } {
       cached = { addon: loader() };
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      cached = { problem: /Cannot find module|ENOENT/.test(reason) ? 'the OpenBLAS addon is not built' : `the OpenBLAS addon does not load (${reason})` };
+      cached = { problem: /Cannot find module|ENOENT/.test(reason) ? 'the native addon is not built' : `the native addon does not load (${reason})` };
     }
   }
   return cached;
-}
-
-/** "OpenBLAS 0.3.21" from the library's build configuration string. */
-export function openBlasVersion(addon: BlasAddon): string {
-  const match = /OpenBLAS\s+[\d.]+/.exec(addon.getConfig().config);
-  return match ? match[0] : 'OpenBLAS';
 }

@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { tf } from './tfjs.ts';
-import { loadBlasAddon, openBlasVersion } from './native-addon.ts';
+import { loadBlasAddon } from './native-addon.ts';
 
 export interface GemmDescription {
-  /** openblas | xnnpack (tfjs wasm) | javascript (tfjs cpu) | libtensorflow */
+  /** onednn | openblas (blas backend) | xnnpack (tfjs wasm) | javascript (tfjs cpu) | libtensorflow */
   provider: string;
-  /** e.g. "OpenBLAS 0.3.21", "@tensorflow/tfjs-backend-wasm 4.22.0" */
+  /** e.g. "oneDNN 2.6.3" (dnnl_version()), "OpenBLAS 0.3.21", "@tensorflow/tfjs-backend-wasm 4.22.0" */
   version: string | null;
-  /** The kernel or instruction set the provider dispatched to: openblas_get_corename() ("Haswell", "Prescott"...), "wasm-simd128". */
+  /** The kernel or instruction set the provider dispatched to: dnnl_get_effective_cpu_isa() ("avx512_core_bf16"...), openblas_get_corename() ("Haswell", "Prescott"...), "wasm-simd128". */
   kernel: string | null;
   /** The provider's build configuration (openblas_get_config()), for a reader; not compared. */
   config?: string;
@@ -74,12 +74,17 @@ function packageVersion(name: string): string | null {
   }
 }
 
-function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads: number | null } {
+function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads: number | null; ompThreads?: number } {
   if (backend === 'blas') {
-    const { addon } = loadBlasAddon();
-    if (addon) {
-      const { config, corename } = addon.getConfig();
-      return { gemm: { provider: 'openblas', version: openBlasVersion(addon), kernel: corename, config }, openblasThreads: addon.getNumThreads() };
+    const provider = loadBlasAddon().addon?.providerInfo();
+    if (provider?.name === 'onednn') {
+      // oneDNN runs its threads through OpenMP (Debian's build; `threading` says which runtime).
+      const gemm = { provider: provider.name, version: provider.version, kernel: provider.kernel, config: `${provider.threading} threading` };
+      return { gemm, openblasThreads: null, ...(provider.threading === 'OpenMP' && { ompThreads: provider.threads }) };
+    }
+    if (provider?.name === 'openblas') {
+      const { config } = loadBlasAddon().addon!.getConfig();
+      return { gemm: { provider: 'openblas', version: provider.version, kernel: provider.kernel, config }, openblasThreads: provider.threads };
     }
   }
   if (backend === 'wasm') {
@@ -101,11 +106,11 @@ function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads
  * provider, version and dispatched kernel, thread counts, CPU model and flags, and OPENBLAS_CORETYPE.
  */
 export function describeNumerics(backend: string = tf.getBackend()): Numerics {
-  const { gemm, openblasThreads } = describeGemm(backend);
+  const { gemm, openblasThreads, ompThreads } = describeGemm(backend);
   return {
     backend,
     gemm,
-    threads: { openblas: openblasThreads, omp: null },
+    threads: { openblas: openblasThreads, omp: ompThreads ?? null },
     cpu: describeCpu(),
     env: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null },
   };

@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { LabError } from '@siamese-lab/core';
 import { tf } from './tfjs.ts';
 import { BLAS_BACKEND, registerBlasBackend } from './blas-backend.ts';
-import { loadBlasAddon, openBlasVersion } from './native-addon.ts';
+import { chooseGemmProvider } from './gemm-provider.ts';
+import { loadBlasAddon, type GemmProviderInfo } from './native-addon.ts';
 
 export type BackendName = 'auto' | 'tensorflow' | 'blas' | 'wasm' | 'cpu';
 export type ConcreteBackendName = Exclude<BackendName, 'auto'>;
@@ -13,8 +14,10 @@ export type ConcreteBackendName = Exclude<BackendName, 'auto'>;
 export interface ActiveBackend {
   requested: BackendName;
   name: ConcreteBackendName;
-  /** e.g. "blas: tfjs wasm + OpenBLAS 0.3.21 sgemm, 2 threads" */
+  /** e.g. "blas: tfjs wasm + oneDNN 2.6.3 sgemm (avx512_core_bf16, OpenMP), 2 threads" */
   description: string;
+  /** The GEMM provider of the `blas` backend (absent on the others). */
+  gemm?: GemmProviderInfo;
   /** Why a faster backend was not used, with what to do about it (at most one line each). */
   warnings: string[];
 }
@@ -27,7 +30,7 @@ export interface SelectBackendOptions {
 }
 
 export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'];
-export const FAST_PATH_HINT = 'apt-get install libopenblas-dev && pnpm build';
+export const FAST_PATH_HINT = 'apt-get install libdnnl-dev libopenblas-dev && pnpm build';
 
 let tensorflowState: Promise<string | undefined> | undefined;
 
@@ -70,7 +73,7 @@ function wasmDescription(): string {
 
 /**
  * Makes `name` the active tfjs backend (`auto`: the fastest present, tensorflow > blas > wasm
- * > cpu). A missing OpenBLAS addon is not an error: `blas` and `auto` fall back to wasm with
+ * > cpu). A missing native addon is not an error: `blas` and `auto` fall back to wasm with
  * one warning. Asking for `tensorflow` when tfjs-node is absent is a LabError. May be called
  * again to switch backends.
  */
@@ -87,9 +90,9 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
     warnings.push(line);
     options.log?.(line);
   };
-  const done = (active: ConcreteBackendName, description: string): ActiveBackend => {
+  const done = (active: ConcreteBackendName, description: string, gemm?: GemmProviderInfo): ActiveBackend => {
     options.log?.(`backend: ${description}${name === 'auto' ? ' (auto: fastest available)' : ''}`);
-    return { requested: name, name: active, description, warnings };
+    return { requested: name, name: active, description, warnings, ...(gemm && { gemm }) };
   };
 
   if (name === 'tensorflow' || name === 'auto') {
@@ -109,10 +112,11 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
     const { addon, problem } = loadBlasAddon();
     if (addon) {
       registerBlasBackend(addon);
-      const actualThreads = addon.setNumThreads(threads);
+      const gemm = chooseGemmProvider(addon, threads, warn);
       // 'blas' shares the wasm backend's module, so 'wasm' must be initialised first.
       if ((await tf.setBackend('wasm')) && (await tf.setBackend(BLAS_BACKEND))) {
-        return done('blas', `blas: tfjs wasm + ${openBlasVersion(addon)} sgemm, ${actualThreads} thread${actualThreads === 1 ? '' : 's'}`);
+        const threadCount = `${gemm.threads} thread${gemm.threads === 1 ? '' : 's'}`;
+        return done('blas', `blas: tfjs wasm + ${gemm.version} sgemm (${gemm.kernel}, ${gemm.threading}), ${threadCount}`, gemm);
       }
       warn(`blas backend failed to initialise; using wasm. For the fast path: ${FAST_PATH_HINT}`);
     } else {
@@ -128,7 +132,7 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
   return done('cpu', 'cpu: tfjs plain JavaScript kernels');
 }
 
-/** Sets the OpenBLAS thread count (the `blas` backend); returns the count now in force, or undefined without the addon. */
+/** Sets the native addon's thread count (the `blas` backend); returns the count now in force, or undefined without the addon. */
 export function setBlasThreads(threads: number): number | undefined {
   return loadBlasAddon().addon?.setNumThreads(threads);
 }

@@ -14,12 +14,22 @@ function loadRealAddon(): BlasAddon | undefined {
 const realAddon = loadRealAddon();
 const counted = realAddon ? countingAddon(realAddon) : undefined;
 
-// Without the built addon (no OpenBLAS) there is no blas backend to test; fallback.test.ts covers that case.
-describe.skipIf(!realAddon)('blas backend kernels against tfjs wasm', () => {
+const providers = realAddon?.providers() ?? [];
+
+// Without the built addon (no GEMM library) there is no blas backend to test; fallback.test.ts
+// covers that case. Every product is checked on each GEMM provider the addon was built with.
+describe.skipIf(!realAddon).each(providers)('blas backend kernels on %s against tfjs wasm', (provider) => {
   beforeAll(async () => {
     setBlasAddonLoader(() => counted!.addon);
-    const active = await selectBackend('blas');
-    expect(active.name).toBe('blas');
+    process.env.SIAMESE_LAB_GEMM = provider;
+    try {
+      const active = await selectBackend('blas');
+      expect(active.name).toBe('blas');
+      expect(active.gemm?.name).toBe(provider);
+      expect(active.warnings).toEqual([]);
+    } finally {
+      delete process.env.SIAMESE_LAB_GEMM;
+    }
     expect(tf.getBackend()).toBe('blas');
   });
 
@@ -34,6 +44,7 @@ describe.skipIf(!realAddon)('blas backend kernels against tfjs wasm', () => {
     [[3, 5, 7], [1, 7, 3]],
     [[5, 7], [2, 7, 3]],
     [[2, 3, 6, 4], [2, 3, 4, 5]],
+    [[64, 200], [200, 96]],
   ];
 
   function transposedShape(shape: number[], transpose: boolean): number[] {

@@ -1,10 +1,14 @@
-import { expect, test } from 'vitest';
+import { expect, onTestFinished, test } from 'vitest';
 import { describeNumerics, formatNumerics, numericsDifferences, parseNumerics, selectBackend } from '../src/index.ts';
 import { loadBlasAddon } from '../src/native-addon.ts';
 
-const hasBlas = loadBlasAddon().addon !== undefined;
+const providers = loadBlasAddon().addon?.providers() ?? [];
 
-test.skipIf(!hasBlas)('blas: OpenBLAS version, the kernel it dispatched to, and the threads in force', async () => {
+test.skipIf(!providers.includes('openblas'))('blas on OpenBLAS: its version, the kernel it dispatched to, and the threads in force', async () => {
+  process.env.SIAMESE_LAB_GEMM = 'openblas';
+  onTestFinished(() => {
+    delete process.env.SIAMESE_LAB_GEMM;
+  });
   await selectBackend('blas', { blasThreads: 1 });
   const numerics = describeNumerics();
   expect(numerics.backend).toBe('blas');
@@ -19,6 +23,23 @@ test.skipIf(!hasBlas)('blas: OpenBLAS version, the kernel it dispatched to, and 
   const two = describeNumerics();
   expect(numericsDifferences(numerics, two)).toEqual(['threads.openblas: 1 -> 2']);
   expect(formatNumerics(two)).toMatch(/^blas: OpenBLAS [\d.]+ \(\w+ kernel\), 2 OpenBLAS threads/);
+});
+
+test.skipIf(!providers.includes('onednn'))('blas on oneDNN: dnnl_version(), the ISA it dispatched to, and the OpenMP threads', async () => {
+  process.env.SIAMESE_LAB_GEMM = 'onednn';
+  onTestFinished(() => {
+    delete process.env.SIAMESE_LAB_GEMM;
+  });
+  await selectBackend('blas', { blasThreads: 1 });
+  const numerics = describeNumerics();
+  expect(numerics.gemm.provider).toBe('onednn');
+  expect(numerics.gemm.version).toMatch(/^oneDNN \d+\.\d+\.\d+$/);
+  // dnnl_get_effective_cpu_isa(): e.g. avx2, avx512_core, avx512_core_bf16.
+  expect(numerics.gemm.kernel).toMatch(/^(sse41|avx|avx2|avx2_vnni|avx512\w*|generic)$/);
+  expect(numerics.threads).toEqual({ openblas: null, omp: 1 });
+  await selectBackend('blas', { blasThreads: 2 });
+  expect(numericsDifferences(numerics, describeNumerics())).toEqual(['threads.omp: 1 -> 2']);
+  expect(formatNumerics(describeNumerics())).toMatch(/^blas: oneDNN [\d.]+ \(avx\w*|sse41|generic\), 2 OpenMP threads/);
 });
 
 test('wasm and cpu name their kernels; switching backend is a difference in numerics', async () => {

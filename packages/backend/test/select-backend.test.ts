@@ -19,9 +19,9 @@ test('switching backends in one process, tf.getBackend() names the active one', 
   }
 });
 
-test.skipIf(!hasBlas)('blas describes itself with the OpenBLAS version and thread count', async () => {
+test.skipIf(!hasBlas)('blas describes itself with its GEMM provider, version, kernel and thread count', async () => {
   const active = await selectBackend('blas', { blasThreads: 1 });
-  expect(active.description).toMatch(/^blas: tfjs wasm \+ OpenBLAS [\d.]+ sgemm, 1 thread$/);
+  expect(active.description).toMatch(/^blas: tfjs wasm \+ (oneDNN|OpenBLAS) [\d.]+ sgemm \([^)]+\), 1 thread$/);
   const two = await selectBackend('blas', { blasThreads: 2 });
   expect(two.description).toMatch(/2 threads$/);
 });

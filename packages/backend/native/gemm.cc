@@ -1,0 +1,163 @@
+#include "gemm.h"
+
+#include <algorithm>
+#include <chrono>
+
+#ifdef SIAMESE_LAB_HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+#ifdef SIAMESE_LAB_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#endif
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace siamese {
+namespace {
+
+#ifdef SIAMESE_LAB_HAVE_DNNL
+void dnnlSgemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, const float* a, int lda,
+               const float* b, int ldb, float beta, float* c, int ldc) {
+  dnnl_sgemm(transposeA ? 'T' : 'N', transposeB ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+std::string dnnlVersion() {
+  const dnnl_version_t* v = dnnl_version();
+  return "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+}
+
+std::string dnnlKernel() {
+  switch (dnnl_get_effective_cpu_isa()) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx2_vnni: return "avx2_vnni";
+    case dnnl_cpu_isa_avx512_mic: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic_4ops";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "generic";
+  }
+}
+
+const char* dnnlThreading() {
+  switch (dnnl_version()->cpu_runtime) {
+    case DNNL_RUNTIME_OMP: return "OpenMP";
+    case DNNL_RUNTIME_TBB: return "TBB";
+    case DNNL_RUNTIME_SEQ: return "sequential";
+    default: return "threadpool";
+  }
+}
+
+const GemmProvider kDnnl{"onednn", dnnlSgemm, dnnlVersion, dnnlKernel, dnnlThreading};
+#endif
+
+#ifdef SIAMESE_LAB_HAVE_OPENBLAS
+void openBlasSgemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, const float* a, int lda,
+                   const float* b, int ldb, float beta, float* c, int ldc) {
+  cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, m, n, k,
+              alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+std::string openBlasVersion() {
+  const std::string config = openblas_get_config();
+  const size_t start = config.find("OpenBLAS");
+  if (start == std::string::npos) return "OpenBLAS";
+  size_t end = config.find(' ', start + 9);
+  return config.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+std::string openBlasKernel() { return openblas_get_corename(); }
+
+const char* openBlasThreading() {
+  switch (openblas_get_parallel()) {
+    case 0: return "sequential";
+    case 2: return "OpenMP";
+    default: return "pthreads";
+  }
+}
+
+const GemmProvider kOpenBlas{"openblas", openBlasSgemm, openBlasVersion, openBlasKernel, openBlasThreading};
+#endif
+
+const GemmProvider* active = nullptr;
+
+}  // namespace
+
+const std::vector<const GemmProvider*>& gemmProviders() {
+  // oneDNN first: it picks its kernels by the CPU's features at run time, while a given OpenBLAS
+  // build knows only the CPUs that existed when it was released (0.3.21 runs its generic SSE3
+  // kernel on newer processors unless OPENBLAS_CORETYPE is set). A fixed order, not a timing
+  // race, so that one machine always computes with the same library.
+  static const std::vector<const GemmProvider*> providers = {
+#ifdef SIAMESE_LAB_HAVE_DNNL
+      &kDnnl,
+#endif
+#ifdef SIAMESE_LAB_HAVE_OPENBLAS
+      &kOpenBlas,
+#endif
+  };
+  return providers;
+}
+
+bool selectGemmProvider(const std::string& name) {
+  for (const GemmProvider* provider : gemmProviders()) {
+    if (name == provider->name) {
+      active = provider;
+      return true;
+    }
+  }
+  return false;
+}
+
+const GemmProvider* activeGemmProvider() {
+  if (active == nullptr && !gemmProviders().empty()) active = gemmProviders().front();
+  return active;
+}
+
+void sgemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, const float* a, int lda,
+           const float* b, int ldb, float beta, float* c, int ldc) {
+  const uint64_t start = nowNanoseconds();
+  activeGemmProvider()->sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  nativeTimers().gemmNanoseconds += nowNanoseconds() - start;
+  nativeTimers().gemmCalls += 1;
+}
+
+int setThreads(int count) {
+  count = std::max(1, count);
+#ifdef SIAMESE_LAB_HAVE_OPENBLAS
+  openblas_set_num_threads(count);
+#endif
+#ifdef _OPENMP
+  omp_set_num_threads(count);
+#endif
+  return threads();
+}
+
+int threads() {
+  const GemmProvider* provider = activeGemmProvider();
+#ifdef SIAMESE_LAB_HAVE_OPENBLAS
+  if (provider != nullptr && std::string(provider->name) == "openblas") return openblas_get_num_threads();
+#endif
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  (void)provider;
+  return 1;
+#endif
+}
+
+NativeTimers& nativeTimers() {
+  static NativeTimers timers;
+  return timers;
+}
+
+uint64_t nowNanoseconds() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count());
+}
+
+}  // namespace siamese

@@ -1,0 +1,64 @@
+// GEMM providers behind one interface: oneDNN (dnnl_sgemm) and OpenBLAS (cblas_sgemm), each
+// compiled in only when the build found its library (SIAMESE_LAB_HAVE_DNNL / _OPENBLAS).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace siamese {
+
+struct GemmProvider {
+  /** "onednn" or "openblas": the names SIAMESE_LAB_GEMM accepts. */
+  const char* name;
+  /** Row-major C = alpha op(A) op(B) + beta C. */
+  void (*sgemm)(bool transposeA, bool transposeB, int m, int n, int k, float alpha, const float* a, int lda,
+                const float* b, int ldb, float beta, float* c, int ldc);
+  /** e.g. "oneDNN 2.6.3" or "OpenBLAS 0.3.21". */
+  std::string (*version)();
+  /** The kernel family it dispatched to on this CPU: oneDNN's effective ISA, OpenBLAS's core name. */
+  std::string (*kernel)();
+  /** How the library runs its threads: "OpenMP", "pthreads", "sequential", ... */
+  const char* (*threading)();
+};
+
+/** The providers compiled in, in the documented order of preference (oneDNN first). */
+const std::vector<const GemmProvider*>& gemmProviders();
+
+/** Makes `name` the provider of every product; false when it is not compiled in. */
+bool selectGemmProvider(const std::string& name);
+const GemmProvider* activeGemmProvider();
+
+/** Runs the active provider's sgemm and counts the time spent in it. */
+void sgemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, const float* a, int lda,
+           const float* b, int ldb, float beta, float* c, int ldc);
+
+/** Threads of every library the addon uses (OpenBLAS's pool and OpenMP's, which oneDNN and the
+ *  addon's own loops share); returns the count now in force. */
+int setThreads(int threads);
+int threads();
+
+/** Nanoseconds spent inside sgemm and inside all native kernels since the last reset. */
+struct NativeTimers {
+  uint64_t gemmNanoseconds = 0;
+  uint64_t gemmCalls = 0;
+  uint64_t kernelNanoseconds = 0;
+  uint64_t kernelCalls = 0;
+};
+NativeTimers& nativeTimers();
+uint64_t nowNanoseconds();
+
+/** Adds the lifetime of a native kernel call to the timers. */
+class KernelTimer {
+ public:
+  KernelTimer() : start_(nowNanoseconds()) {}
+  ~KernelTimer() {
+    nativeTimers().kernelNanoseconds += nowNanoseconds() - start_;
+    nativeTimers().kernelCalls += 1;
+  }
+
+ private:
+  uint64_t start_;
+};
+
+}  // namespace siamese

@@ -1,0 +1,117 @@
+// Built with -ffp-contract=off: a fused multiply-add would round once where tfjs rounds twice.
+#include "optimizer_update.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+namespace siamese {
+namespace {
+
+// Elements per unit of work: large enough to amortise scheduling, small enough to balance.
+constexpr size_t kChunk = 1 << 15;
+
+struct Chunk {
+  const VariableUpdate* variable;
+  size_t begin, end;
+};
+
+// Non-finite iff the exponent bits are all ones: exact, and vectorises (unlike std::isfinite).
+inline uint32_t nonFiniteBit(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  return (bits & 0x7f800000u) == 0x7f800000u;
+}
+
+// Each formula below is tfjs 4.22's, operation by operation (see tfjs-core/src/optimizers).
+uint32_t updateRange(OptimizerKind kind, const OptimizerConstants& k, const VariableUpdate& v, size_t begin, size_t end) {
+  uint32_t bad = 0;
+  const float* __restrict g = v.gradient;
+  const float* __restrict x = v.value;
+  float* __restrict out = v.newValue;
+  switch (kind) {
+    case kSgd:
+      for (size_t i = begin; i < end; ++i) {
+        bad |= nonFiniteBit(g[i]);
+        out[i] = k.negativeLearningRate * g[i] + x[i];
+      }
+      break;
+    case kMomentum:
+    case kNesterov: {
+      const float* __restrict acc = v.slot0;
+      float* __restrict newAcc = v.newSlot0;
+      for (size_t i = begin; i < end; ++i) {
+        bad |= nonFiniteBit(g[i]);
+        const float a = k.momentum * acc[i] + g[i];
+        newAcc[i] = a;
+        out[i] = kind == kNesterov ? k.negativeLearningRate * (g[i] + a * k.momentum) + x[i]
+                                   : k.negativeLearningRate * a + x[i];
+      }
+      break;
+    }
+    case kAdam: {
+      const float* __restrict m = v.slot0;
+      const float* __restrict s = v.slot1;
+      float* __restrict newM = v.newSlot0;
+      float* __restrict newS = v.newSlot1;
+      for (size_t i = begin; i < end; ++i) {
+        bad |= nonFiniteBit(g[i]);
+        const float first = m[i] * k.beta1 + g[i] * k.oneMinusBeta1;
+        const float second = s[i] * k.beta2 + (g[i] * g[i]) * k.oneMinusBeta2;
+        newM[i] = first;
+        newS[i] = second;
+        const float firstCorrected = first / k.oneMinusAccBeta1;
+        const float secondCorrected = second / k.oneMinusAccBeta2;
+        out[i] = (firstCorrected / (std::sqrt(secondCorrected) + k.epsilon)) * k.negativeLearningRate + x[i];
+      }
+      break;
+    }
+    case kAdagrad: {
+      const float* __restrict acc = v.slot0;
+      float* __restrict newAcc = v.newSlot0;
+      for (size_t i = begin; i < end; ++i) {
+        bad |= nonFiniteBit(g[i]);
+        const float a = acc[i] + g[i] * g[i];
+        newAcc[i] = a;
+        out[i] = (g[i] / std::sqrt(a + k.epsilon)) * k.negativeLearningRate + x[i];
+      }
+      break;
+    }
+  }
+  return bad;
+}
+
+}  // namespace
+
+int slotsOf(OptimizerKind kind) {
+  switch (kind) {
+    case kSgd: return 0;
+    case kAdam: return 2;
+    default: return 1;
+  }
+}
+
+bool updateVariables(OptimizerKind kind, const OptimizerConstants& constants, const std::vector<VariableUpdate>& variables) {
+  std::vector<Chunk> chunks;
+  for (const VariableUpdate& variable : variables) {
+    for (size_t begin = 0; begin < variable.size; begin += kChunk) {
+      chunks.push_back({&variable, begin, std::min(variable.size, begin + kChunk)});
+    }
+  }
+  uint32_t bad = 0;
+  const long count = static_cast<long>(chunks.size());
+#pragma omp parallel for schedule(static) reduction(| : bad) if (count > 1)
+  for (long c = 0; c < count; ++c) {
+    bad |= updateRange(kind, constants, *chunks[c].variable, chunks[c].begin, chunks[c].end);
+  }
+  return bad == 0;
+}
+
+bool allFinite(const float* values, size_t count) {
+  uint32_t bad = 0;
+  for (size_t i = 0; i < count; ++i) bad |= nonFiniteBit(values[i]);
+  return bad == 0;
+}
+
+}  // namespace siamese

@@ -1,0 +1,31 @@
+import { GEMM_PROVIDERS, type BlasAddon, type GemmProviderInfo, type GemmProviderName } from './native-addon.ts';
+
+const LIBRARY_OF: Record<GemmProviderName, string> = { onednn: 'oneDNN (libdnnl-dev)', openblas: 'OpenBLAS (libopenblas-dev)' };
+
+/**
+ * Picks the GEMM provider of the `blas` backend and sets its threads. The order is fixed
+ * (oneDNN, then OpenBLAS; see native/gemm.cc for why), so a machine always computes with the
+ * same library; SIAMESE_LAB_GEMM=onednn|openblas overrides it. Says in one line (through `warn`)
+ * when the provider used is not the first choice because a library is missing.
+ */
+export function chooseGemmProvider(addon: BlasAddon, threads: number, warn: (line: string) => void): GemmProviderInfo {
+  const present = addon.providers();
+  if (present.length === 0) throw new Error('the native addon was built without any GEMM provider');
+  const requested = process.env.SIAMESE_LAB_GEMM?.trim();
+  let choice = present[0];
+  if (requested) {
+    if (present.includes(requested)) {
+      choice = requested;
+    } else {
+      const known = (GEMM_PROVIDERS as readonly string[]).includes(requested);
+      warn(`SIAMESE_LAB_GEMM=${requested}: ${known ? `${LIBRARY_OF[requested as GemmProviderName]} is not in this build` : `unknown provider (use ${GEMM_PROVIDERS.join(' or ')})`}; using ${present[0]}`);
+    }
+  } else if (present[0] !== GEMM_PROVIDERS[0]) {
+    warn(`GEMM: ${LIBRARY_OF[GEMM_PROVIDERS[0]]} is not in this build; using ${present[0]}. For the fastest products: apt-get install libdnnl-dev && pnpm build`);
+  }
+  if (!addon.setProvider(choice)) throw new Error(`the native addon refused GEMM provider ${choice}`);
+  addon.setNumThreads(threads);
+  const info = addon.providerInfo();
+  if (!info) throw new Error('the native addon reports no GEMM provider');
+  return info;
+}
