@@ -1,16 +1,7 @@
-import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { selectBackend, setBlasAddonLoader, tf, type BlasAddon } from '../src/index.ts';
-import { addonPath } from '../src/native-addon.ts';
-import { countingAddon, on, randomTensor, relativeError } from './helpers.ts';
+import { selectBackend, setBlasAddonLoader, tf } from '../src/index.ts';
+import { countingAddon, loadRealAddon, on, randomTensor, relativeError } from './helpers.ts';
 
-function loadRealAddon(): BlasAddon | undefined {
-  try {
-    return createRequire(import.meta.url)(addonPath.pathname) as BlasAddon;
-  } catch {
-    return undefined;
-  }
-}
 const realAddon = loadRealAddon();
 const counted = realAddon ? countingAddon(realAddon) : undefined;
 

@@ -1,8 +1,8 @@
 // Runs in its own worker (vitest isolates files): the addon is "missing" for the whole file.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LabError } from '@siamese-lab/core';
-import { availableBackends, denseLayer, FAST_PATH_HINT, selectBackend, setBlasAddonLoader, tf } from '../src/index.ts';
-import { randomTensor } from './helpers.ts';
+import { availableBackends, FAST_PATH_HINT, selectBackend, setBlasAddonLoader, tf } from '../src/index.ts';
+import { trainDenseLayer } from './helpers.ts';
 
 beforeAll(() => {
   setBlasAddonLoader(() => {
@@ -27,16 +27,8 @@ for (const requested of ['blas', 'auto'] as const) {
     expect(active.warnings[0]).toContain(FAST_PATH_HINT);
     expect(lines).toContain(active.warnings[0]);
 
-    const w = tf.variable(tf.mul(randomTensor([6, 3], 1), 0.5));
-    const b = tf.variable(tf.zeros([3]));
-    const x = randomTensor([5, 6], 2) as tf.Tensor2D;
-    const target = randomTensor([5, 3], 3);
-    const optimizer = tf.train.sgd(0.1);
-    const loss = () => tf.mean(tf.square(tf.sub(denseLayer(x, w as tf.Variable<tf.Rank.R2>, b as tf.Variable<tf.Rank.R1>, { activation: 'linear' }), target))) as tf.Scalar;
-    const first = loss().dataSync()[0];
-    for (let i = 0; i < 50; i++) optimizer.minimize(loss);
-    expect(loss().dataSync()[0]).toBeLessThan(first);
-    tf.dispose([w, b, x, target]);
+    const { first, last } = trainDenseLayer('linear', 50);
+    expect(last).toBeLessThan(first);
   });
 }
 

@@ -1,18 +1,9 @@
 // The GEMM provider of the blas backend: which one is chosen, the env switch, and machines
 // whose addon lacks one library (simulated by hiding it from the real addon).
-import { createRequire } from 'node:module';
 import { afterEach, describe, expect, test } from 'vitest';
-import { denseLayer, selectBackend, setBlasAddonLoader, tf, type BlasAddon } from '../src/index.ts';
-import { addonPath } from '../src/native-addon.ts';
-import { randomTensor } from './helpers.ts';
+import { selectBackend, setBlasAddonLoader, type BlasAddon } from '../src/index.ts';
+import { loadRealAddon, trainDenseLayer } from './helpers.ts';
 
-function loadRealAddon(): BlasAddon | undefined {
-  try {
-    return createRequire(import.meta.url)(addonPath.pathname) as BlasAddon;
-  } catch {
-    return undefined;
-  }
-}
 const realAddon = loadRealAddon();
 const built = realAddon?.providers() ?? [];
 
@@ -30,17 +21,8 @@ function addonWithout(missing: string): BlasAddon {
 
 /** A few SGD steps of a dense layer on the active backend: the loss must fall. */
 function trainsHere(): void {
-  const w = tf.variable(tf.mul(randomTensor([6, 3], 1), 0.5));
-  const b = tf.variable(tf.zeros([3]));
-  const x = randomTensor([5, 6], 2) as tf.Tensor2D;
-  const target = randomTensor([5, 3], 3);
-  const optimizer = tf.train.sgd(0.1);
-  const loss = () => tf.mean(tf.square(tf.sub(denseLayer(x, w as tf.Variable<tf.Rank.R2>, b as tf.Variable<tf.Rank.R1>, { activation: 'relu' }), target))) as tf.Scalar;
-  const first = tf.tidy(() => loss().dataSync()[0]);
-  for (let i = 0; i < 30; i++) optimizer.minimize(loss);
-  expect(tf.tidy(() => loss().dataSync()[0])).toBeLessThan(first);
-  tf.dispose([w, b, x, target]);
-  optimizer.dispose();
+  const { first, last } = trainDenseLayer('relu', 30);
+  expect(last).toBeLessThan(first);
 }
 
 afterEach(() => {

@@ -1,5 +1,7 @@
-import { tf } from '../src/index.ts';
+import { createRequire } from 'node:module';
+import { denseLayer, tf } from '../src/index.ts';
 import type { BlasAddon } from '../src/index.ts';
+import { addonPath } from '../src/native-addon.ts';
 import { createRandom } from '@siamese-lab/core';
 
 /** A deterministic tensor with values in [-1, 1). */
@@ -49,4 +51,29 @@ export function countingAddon(addon: BlasAddon): { addon: BlasAddon; calls: Reco
     },
   });
   return { addon: wrapped, calls };
+}
+
+/** The built addon itself (not through the backend's loader), or undefined when it is not built. */
+export function loadRealAddon(): BlasAddon | undefined {
+  try {
+    return createRequire(import.meta.url)(addonPath.pathname) as BlasAddon;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Fits a small dense layer with SGD on the active backend; returns the loss before and after. */
+export function trainDenseLayer(activation: 'relu' | 'linear', steps: number): { first: number; last: number } {
+  const w = tf.variable(tf.mul(randomTensor([6, 3], 1), 0.5));
+  const b = tf.variable(tf.zeros([3]));
+  const x = randomTensor([5, 6], 2) as tf.Tensor2D;
+  const target = randomTensor([5, 3], 3);
+  const optimizer = tf.train.sgd(0.1);
+  const loss = () => tf.mean<tf.Scalar>(tf.square(tf.sub(denseLayer(x, w as tf.Variable<tf.Rank.R2>, b as tf.Variable<tf.Rank.R1>, { activation }), target)));
+  const first = tf.tidy(() => loss().dataSync()[0]);
+  for (let i = 0; i < steps; i++) optimizer.minimize(loss);
+  const last = tf.tidy(() => loss().dataSync()[0]);
+  tf.dispose([w, b, x, target]);
+  optimizer.dispose();
+  return { first, last };
 }
