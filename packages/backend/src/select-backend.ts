@@ -8,7 +8,7 @@ import { BLAS_BACKEND, registerBlasBackend } from './blas-backend.ts';
 import { chooseGemmProvider } from './gemm-provider.ts';
 import { loadBlasAddon, type GemmProviderInfo } from './native-addon.ts';
 
-export type BackendName = 'auto' | 'tensorflow' | 'blas' | 'wasm' | 'cpu';
+export type BackendName = (typeof BACKEND_NAMES)[number];
 export type ConcreteBackendName = Exclude<BackendName, 'auto'>;
 
 export interface ActiveBackend {
@@ -29,7 +29,7 @@ export interface SelectBackendOptions {
   blasThreads?: number;
 }
 
-export const BACKEND_NAMES: readonly BackendName[] = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'];
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const;
 export const FAST_PATH_HINT = 'apt-get install libdnnl-dev libopenblas-dev && pnpm build';
 
 let tensorflowState: Promise<string | undefined> | undefined;

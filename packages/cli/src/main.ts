@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runStatuses, type RunStatus } from '@siamese-lab/store';
+import { BACKEND_NAMES } from '@siamese-lab/backend';
+import { runStatuses, type RunStatus } from '@siamese-lab/run-record';
 import { describeFailure } from './failure.ts';
 import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, runCommand, showCommand, type Output } from './commands.ts';
 import { baselineCommand, checkCommand } from './regression-commands.ts';
 import { sweepArguments, sweepOptions } from './sweep-options.ts';
 
-const backendChoices = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const;
+const backendChoices = BACKEND_NAMES;
 
 const io: Output = {
   out: (text) => process.stdout.write(`${text}\n`),

@@ -15,7 +15,8 @@ import {
   type ObservedRun,
 } from '@siamese-lab/regression';
 import { parseExperimentFile, preflightExperiment, runExperiment, type ExperimentSpec } from '@siamese-lab/runner';
-import { finishedStatuses, openRunStore } from '@siamese-lab/store';
+import { isFinishedStatus } from '@siamese-lab/run-record';
+import { openRunStore } from '@siamese-lab/store';
 import type { Output } from './commands.ts';
 import { createProgressPrinter } from './progress.ts';
 
@@ -37,7 +38,7 @@ export function baselineCommand(args: { db: string; experiment: string; baseline
   } finally {
     store.close();
   }
-  const unfinished = runs.filter((run) => !(finishedStatuses as readonly string[]).includes(run.status));
+  const unfinished = runs.filter((run) => !isFinishedStatus(run.status));
   if (plan && runs.length < plan.runs.length) {
     throw new LabError(`${plan.runs.length - runs.length} of the ${plan.runs.length} runs of ${name} have never been run`, {
       location: plan.filePath,

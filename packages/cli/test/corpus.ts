@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, relative, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeIdx } from '@siamese-lab/data';
-import { openRunStore, type RunStatus } from '@siamese-lab/store';
+import type { RunStatus } from '@siamese-lab/run-record';
+import { openRunStore } from '@siamese-lab/store';
 import type { BackendName } from '@siamese-lab/backend';
 import { exportCommand, lsCommand, reportCommand, showCommand, runCommand, type Output } from '../src/commands.ts';
 import { describeFailure } from '../src/failure.ts';

@@ -2,9 +2,9 @@ import { LabError, createRandom, type Random } from '@siamese-lab/core';
 import { imageSize, type Dataset } from './dataset.ts';
 import { indicesByClass } from './subset.ts';
 
-export type PairSamplerKind = 'epoch' | 'with_replacement' | 'balanced';
+export type PairSamplerKind = (typeof PAIR_SAMPLER_KINDS)[number];
 
-export const PAIR_SAMPLER_KINDS: readonly PairSamplerKind[] = ['epoch', 'with_replacement', 'balanced'];
+export const PAIR_SAMPLER_KINDS = ['epoch', 'with_replacement', 'balanced'] as const;
 
 export interface PairSamplerOptions {
   /**

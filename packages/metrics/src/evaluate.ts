@@ -1,4 +1,5 @@
 import { LabError } from '@siamese-lab/core';
+import { embeddingMetricNames, type EmbeddingMetricName } from '@siamese-lab/run-record';
 import { detectCollapse } from './collapse.ts';
 import { interIntraDistanceRatio } from './distance-ratio.ts';
 import { nearestNeighbourAccuracy } from './neighbours.ts';
@@ -10,8 +11,8 @@ import { DEFAULT_MAX_POINTS } from './subsample.ts';
 import { checkLabels, hasNonFinite, nonFiniteNote, rowCount, type EmbeddingValues, type LabelValues } from './validate.ts';
 
 /** The metric names of an evaluation, in snake_case: they are column / metric names in the results database. */
-export const METRIC_NAMES = ['nn_accuracy', 'precision_at_1', 'map_at_r', 'silhouette', 'inter_intra_ratio', 'roc_auc', 'anisotropy', 'collapsed', 'non_finite'] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+export const METRIC_NAMES = embeddingMetricNames;
+export type MetricName = EmbeddingMetricName;
 
 /**
  * One flat record of an embedding's metrics; null = undefined for this embedding (see `warnings`).

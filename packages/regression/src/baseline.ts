@@ -1,12 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { LabError } from '@siamese-lab/core';
+import type { ParamValue } from '@siamese-lab/run-record';
 import { defaultToleranceFor, untrackedMetrics, type Tolerance } from './tolerances.ts';
 
 /** The version of the baseline file format; a file with another version is refused. */
 export const baselineFormatVersion = 1;
-
-export type ParameterValue = string | number | boolean | null;
 
 /** One finished run as a baseline sees it, from the store or a fresh training. */
 export interface ObservedRun {
@@ -15,7 +14,7 @@ export interface ObservedRun {
   status: string;
   backend: string | null;
   stepsDone: number;
-  params: Record<string, ParameterValue>;
+  params: Record<string, ParamValue>;
   metrics: Record<string, number | null>;
 }
 
@@ -27,7 +26,7 @@ export interface BaselineRun {
   backend: string | null;
   steps_done: number;
   /** The swept parameters and the seed: what tells the runs apart, for a reviewer. */
-  parameters: Record<string, ParameterValue>;
+  parameters: Record<string, ParamValue>;
   metrics: Record<string, number | null>;
   /** Per-metric overrides of the file's `tolerances` for this run only. */
   tolerances?: Record<string, Tolerance>;
@@ -199,7 +198,7 @@ export function readBaseline(path: string): Baseline {
       status: run.status,
       backend: typeof run.backend === 'string' ? run.backend : null,
       steps_done: typeof run.steps_done === 'number' ? run.steps_done : 0,
-      parameters: isRecord(run.parameters) ? (run.parameters as Record<string, ParameterValue>) : {},
+      parameters: isRecord(run.parameters) ? (run.parameters as Record<string, ParamValue>) : {},
       metrics: run.metrics as Record<string, number | null>,
       ...(runTolerances
         ? { tolerances: Object.fromEntries(Object.entries(runTolerances).map(([name, value]) => [name, checkTolerance(value, path, `${field}.tolerances.${name}`)])) }

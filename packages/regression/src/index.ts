@@ -8,7 +8,6 @@ export {
   type Baseline,
   type BaselineRun,
   type ObservedRun,
-  type ParameterValue,
 } from './baseline.ts';
 export { compareWithBaseline, formatCheckResult, type CheckResult, type RunCheck, type MetricCheck, type RunOutcome } from './compare.ts';
 export { defaultTolerances, defaultCrossBackendTolerances, defaultToleranceFor, fallbackTolerance, allowedBand, untrackedMetrics, type Tolerance } from './tolerances.ts';

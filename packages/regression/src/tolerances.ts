@@ -1,3 +1,5 @@
+import { timingMetricNames } from '@siamese-lab/run-record';
+
 /** How far a metric may move from its baseline: the band is ± max(absolute, relative · |baseline|). */
 export interface Tolerance {
   absolute?: number;
@@ -5,7 +7,7 @@ export interface Tolerance {
 }
 
 /** Timing and other machine-dependent numbers: recorded by a run, never compared. */
-export const untrackedMetrics: readonly string[] = ['steps_per_second'];
+export const untrackedMetrics: readonly string[] = timingMetricNames;
 
 /*
  * Default tolerances, from measurement (packages/regression/measurements/README.md has the

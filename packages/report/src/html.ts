@@ -2,15 +2,14 @@
 import type { ChartSection } from './charts.ts';
 import { escapeHtml, jsonForScript, scriptSafeSource } from './escape.ts';
 import { bestRunsByMetric, formatParamValue, metricDirection, metricNames } from './shaping.ts';
-import type { ReportInput, ReportRun, RunStatus } from './types.ts';
+import { isRunStatus } from '@siamese-lab/run-record';
+import type { ReportInput, ReportRun } from './types.ts';
 
 export interface InlineLibraries {
   vega: string;
   vegaLite: string;
   vegaEmbed: string;
 }
-
-const knownStatuses: RunStatus[] = ['queued', 'running', 'completed', 'nan', 'failed', 'interrupted'];
 
 /** Charts with many marks draw on a canvas (fast); the rest as SVG (crisp, selectable text). */
 const canvasCharts = new Set(['embedding']);
@@ -31,7 +30,7 @@ export function formatSeconds(seconds: number | null): string {
 }
 
 function statusBadge(status: string): string {
-  const known = (knownStatuses as string[]).includes(status);
+  const known = isRunStatus(status);
   return `<span class="status${known ? ` status-${status}` : ''}">${escapeHtml(status)}</span>`;
 }
 

@@ -1,13 +1,10 @@
 export type {
-  ClassShape,
   CurvePoint,
-  ParamValue,
   RenderOptions,
   RenderResult,
   ReportInput,
   ReportRun,
   RunEmbedding,
-  RunStatus,
 } from './types.ts';
 export { renderReport, defaultMaxPointsPerRun, chartSvg, chartSvgFileName } from './render.ts';
 export { buildCharts, pointsPerPanel, type ChartSection, type ChartOptions } from './charts.ts';

@@ -1,5 +1,6 @@
 /** Pure data shaping for the report: everything here is deterministic and unit-tested. */
 import { createRandom } from '@siamese-lab/core';
+import { headlineMetricNames } from '@siamese-lab/run-record';
 import type { ClassShape, ParamValue, ReportInput, ReportRun } from './types.ts';
 
 export const seedKey = 'seed';
@@ -174,7 +175,7 @@ export function metricDirection(metric: string): MetricDirection {
 
 /** Metric names over all runs: the well-known ones first in a fixed order, then the rest alphabetically. */
 export function metricNames(runs: ReportRun[]): string[] {
-  const known = ['nn_accuracy', 'precision_at_1', 'map_at_r', 'roc_auc', 'silhouette', 'inter_intra_ratio', 'anisotropy', 'final_loss'];
+  const known = headlineMetricNames;
   const present = new Set(runs.flatMap((run) => Object.keys(run.metrics)));
   return [...known.filter((name) => present.has(name)), ...[...present].filter((name) => !known.includes(name)).sort()];
 }

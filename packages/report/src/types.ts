@@ -1,15 +1,8 @@
-/** One run as the report sees it; the lead fills this from the SQLite store. */
-export type RunStatus = 'queued' | 'running' | 'completed' | 'nan' | 'failed' | 'interrupted';
+import type { ClassShape, ParamValue, RunStatus } from '@siamese-lab/run-record';
 
-export type ParamValue = string | number | boolean | null;
+export type { ClassShape, ParamValue };
 
-export interface ClassShape {
-  label: number;
-  count: number;
-  centroid: number[];
-  axisRatio: number | null;
-  ellipse: { angleRadians: number; majorStd: number; minorStd: number };
-}
+/** One run as the report sees it (see `collectReportInput` for how the store fills it). */
 
 export interface CurvePoint {
   step: number;

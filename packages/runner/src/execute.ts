@@ -1,6 +1,7 @@
 import { selectBackend, type ActiveBackend, type BackendName } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
-import { finishedStatuses, type RunStore } from '@siamese-lab/store';
+import { finishedStatuses } from '@siamese-lab/run-record';
+import type { RunStore } from '@siamese-lab/store';
 import { loadRunData, type RunData } from './datasets.ts';
 import { collectProvenance } from './provenance.ts';
 import type { ExperimentSpec } from './spec/parse.ts';

@@ -1,9 +1,6 @@
 export {
   openRunStore,
-  runStatuses,
-  finishedStatuses,
   type RunStore,
-  type RunStatus,
   type RunRecord,
   type RunOutcome,
   type RunProgress,
@@ -12,5 +9,4 @@ export {
   type StepMetricRow,
   type StoredEmbedding,
   type StoredCheckpoint,
-  type ParamValue,
 } from './run-store.ts';

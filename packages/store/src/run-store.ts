@@ -3,14 +3,9 @@ import { existsSync, mkdirSync, openSync, readSync, closeSync, accessSync, const
 import { dirname, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { LabError } from '@siamese-lab/core';
+import { finishedStatuses, type ClassShape, type ParamValue, type RunStatus } from '@siamese-lab/run-record';
 import { migrations } from './schema.ts';
 
-export const runStatuses = ['queued', 'running', 'completed', 'nan', 'failed', 'interrupted'] as const;
-export type RunStatus = (typeof runStatuses)[number];
-/** A run in one of these states holds a result and is not run again unless forced. */
-export const finishedStatuses: readonly RunStatus[] = ['completed', 'nan'];
-
-export type ParamValue = string | number | boolean | null;
 
 export interface ExperimentRecord {
   id: number;
@@ -64,7 +59,7 @@ export interface StoredEmbedding {
   points: Float32Array;
   labels: Uint8Array;
   domains: Uint8Array | null;
-  classShapes: unknown;
+  classShapes: ClassShape[] | null;
 }
 
 export interface StoredCheckpoint {

@@ -1,3 +1,8 @@
+import { runStatuses } from '@siamese-lab/run-record';
+
+/** `'queued','running',...`: the CHECK list, written as the first migration always wrote it. */
+const statusList = runStatuses.map((status) => `'${status}'`).join(',');
+
 /**
  * Schema migrations, applied in order inside one IMMEDIATE transaction. The database's
  * `user_version` pragma records how many have run, so an old file is upgraded in place.
@@ -20,7 +25,7 @@ export const migrations: string[] = [
     run_index INTEGER NOT NULL,
     config_hash TEXT NOT NULL,
     label TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('queued','running','completed','nan','failed','interrupted')),
+    status TEXT NOT NULL CHECK (status IN (${statusList})),
     params_json TEXT NOT NULL,
     backend TEXT,
     created_at TEXT NOT NULL,

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BACKEND_NAMES } from '@siamese-lab/backend';
+import { PAIR_SAMPLER_KINDS } from '@siamese-lab/data';
 import { activations, type TowerSpec } from '@siamese-lab/model';
 import { distanceKinds, lossKinds, reducerKinds } from '@siamese-lab/losses';
 
@@ -12,8 +14,8 @@ const positiveInt = (what: string) =>
   z.number({ error: `${what} must be a whole number` }).int(`${what} must be a whole number`).gt(0, `${what} must be at least 1`);
 
 export const optimizerNames = ['sgd', 'momentum', 'adam', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
-export const samplerKinds = ['epoch', 'with_replacement', 'balanced'] as const;
-export const backendNames = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const;
+export const samplerKinds = PAIR_SAMPLER_KINDS;
+export const backendNames = BACKEND_NAMES;
 export const datasetNames = ['mnist', 'fashion-mnist', 'idx'] as const;
 export const nanPolicies = ['stop', 'continue', 'skip_step'] as const;
 export const scheduleKinds = ['constant', 'step', 'cosine'] as const;

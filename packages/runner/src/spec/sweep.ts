@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ParamValue } from '@siamese-lab/store';
+import type { ParamValue } from '@siamese-lab/run-record';
 import type { RunSpec } from './schema.ts';
 
 /** One run of an experiment, fully resolved. */
