@@ -4,7 +4,17 @@
  */
 
 /** Scores of one test embedding (the metrics package computes them). */
-export const embeddingMetricNames = ['nn_accuracy', 'precision_at_1', 'map_at_r', 'silhouette', 'inter_intra_ratio', 'roc_auc', 'anisotropy', 'collapsed', 'non_finite'] as const;
+export const embeddingMetricNames = [
+  'nn_accuracy',
+  'precision_at_1',
+  'map_at_r',
+  'silhouette',
+  'inter_intra_ratio',
+  'roc_auc',
+  'anisotropy',
+  'collapsed',
+  'non_finite',
+] as const;
 export type EmbeddingMetricName = (typeof embeddingMetricNames)[number];
 
 /** Two-source runs also score domain B's embedding, under the embedding metric names with this suffix. */
@@ -22,4 +32,13 @@ export type TrainingMetricName = (typeof trainingMetricNames)[number];
 export const timingMetricNames: readonly TrainingMetricName[] = ['steps_per_second'];
 
 /** The headline metrics, in the order tables and reports show them first. */
-export const headlineMetricNames: readonly string[] = ['nn_accuracy', 'precision_at_1', 'map_at_r', 'roc_auc', 'silhouette', 'inter_intra_ratio', 'anisotropy', 'final_loss'];
+export const headlineMetricNames: readonly string[] = [
+  'nn_accuracy',
+  'precision_at_1',
+  'map_at_r',
+  'roc_auc',
+  'silhouette',
+  'inter_intra_ratio',
+  'anisotropy',
+  'final_loss',
+];

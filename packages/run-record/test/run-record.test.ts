@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { embeddingMetricNames, finishedStatuses, headlineMetricNames, isFinishedStatus, isRunStatus, runStatuses, timingMetricNames, trainingMetricNames } from '../src/index.ts';
+import {
+  embeddingMetricNames,
+  finishedStatuses,
+  headlineMetricNames,
+  isFinishedStatus,
+  isRunStatus,
+  runStatuses,
+  timingMetricNames,
+  trainingMetricNames,
+} from '../src/index.ts';
 
 describe('run record', () => {
   it('knows which statuses hold a result', () => {
