@@ -10,6 +10,9 @@ export const BLAS_BACKEND = 'blas';
 /** Custom kernels of the fused dense layer (see dense-layer.ts); registered for 'blas' only. */
 export const DENSE_FORWARD_KERNEL = 'SiameseLabDense';
 export const DENSE_BACKWARD_KERNEL = 'SiameseLabDenseGrad';
+/** Custom kernels of the fused optimizer step (see fused-optimizer.ts); registered for 'blas' only. */
+export const OPTIMIZER_UPDATE_KERNEL = 'SiameseLabOptimizerUpdate';
+export const ALL_FINITE_KERNEL = 'SiameseLabAllFinite';
 
 const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, elu: 4, sigmoid: 5 };
 const BIAS_NONE = 0, BIAS_SCALAR = 1, BIAS_PER_COLUMN = 2, BIAS_FULL_MATRIX = 3;
@@ -144,6 +147,53 @@ function makeDenseBackwardKernel(addon: BlasAddon): KernelFunc {
 }
 
 /**
+ * Inputs value{i}, gradient{i} and slot{s}_{i} for every variable i; attrs kind, constants,
+ * variables, slots. Outputs every new value, then every new slot (slot 0 of all variables, then
+ * slot 1), then a [1] flag: 1 when every gradient element is finite, else 0. One native pass.
+ */
+function makeOptimizerUpdateKernel(addon: BlasAddon): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { backend, attrs } = args;
+    const inputs = args.inputs as Record<string, TensorInfo>;
+    const count = Number(attrs.variables), slots = Number(attrs.slots);
+    const plan = new Float64Array(count * 8);
+    const newValues: TensorInfo[] = [];
+    const newSlots: TensorInfo[][] = Array.from({ length: slots }, () => []);
+    for (let i = 0; i < count; i++) {
+      const value = inputs[`value${i}`], gradient = inputs[`gradient${i}`];
+      const newValue = backend.makeOutput(value.shape, 'float32');
+      newValues.push(newValue);
+      const row = [tf.util.sizeFromShape(value.shape), offsetOf(backend, value), offsetOf(backend, gradient), offsetOf(backend, newValue), 0, 0, 0, 0];
+      for (let s = 0; s < slots; s++) {
+        const newSlot = backend.makeOutput(value.shape, 'float32');
+        newSlots[s].push(newSlot);
+        row[4 + 2 * s] = offsetOf(backend, inputs[`slot${s}_${i}`]);
+        row[5 + 2 * s] = offsetOf(backend, newSlot);
+      }
+      plan.set(row, i * 8);
+    }
+    const flag = backend.makeOutput([1], 'float32');
+    // Outputs are allocated first: an allocation may grow (and replace) the wasm memory.
+    const finite = addon.optimizerUpdate(heapOf(backend), Number(attrs.kind), Float64Array.from(attrs.constants as number[]), plan);
+    backend.typedArrayFromHeap(flag).set([finite ? 1 : 0]);
+    return [...newValues, ...newSlots.flat(), flag];
+  }) as unknown as KernelFunc;
+}
+
+/** Inputs x0 … x{n-1}; a [1] output: 1 when no element of any input is NaN or infinite, else 0. */
+function makeAllFiniteKernel(addon: BlasAddon): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { backend } = args;
+    const inputs = Object.values(args.inputs as Record<string, TensorInfo>);
+    const flag = backend.makeOutput([1], 'float32');
+    const heap = heapOf(backend);
+    const finite = inputs.every((x) => addon.allFinite(heap, offsetOf(backend, x), tf.util.sizeFromShape(x.shape)));
+    backend.typedArrayFromHeap(flag).set([finite ? 1 : 0]);
+    return flag;
+  }) as unknown as KernelFunc;
+}
+
+/**
  * Registers the 'blas' backend and its kernels (once). Must run after the wasm kernels are
  * registered (importing tfjs.ts does that) and before the first tf.setBackend('blas'),
  * which is when tfjs runs the kernels' setup functions for the new backend.
@@ -163,6 +213,8 @@ export function registerBlasBackend(addon: BlasAddon): void {
   }
   tf.registerKernel({ kernelName: DENSE_FORWARD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeDenseForwardKernel(addon) });
   tf.registerKernel({ kernelName: DENSE_BACKWARD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeDenseBackwardKernel(addon) });
+  tf.registerKernel({ kernelName: OPTIMIZER_UPDATE_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeOptimizerUpdateKernel(addon) });
+  tf.registerKernel({ kernelName: ALL_FINITE_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeAllFiniteKernel(addon) });
 
   // Priority below wasm and cpu: 'blas' is only ever chosen on purpose, through selectBackend.
   tf.registerBackend(BLAS_BACKEND, () => {

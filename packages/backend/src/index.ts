@@ -14,3 +14,4 @@ export {
   describeNumerics, numericsIdentity, numericsDifferences, formatNumerics, parseNumerics, numericsCpuFlags,
   type Numerics, type GemmDescription,
 } from './numerics.ts';
+export { createTrainingOptimizer, type TrainingOptimizer, type PreparedUpdate } from './fused-optimizer.ts';

@@ -15,9 +15,13 @@ export interface LossSpec {
   reducer: (typeof reducerKinds)[number];
 }
 
+/** The distance a loss of this spec compares embeddings with (the runner logs pair distances with it too). */
+export function buildDistance(spec: Pick<LossSpec, 'distance' | 'epsilon'>): Distance {
+  return spec.distance === 'cosine' ? cosineDistance({ epsilon: spec.epsilon }) : euclideanDistance({ epsilon: spec.epsilon });
+}
+
 export function buildPairLoss(spec: LossSpec): PairLoss {
-  const distance: Distance =
-    spec.distance === 'cosine' ? cosineDistance({ epsilon: spec.epsilon }) : euclideanDistance({ epsilon: spec.epsilon });
+  const distance = buildDistance(spec);
   const reducer: Reducer =
     spec.reducer === 'sum' ? sumReducer() : spec.reducer === 'mean_non_zero' ? meanOverNonZeroReducer() : meanReducer();
   const build = spec.kind === 'squared_margin' ? squaredMarginContrastiveLoss : contrastiveLoss;

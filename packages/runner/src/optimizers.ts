@@ -32,14 +32,3 @@ export function learningRateAt(spec: OptimizerSpec, step: number, totalSteps: nu
   const progress = totalSteps <= 1 ? 1 : step / (totalSteps - 1);
   return schedule.min_learning_rate + 0.5 * (spec.learning_rate - schedule.min_learning_rate) * (1 + Math.cos(Math.PI * progress));
 }
-
-/**
- * tfjs optimizers read their rate on every update; SGD and momentum cache it as a tensor and
- * expose `setLearningRate`, the others keep it in a plain `learningRate` field.
- */
-export function setLearningRate(optimizer: tf.Optimizer, rate: number): void {
-  const target = optimizer as unknown as { setLearningRate?: (rate: number) => void; learningRate: number };
-  if (target.learningRate === rate) return;
-  if (typeof target.setLearningRate === 'function') target.setLearningRate(rate);
-  else target.learningRate = rate;
-}

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend, tf } from '@siamese-lab/backend';
+import { createTrainingOptimizer, selectBackend, tf } from '@siamese-lab/backend';
 import { buildOptimizer, learningRateAt } from '../src/index.ts';
-import { setLearningRate } from '../src/optimizers.ts';
 import { optimizerNames, runSpecSchema } from '../src/spec/schema.ts';
 
 beforeAll(async () => {
@@ -45,13 +44,14 @@ describe('buildOptimizer', () => {
 
   it('applies a changed learning rate on the next update (SGD: x − rate · 2x)', () => {
     for (const name of ['sgd', 'adam'] as const) {
-      const optimizer = buildOptimizer(optimizerSpec({ name, learning_rate: 0.1 }));
+      const optimizer = createTrainingOptimizer(buildOptimizer(optimizerSpec({ name, learning_rate: 0.1 })));
       const x = tf.variable(tf.scalar(1));
-      setLearningRate(optimizer, 0);
-      optimizer.minimize(() => tf.square(x) as tf.Scalar, false, [x]);
+      const step = () => tf.tidy(() => optimizer.prepare(tf.variableGrads(() => tf.square(x) as tf.Scalar, [x]).grads).apply());
+      optimizer.setLearningRate(0);
+      step();
       expect(x.dataSync()[0], `${name} with rate 0`).toBe(1);
-      setLearningRate(optimizer, 0.25);
-      optimizer.minimize(() => tf.square(x) as tf.Scalar, false, [x]);
+      optimizer.setLearningRate(0.25);
+      step();
       expect(x.dataSync()[0], `${name} with rate 0.25`).toBeLessThan(1);
       if (name === 'sgd') expect(x.dataSync()[0]).toBeCloseTo(0.5, 6);
       x.dispose();

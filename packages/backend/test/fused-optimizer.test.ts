@@ -1,0 +1,142 @@
+// The fused optimizer step against tfjs' own optimizers: same updates over 100 steps, an exact
+// finite check, and a dropped (non-finite) step that leaves variables and state untouched.
+import { describe, expect, test } from 'vitest';
+import { createTrainingOptimizer, selectBackend, tf, type TrainingOptimizer } from '../src/index.ts';
+import { loadBlasAddon } from '../src/native-addon.ts';
+import { randomTensor, relativeError } from './helpers.ts';
+
+const hasBlas = loadBlasAddon().addon !== undefined;
+
+const optimizers: Record<string, () => tf.Optimizer> = {
+  sgd: () => tf.train.sgd(0.05),
+  momentum: () => tf.train.momentum(0.05, 0.9),
+  nesterov: () => tf.train.momentum(0.05, 0.8, true),
+  adam: () => tf.train.adam(0.01),
+  'adam (beta, epsilon set)': () => tf.train.adam(0.003, 0.8, 0.95, 1e-6),
+  adagrad: () => tf.train.adagrad(0.1, 0.2),
+  rmsprop: () => tf.train.rmsprop(0.01),
+};
+
+/** A two-layer regression with a slowly changing target; `update` applies one step's gradients. */
+function train(steps: number, update: (gradients: tf.NamedTensorMap) => void): Float32Array[] {
+  const w1 = tf.variable(tf.mul(randomTensor([40, 33], 1), 0.3));
+  const b1 = tf.variable(tf.fill([33], 0.01));
+  const w2 = tf.variable(tf.mul(randomTensor([33, 3], 2), 0.3));
+  const x = randomTensor([16, 40], 3);
+  for (let step = 0; step < steps; step++) {
+    tf.tidy(() => {
+      const target = tf.mul(randomTensor([16, 3], 100 + step), 0.5);
+      const { grads } = tf.variableGrads(() => tf.mean(tf.square(tf.sub(tf.matMul(tf.relu(tf.add(tf.matMul(x, w1), b1)), w2), target))));
+      update(grads);
+    });
+  }
+  const values = [w1, b1, w2].map((v) => v.dataSync() as Float32Array);
+  tf.dispose([w1, b1, w2, x]);
+  return values;
+}
+
+function stepWith(optimizer: TrainingOptimizer) {
+  return (gradients: tf.NamedTensorMap) => {
+    const update = optimizer.prepare(gradients);
+    expect(update.gradientsFinite.dataSync()[0]).toBe(1);
+    update.apply();
+  };
+}
+
+describe.skipIf(!hasBlas)('fused optimizer step on blas', () => {
+  for (const [name, make] of Object.entries(optimizers)) {
+    test(`${name}: 100 steps match tfjs' optimizer (1e-6 relative)`, async () => {
+      await selectBackend('blas');
+      const reference = make();
+      const expected = train(100, (gradients) => reference.applyGradients(gradients));
+      reference.dispose();
+      const fused = createTrainingOptimizer(make());
+      const actual = train(100, stepWith(fused));
+      expect(fused.fused).toBe(name !== 'rmsprop'); // rmsprop runs tfjs' own update
+      fused.dispose();
+      expected.forEach((values, i) => expect(relativeError(actual[i], values)).toBeLessThanOrEqual(1e-6));
+    });
+  }
+
+  test('the learning rate can change between steps, as with a schedule', async () => {
+    await selectBackend('blas');
+    for (const make of [optimizers.sgd, optimizers.adam]) {
+      const reference = make();
+      let step = 0;
+      const expected = train(20, (gradients) => {
+        (reference as unknown as { setLearningRate?: (r: number) => void; learningRate: number }).setLearningRate?.(0.05 / (1 + step));
+        (reference as unknown as { learningRate: number }).learningRate = 0.05 / (1 + step++);
+        reference.applyGradients(gradients);
+      });
+      const fused = createTrainingOptimizer(make());
+      step = 0;
+      const actual = train(20, (gradients) => {
+        fused.setLearningRate(0.05 / (1 + step++));
+        stepWith(fused)(gradients);
+      });
+      expected.forEach((values, i) => expect(relativeError(actual[i], values)).toBeLessThanOrEqual(1e-6));
+      reference.dispose();
+      fused.dispose();
+    }
+  });
+});
+
+for (const backend of ['blas', 'wasm'] as const) {
+  describe.skipIf(backend === 'blas' && !hasBlas)(`finite check and dropped steps on ${backend}`, () => {
+    test('one NaN or Inf element anywhere flags the step; huge finite gradients do not', async () => {
+      await selectBackend(backend);
+      const w = tf.variable(tf.zeros([3, 4]));
+      const b = tf.variable(tf.zeros([4]));
+      const optimizer = createTrainingOptimizer(tf.train.adam(0.1));
+      const check = (wGrad: number[], bGrad: number[]) => tf.tidy(() => {
+        const update = optimizer.prepare({ [w.name]: tf.tensor2d(wGrad, [3, 4]), [b.name]: tf.tensor1d(bGrad) });
+        return update.gradientsFinite.dataSync()[0];
+      });
+      const big = Array.from({ length: 12 }, () => 3e38); // sums to +Inf: a sum-based check would flag it
+      expect(check(big, [3e38, 3e38, 3e38, 3e38])).toBe(1);
+      expect(check(Array.from({ length: 12 }, (_, i) => (i === 7 ? NaN : 0)), [0, 0, 0, 0])).toBe(0);
+      expect(check(Array.from({ length: 12 }, () => 0), [0, 0, -Infinity, 0])).toBe(0);
+      optimizer.dispose();
+      tf.dispose([w, b]);
+    });
+
+    test('a step not applied changes nothing: the next steps match an optimizer that never saw it', async () => {
+      await selectBackend(backend);
+      const run = (skipNaNStep: boolean) => {
+        const w = tf.variable(tf.tensor1d([0.5, -0.25, 1]));
+        const optimizer = createTrainingOptimizer(tf.train.adam(0.1));
+        const gradientSteps = [[0.1, 0.2, 0.3], [NaN, 1, 1], [0.3, -0.1, 0.2], [0.05, 0.05, -0.4]];
+        for (const gradient of gradientSteps) {
+          if (!skipNaNStep && gradient.some(Number.isNaN)) continue;
+          tf.tidy(() => {
+            const update = optimizer.prepare({ [w.name]: tf.tensor1d(gradient) });
+            if (update.gradientsFinite.dataSync()[0] === 1) update.apply();
+          });
+        }
+        const values = Array.from(w.dataSync());
+        optimizer.dispose();
+        w.dispose();
+        return values;
+      };
+      expect(run(true)).toEqual(run(false));
+    });
+  });
+}
+
+describe.skipIf(!hasBlas)('fused step memory', () => {
+  test('no tensors leak over many fused steps', async () => {
+    await selectBackend('blas');
+    const optimizer = createTrainingOptimizer(tf.train.adam(0.01));
+    const w = tf.variable(randomTensor([8, 8], 5));
+    const stepOnce = () => tf.tidy(() => {
+      const update = optimizer.prepare({ [w.name]: tf.mul(w, 0.1) });
+      update.apply();
+    });
+    stepOnce();
+    const after = tf.memory().numTensors;
+    for (let i = 0; i < 200; i++) stepOnce();
+    expect(tf.memory().numTensors).toBe(after);
+    optimizer.dispose();
+    w.dispose();
+  });
+});

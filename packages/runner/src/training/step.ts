@@ -1,0 +1,55 @@
+import { tf, type TrainingOptimizer } from '@siamese-lab/backend';
+import type { PairBatch } from '@siamese-lab/data';
+import type { SiameseModel } from '@siamese-lab/model';
+import type { Distance, PairLoss } from '@siamese-lab/losses';
+
+/** What one training step needs; built once per run. */
+export interface StepParts {
+  model: SiameseModel;
+  loss: PairLoss;
+  /** The loss's own distance: logged pair distances and the NaN diagnosis use it. */
+  distance: Distance;
+  optimizer: TrainingOptimizer;
+}
+
+export interface StepOutcome {
+  loss: number;
+  /** Exact: false iff some element of some gradient is NaN or ±Inf. */
+  gradientsFinite: boolean;
+  /** The loss and every gradient element are finite. */
+  finite: boolean;
+  /** Each pair's embedding distance, when asked for (and always at a non-finite step). */
+  distances?: Float32Array;
+}
+
+/**
+ * One step: embeddings, loss and gradients, the optimizer's update prepared together with the
+ * exact finite check, ONE read of [loss, finite flag], then the update applied when the step is
+ * finite (or always, with `applyNonFinite`: on_nan continue).
+ */
+export function trainingStep(parts: StepParts, batch: PairBatch, options: { wantDistances: boolean; applyNonFinite: boolean }): StepOutcome {
+  return tf.tidy(() => {
+    const left = tf.tensor2d(batch.left, [batch.batchSize, batch.leftFeatures]);
+    const right = tf.tensor2d(batch.right, [batch.batchSize, batch.rightFeatures]);
+    const similar = tf.tensor1d(batch.similar);
+    let embeddings: [tf.Tensor2D, tf.Tensor2D] | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const [a, b] = parts.model.embedPair(left, right);
+      // variableGrads disposes what f creates; keep the (tiny) embeddings for the distances.
+      embeddings = [tf.keep(a), tf.keep(b)];
+      return parts.loss(a, b, similar);
+    }, parts.model.trainableVariables);
+    const update = parts.optimizer.prepare(grads);
+    const [loss, gradientsFlag] = tf.concat([tf.reshape(value, [1]), update.gradientsFinite]).dataSync();
+    const gradientsFinite = gradientsFlag === 1;
+    const finite = gradientsFinite && Number.isFinite(loss);
+    if (finite || options.applyNonFinite) update.apply();
+    const distances = options.wantDistances || !finite ? pairDistances(parts.distance, embeddings!) : undefined;
+    tf.dispose(embeddings);
+    return { loss, gradientsFinite, finite, ...(distances && { distances }) };
+  });
+}
+
+function pairDistances(distance: Distance, [a, b]: [tf.Tensor2D, tf.Tensor2D]): Float32Array {
+  return tf.tidy(() => distance.fromSquared(distance.squared(a, b)).dataSync() as Float32Array);
+}
