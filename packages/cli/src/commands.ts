@@ -8,6 +8,7 @@ import { openRunStore, type RunRecord, type RunStore } from '@siamese-lab/store'
 import { csvField, formatDuration, formatNumber, formatTable } from './format.ts';
 import { createProgressPrinter } from './progress.ts';
 import { createParallelProgressPrinter } from './parallel-progress.ts';
+import { runOnQueue, type QueueArguments } from './queue-commands.ts';
 import { collectReportInput } from './report-input.ts';
 
 export interface Output {
@@ -28,7 +29,7 @@ export async function writeReport(store: RunStore, experimentName: string, io: O
 }
 
 export async function runCommand(
-  args: { file: string; db: string; backend?: BackendName; force: boolean; yes: boolean; report: boolean; jobs?: number; threads?: number },
+  args: { file: string; db: string; backend?: BackendName; force: boolean; yes: boolean; report: boolean; jobs?: number; threads?: number; queue?: QueueArguments },
   io: Output,
   stop: { requested: boolean },
 ): Promise<number> {
@@ -38,7 +39,10 @@ export async function runCommand(
   const store = openRunStore(args.db);
   try {
     const started = performance.now();
-    const outcome: ExperimentOutcome = await runExperiment(experiment, {
+    const common = { store, backend: args.backend, force: args.force, shouldStop: () => stop.requested };
+    const outcome: ExperimentOutcome = args.queue
+      ? await runOnQueue(experiment, args.queue, common, io)
+      : await runExperiment(experiment, {
       store,
       backend: args.backend,
       force: args.force,
@@ -54,7 +58,8 @@ export async function runCommand(
       for (const stopped of outcome.interruptedRuns) {
         io.err(`interrupted: run ${stopped.runId} [${stopped.run.label}] stopped at step ${stopped.stepsDone} and is marked interrupted.`);
       }
-      io.err(`Finished runs are kept. Resume with: pnpm run exp ${args.file}${args.db !== 'results/runs.sqlite' ? ` --db ${args.db}` : ''}${args.jobs && args.jobs > 1 ? ` --jobs ${args.jobs}` : ''}`);
+      const where = args.queue ? ` --queue ${args.queue.address.display}` : args.jobs && args.jobs > 1 ? ` --jobs ${args.jobs}` : '';
+      io.err(`Finished runs are kept. Resume with: pnpm run exp ${args.file}${args.db !== 'results/runs.sqlite' ? ` --db ${args.db}` : ''}${where}`);
       return 130;
     }
     io.err(

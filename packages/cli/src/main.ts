@@ -7,6 +7,7 @@ import { describeFailure } from './failure.ts';
 import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, runCommand, showCommand, type Output } from './commands.ts';
 import { baselineCommand, checkCommand } from './regression-commands.ts';
 import { sweepArguments, sweepOptions } from './sweep-options.ts';
+import { queueArguments, queueOptions, queueSweepOptions, workerCommand } from './queue-commands.ts';
 
 const backendChoices = BACKEND_NAMES;
 
@@ -42,11 +43,27 @@ export async function main(argv: string[]): Promise<number> {
           .option('yes', { type: 'boolean', default: false, describe: 'allow a sweep larger than its max_runs' })
           .option('report', { type: 'boolean', default: true, describe: 'write the HTML report at the end (--no-report to skip)' })
           .options(sweepOptions)
+          .options(queueSweepOptions)
           .example('$0 run experiments/quickstart.yaml', 'one small run, about a minute')
           .example('$0 run experiments/optimizer-sweep.yaml --backend wasm', 'the SGD vs Adam sweep on the wasm backend')
-          .example('$0 run experiments/optimizer-sweep.yaml --jobs 2', 'two runs at once, each in its own process with half the cores'),
+          .example('$0 run experiments/optimizer-sweep.yaml --jobs 2', 'two runs at once, each in its own process with half the cores')
+          .example('$0 run experiments/optimizer-sweep.yaml --queue redis://:PASSWORD@HOST:6379', 'the runs as jobs for `lab worker` processes on any machine'),
       async (args) => {
-        exitCode = await runCommand({ file: args.file, db: args.db, backend: args.backend, force: args.force, yes: args.yes, report: args.report, ...sweepArguments(args) }, io, stop);
+        exitCode = await runCommand({ file: args.file, db: args.db, backend: args.backend, force: args.force, yes: args.yes, report: args.report, ...sweepArguments(args), queue: queueArguments(args) }, io, stop);
+      },
+    )
+    .command(
+      'worker',
+      'train runs from a queue (`lab run FILE --queue URL` fills it) until stopped; results go back to the queue',
+      (command) =>
+        command
+          .options(queueOptions)
+          .option('concurrency', { type: 'number', default: 1, describe: 'runs trained at once, each in its own process' })
+          .option('threads', { type: 'number', describe: 'BLAS threads per run (default: the cores, divided by --concurrency)' })
+          .option('lock-seconds', { type: 'number', default: 30, hidden: true, describe: 'a crashed worker\'s job goes to another after this long' })
+          .example('$0 worker --queue redis://:PASSWORD@10.0.0.5:6379', 'on each machine that should train'),
+      async (args) => {
+        exitCode = await workerCommand({ queue: args.queue, insecure: args.insecure, concurrency: args.concurrency, threads: args.threads, lockSeconds: args['lock-seconds'] }, io, stop);
       },
     )
     .command(
@@ -136,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
         );
       },
     )
-    .demandCommand(1, 'name a command: run, ls, show, compare, export, report, rm, baseline or check (see --help)')
+    .demandCommand(1, 'name a command: run, worker, ls, show, compare, export, report, rm, baseline or check (see --help)')
     .strict()
     .recommendCommands()
     .help()

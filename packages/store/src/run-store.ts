@@ -445,6 +445,27 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
       })();
     },
 
+    /**
+     * Records a run trained elsewhere (a queue worker) in one transaction: where and on what it
+     * ran, its step metrics, then its result as `finishRun` does. Only the lease holder may.
+     */
+    recordTrainedElsewhere(
+      runId: number,
+      run: { backend: string; provenance: unknown; startedAt: string; stepMetrics: StepMetricRow[]; outcome: RunOutcome },
+      params: Record<string, ParamValue>,
+    ): boolean {
+      return db.transaction(() => {
+        const updated = db
+          .prepare(`UPDATE runs SET backend = ?, provenance_json = ?, started_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?`)
+          .run(run.backend, JSON.stringify(run.provenance), run.startedAt, runId, owner);
+        if (updated.changes === 0) return false;
+        store.clearRunResults(runId);
+        store.appendStepMetrics(runId, run.stepMetrics);
+        store.finishRun(runId, run.outcome, params);
+        return true;
+      })();
+    },
+
     /** Marks a run stopped by the user; its partial step metrics stay for inspection until it is redone. */
     markInterrupted(runId: number, stepsDone: number): void {
       db.prepare(
