@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Sets up Siamese Lab on a fresh Debian/Ubuntu machine with Node.js 20:
-# system packages (OpenBLAS for the fast backend, Chromium for the report test, Fashion-MNIST),
+# system packages (OpenBLAS for the fast backend, Chromium for the report test, Fashion-MNIST,
+# redis-server for the distributed-sweep tests),
 # pnpm 10, the workspace's npm packages, and the native OpenBLAS addon.
 # Safe to run again. Set SIAMESE_LAB_SKIP_APT=1 to skip the system packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_packages=(libopenblas-dev libdnnl-dev chromium dataset-fashion-mnist)
+apt_packages=(libopenblas-dev libdnnl-dev chromium dataset-fashion-mnist redis-server)
 if [[ "${SIAMESE_LAB_SKIP_APT:-0}" != 1 ]] && command -v apt-get >/dev/null; then
   missing=()
   for package in "${apt_packages[@]}"; do

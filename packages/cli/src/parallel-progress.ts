@@ -31,12 +31,16 @@ export function createParallelProgressPrinter(stream: NodeJS.WriteStream = proce
     if (event.kind === 'progress') {
       const { step, steps, loss, stepsPerSecond } = event.progress;
       const where = event.worker ? `  on ${event.worker}` : '';
-      active.set(event.runId, `  run ${event.position}/${event.toRun} step ${step}/${steps}  loss ${formatNumber(loss)}  ${stepsPerSecond.toFixed(1)} steps/s  eta ${formatDuration((steps - step) / stepsPerSecond)}${where}`);
+      active.set(
+        event.runId,
+        `  run ${event.position}/${event.toRun} step ${step}/${steps}  loss ${formatNumber(loss)}  ${stepsPerSecond.toFixed(1)} steps/s  eta ${formatDuration((steps - step) / stepsPerSecond)}${where}`,
+      );
       draw();
       return;
     }
     erase();
-    if (event.kind === 'run-start') active.set(event.runId, `  run ${event.position}/${event.toRun} starting${event.worker ? ` on ${event.worker}` : ''}`);
+    if (event.kind === 'run-start')
+      active.set(event.runId, `  run ${event.position}/${event.toRun} starting${event.worker ? ` on ${event.worker}` : ''}`);
     if (event.kind === 'run-end' || event.kind === 'run-busy') active.delete(event.runId);
     // Which run an end line belongs to is not obvious when several run at once.
     if (event.kind === 'run-end') stream.write(`run ${event.position}/${event.toRun} [${event.run.label}] (id ${event.runId}):\n`);

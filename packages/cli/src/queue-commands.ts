@@ -13,7 +13,10 @@ export const QUEUE_URL_VARIABLE = 'SIAMESE_LAB_QUEUE';
 
 /** Options shared by `lab run --queue` and `lab worker`. */
 export const queueOptions = {
-  queue: { type: 'string', describe: `Redis URL of the queue, redis://[:PASSWORD@]HOST:PORT or rediss:// (TLS); default $${QUEUE_URL_VARIABLE}` },
+  queue: {
+    type: 'string',
+    describe: `Redis URL of the queue, redis://[:PASSWORD@]HOST:PORT or rediss:// (TLS); default $${QUEUE_URL_VARIABLE}`,
+  },
   insecure: { type: 'boolean', default: false, describe: 'allow a Redis on another machine without a password' },
 } as const;
 
@@ -31,17 +34,30 @@ export interface QueueArguments {
 function addressOf(args: { queue?: string; insecure?: boolean }, required: boolean): QueueAddress | undefined {
   const url = args.queue ?? process.env[QUEUE_URL_VARIABLE];
   if (url === undefined || url === '') {
-    if (required) throw new LabError('lab worker needs the queue to take jobs from', { field: '--queue', hint: `pass --queue redis://HOST:PORT (or set ${QUEUE_URL_VARIABLE})` });
+    if (required)
+      throw new LabError('lab worker needs the queue to take jobs from', {
+        field: '--queue',
+        hint: `pass --queue redis://HOST:PORT (or set ${QUEUE_URL_VARIABLE})`,
+      });
     return undefined;
   }
   return parseQueueAddress(url, { insecure: args.insecure });
 }
 
 /** The checked queue arguments of `lab run`, or undefined for a sweep on this machine. */
-export function queueArguments(args: { queue?: string; insecure?: boolean; 'allow-version-mismatch'?: boolean; jobs?: number }): QueueArguments | undefined {
+export function queueArguments(args: {
+  queue?: string;
+  insecure?: boolean;
+  'allow-version-mismatch'?: boolean;
+  jobs?: number;
+}): QueueArguments | undefined {
   const address = addressOf(args, false);
   if (!address) return undefined;
-  if ((args.jobs ?? 1) > 1) throw new LabError('--jobs and --queue do not go together', { field: '--jobs', hint: 'with --queue, start `lab worker --concurrency N` on the machines that train' });
+  if ((args.jobs ?? 1) > 1)
+    throw new LabError('--jobs and --queue do not go together', {
+      field: '--jobs',
+      hint: 'with --queue, start `lab worker --concurrency N` on the machines that train',
+    });
   return { address, allowVersionMismatch: args['allow-version-mismatch'] ?? false };
 }
 
@@ -51,7 +67,13 @@ export function runOnQueue(
   common: { store: RunStore; backend?: BackendName; force: boolean; shouldStop(): boolean },
   io: Output,
 ): Promise<ExperimentOutcome> {
-  return runExperimentOnQueue(experiment, { ...common, address: queue.address, allowVersionMismatch: queue.allowVersionMismatch, onEvent: createParallelProgressPrinter(), log: io.err });
+  return runExperimentOnQueue(experiment, {
+    ...common,
+    address: queue.address,
+    allowVersionMismatch: queue.allowVersionMismatch,
+    onEvent: createParallelProgressPrinter(),
+    log: (line) => io.err(line),
+  });
 }
 
 /**
@@ -67,7 +89,10 @@ export async function workerCommand(
 ): Promise<number> {
   const address = addressOf(args, true)!;
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1) {
-    throw new LabError(`--concurrency must be a whole number of at least 1, got ${args.concurrency}`, { field: '--concurrency', hint: 'e.g. --concurrency 2' });
+    throw new LabError(`--concurrency must be a whole number of at least 1, got ${args.concurrency}`, {
+      field: '--concurrency',
+      hint: 'e.g. --concurrency 2',
+    });
   }
   process.on('SIGTERM', () => (stop.requested = true));
   if (args.concurrency > 1) return superviseWorkers(address, args, io, stop);
@@ -80,22 +105,43 @@ export async function workerCommand(
   return 0;
 }
 
-function superviseWorkers(address: QueueAddress, args: { insecure: boolean; concurrency: number; threads?: number; lockSeconds: number }, io: Output, stop: { requested: boolean }): Promise<number> {
+function superviseWorkers(
+  address: QueueAddress,
+  args: { insecure: boolean; concurrency: number; threads?: number; lockSeconds: number },
+  io: Output,
+  stop: { requested: boolean },
+): Promise<number> {
   const threads = args.threads ?? Math.max(1, Math.floor(availableParallelism() / args.concurrency));
   io.err(`starting ${args.concurrency} worker processes, ${threads} BLAS thread(s) each`);
   const children = Array.from({ length: args.concurrency }, () =>
     spawn(
       process.execPath,
-      [...process.execArgv, process.argv[1], 'worker', '--concurrency', '1', '--threads', String(threads), '--lock-seconds', String(args.lockSeconds), ...(args.insecure ? ['--insecure'] : [])],
+      [
+        ...process.execArgv,
+        process.argv[1],
+        'worker',
+        '--concurrency',
+        '1',
+        '--threads',
+        String(threads),
+        '--lock-seconds',
+        String(args.lockSeconds),
+        ...(args.insecure ? ['--insecure'] : []),
+      ],
       // The URL (and its password) goes by the environment, not on a command line others can read.
-      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, [QUEUE_URL_VARIABLE]: address.url, OMP_NUM_THREADS: String(threads) } },
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, [QUEUE_URL_VARIABLE]: address.url, OMP_NUM_THREADS: String(threads) },
+      },
     ),
   );
   const watch = setInterval(() => {
     if (stop.requested) for (const child of children) child.kill('SIGTERM');
   }, 200);
-  return Promise.all(children.map((child) => new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1))))).then((codes) => {
-    clearInterval(watch);
-    return Math.max(...codes);
-  });
+  return Promise.all(children.map((child) => new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1))))).then(
+    (codes) => {
+      clearInterval(watch);
+      return Math.max(...codes);
+    },
+  );
 }

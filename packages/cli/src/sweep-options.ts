@@ -8,7 +8,11 @@ export const sweepOptions = {
 
 function positiveWhole(value: number | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new LabError(`--${option} must be a whole number of at least 1, got ${value}`, { field: `--${option}`, hint: `e.g. --${option} 2` });
+  if (!Number.isInteger(value) || value < 1)
+    throw new LabError(`--${option} must be a whole number of at least 1, got ${value}`, {
+      field: `--${option}`,
+      hint: `e.g. --${option} 2`,
+    });
   return value;
 }
 

@@ -24,8 +24,17 @@ function results(db: string, experiment: string) {
     expect(store.integrityCheck()).toBe('ok');
     return Object.fromEntries(
       store.listRuns({ experiment }).map((run) => {
-        const { steps_per_second: _speed, ...metrics } = store.getFinalMetrics(run.id);
-        return [run.configHash, { status: run.status, metrics, steps: store.getStepMetrics(run.id), weights: store.getCheckpoint(run.id)?.tensors.map((tensor) => Array.from(tensor.values)) }];
+        const metrics = store.getFinalMetrics(run.id);
+        delete metrics.steps_per_second; // a speed, not a result
+        return [
+          run.configHash,
+          {
+            status: run.status,
+            metrics,
+            steps: store.getStepMetrics(run.id),
+            weights: store.getCheckpoint(run.id)?.tensors.map((tensor) => Array.from(tensor.values)),
+          },
+        ];
       }),
     );
   } finally {
@@ -80,7 +89,10 @@ describe('lab run --jobs', () => {
     expect(stderr.match(/interrupted: run \d+ \[[^\]]+\] stopped at step \d+ and is marked interrupted/g)).toHaveLength(2);
     expect(stderr).toMatch(/Resume with: pnpm run exp .*long\.yaml --db .* --jobs 2/);
     const store = openRunStore(db, { readonly: true });
-    const statuses = store.listRuns().map((run) => run.status).sort();
+    const statuses = store
+      .listRuns()
+      .map((run) => run.status)
+      .sort();
     store.close();
     expect(statuses).toEqual(['interrupted', 'interrupted', 'queued', 'queued']);
   });

@@ -19,8 +19,8 @@ export function startLab(args: string[], options: { prefix?: string[]; env?: Nod
   const [command, ...commandArgs] = [...(options.prefix ?? []), process.execPath, '--import', 'tsx', main, ...args];
   const child = spawn(command, commandArgs, { env: { ...process.env, INIT_CWD: '', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  child.stdout!.resume();
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  child.stdout.resume();
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return {
     child,
@@ -60,7 +60,8 @@ sweep:
 export function trainingsPerJob(...workers: LabProcess[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const worker of workers) {
-    for (const match of worker.stderr().matchAll(/ training \S+ \[[^\]]*\] \(job (\S+)\)/g)) counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
+    for (const match of worker.stderr().matchAll(/ training \S+ \[[^\]]*\] \(job (\S+)\)/g))
+      counts.set(match[1], (counts.get(match[1]) ?? 0) + 1);
   }
   return counts;
 }
@@ -84,8 +85,16 @@ export function expectRecordedOnce(db: string, experiment: string, runs: number,
         expect(run.status, `${run.label}: ${run.error}`).toBe('completed');
         expect(run.stepsDone).toBe(steps);
         expect(store.getStepMetrics(run.id).map((row) => row.step)).toEqual(loggedSteps);
-        const { steps_per_second: _speed, ...metrics } = store.getFinalMetrics(run.id);
-        return [run.configHash, { metrics, points: Array.from(store.getEmbedding(run.id)!.points), weights: store.getCheckpoint(run.id)!.tensors.map((tensor) => Array.from(tensor.values)) }];
+        const metrics = store.getFinalMetrics(run.id);
+        delete metrics.steps_per_second; // a speed, not a result
+        return [
+          run.configHash,
+          {
+            metrics,
+            points: Array.from(store.getEmbedding(run.id)!.points),
+            weights: store.getCheckpoint(run.id)!.tensors.map((tensor) => Array.from(tensor.values)),
+          },
+        ];
       }),
     );
   } finally {

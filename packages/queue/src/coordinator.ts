@@ -1,6 +1,14 @@
 import { Queue, type Job } from 'bullmq';
 import type { BackendName } from '@siamese-lab/backend';
-import { collectProvenance, countRun, planStoredRuns, type ExperimentEvent, type ExperimentOutcome, type ExperimentSpec, type PlannedRun } from '@siamese-lab/runner';
+import {
+  collectProvenance,
+  countRun,
+  planStoredRuns,
+  type ExperimentEvent,
+  type ExperimentOutcome,
+  type ExperimentSpec,
+  type PlannedRun,
+} from '@siamese-lab/runner';
 import type { RunStore } from '@siamese-lab/store';
 import { connectRedis, QUEUE_NAME, type QueueAddress } from './connection.ts';
 import { jobIdOf, runJobOf } from './job.ts';
@@ -42,17 +50,35 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * ones finish on their workers and the next `lab run --queue` collects them.
  */
 export async function runExperimentOnQueue(experiment: ExperimentSpec, options: QueueSweepOptions): Promise<ExperimentOutcome> {
-  const { store, onEvent, log = () => {} } = options;
+  const { store } = options;
+  const onEvent = (event: ExperimentEvent) => options.onEvent?.(event);
+  const log = (line: string) => options.log?.(line);
   const leaseSeconds = 120;
   const { experimentId, total, todo } = planStoredRuns(store, experiment, options.force);
-  const outcome: ExperimentOutcome = { experimentId, completed: 0, nan: 0, failed: 0, skipped: total - todo.length, busy: 0, interrupted: null, interruptedRuns: [] };
-  onEvent?.({ kind: 'plan', total, toRun: todo.length, skipped: outcome.skipped });
+  const outcome: ExperimentOutcome = {
+    experimentId,
+    completed: 0,
+    nan: 0,
+    failed: 0,
+    skipped: total - todo.length,
+    busy: 0,
+    interrupted: null,
+    interruptedRuns: [],
+  };
+  onEvent({ kind: 'plan', total, toRun: todo.length, skipped: outcome.skipped });
 
   const pending = new Map<string, PendingRun>();
   for (const [index, { run, stored }] of todo.entries()) {
-    if (!store.claimRun(stored.id, { backend: 'queue', provenance: collectProvenance('queue: waiting for a worker'), leaseSeconds, force: options.force })) {
+    if (
+      !store.claimRun(stored.id, {
+        backend: 'queue',
+        provenance: collectProvenance('queue: waiting for a worker'),
+        leaseSeconds,
+        force: options.force,
+      })
+    ) {
       outcome.busy++;
-      onEvent?.({ kind: 'run-busy', run, runId: stored.id });
+      onEvent({ kind: 'run-busy', run, runId: stored.id });
       continue;
     }
     pending.set(jobIdOf(experiment.name, run.configHash), { run, runId: stored.id, position: index + 1, started: false, stepsDone: 0 });
@@ -64,21 +90,50 @@ export async function runExperimentOnQueue(experiment: ExperimentSpec, options: 
   queue.on('error', () => {});
   const version = projectVersion();
   const enqueue = (jobId: string, item: PendingRun) =>
-    queue.add('run', runJobOf(experiment.name, item.run, { projectVersion: version, allowVersionMismatch: options.allowVersionMismatch ?? false, backend: options.backend }), {
-      jobId,
-      removeOnComplete: false,
-      removeOnFail: false,
-    });
+    queue.add(
+      'run',
+      runJobOf(experiment.name, item.run, {
+        projectVersion: version,
+        allowVersionMismatch: options.allowVersionMismatch ?? false,
+        backend: options.backend,
+      }),
+      {
+        jobId,
+        removeOnComplete: false,
+        removeOnFail: false,
+      },
+    );
 
-  const finish = (jobId: string, item: PendingRun, status: 'completed' | 'nan' | 'failed', wallSeconds: number, metrics: Record<string, number | null>, note?: string) => {
+  const finish = (
+    jobId: string,
+    item: PendingRun,
+    status: 'completed' | 'nan' | 'failed',
+    wallSeconds: number,
+    metrics: Record<string, number | null>,
+    note?: string,
+  ) => {
     pending.delete(jobId);
     countRun(outcome, { status }, item.runId, item.run);
-    onEvent?.({ kind: 'run-end', position: item.position, toRun: todo.length, run: item.run, runId: item.runId, status, wallSeconds, metrics, note });
+    onEvent({
+      kind: 'run-end',
+      position: item.position,
+      toRun: todo.length,
+      run: item.run,
+      runId: item.runId,
+      status,
+      wallSeconds,
+      metrics,
+      note,
+    });
   };
 
   const recordFailure = (jobId: string, item: PendingRun, reason: string) => {
     const error = `queue job ${jobId} failed: ${reason}`;
-    store.finishRun(item.runId, { status: 'failed', wallSeconds: 0, stepsDone: item.stepsDone, nanSteps: 0, firstNanStep: null, error, metrics: {} }, item.run.params);
+    store.finishRun(
+      item.runId,
+      { status: 'failed', wallSeconds: 0, stepsDone: item.stepsDone, nanSteps: 0, firstNanStep: null, error, metrics: {} },
+      item.run.params,
+    );
     finish(jobId, item, 'failed', 0, {}, reason);
   };
 
@@ -96,9 +151,16 @@ export async function runExperimentOnQueue(experiment: ExperimentSpec, options: 
       // Our lease was taken over (this process was presumed dead): the run is someone else's now.
       pending.delete(job.id!);
       outcome.busy++;
-      onEvent?.({ kind: 'run-busy', run: item.run, runId: item.runId });
+      onEvent({ kind: 'run-busy', run: item.run, runId: item.runId });
     } else {
-      finish(job.id!, item, result.outcome.status, result.outcome.wallSeconds, result.outcome.metrics, (result.outcome.nanDetail as { reason?: string } | null)?.reason);
+      finish(
+        job.id!,
+        item,
+        result.outcome.status,
+        result.outcome.wallSeconds,
+        result.outcome.metrics,
+        (result.outcome.nanDetail as { reason?: string } | null)?.reason,
+      );
     }
     // Only after the result is committed: a crash before this leaves the job to collect again.
     await job.remove().catch(() => {});
@@ -109,12 +171,20 @@ export async function runExperimentOnQueue(experiment: ExperimentSpec, options: 
     const worker = typeof progress === 'object' ? progress.worker : undefined;
     if (!item.started) {
       item.started = true;
-      onEvent?.({ kind: 'run-start', position: item.position, toRun: todo.length, run: item.run, runId: item.runId, worker });
+      onEvent({ kind: 'run-start', position: item.position, toRun: todo.length, run: item.run, runId: item.runId, worker });
     }
     if (typeof progress === 'object' && typeof progress.step === 'number' && typeof progress.steps === 'number') {
       item.stepsDone = progress.step;
       const { step, steps, loss = Number.NaN, stepsPerSecond = Number.NaN } = progress;
-      onEvent?.({ kind: 'progress', position: item.position, toRun: todo.length, run: item.run, runId: item.runId, progress: { step, steps, loss, stepsPerSecond }, worker });
+      onEvent({
+        kind: 'progress',
+        position: item.position,
+        toRun: todo.length,
+        run: item.run,
+        runId: item.runId,
+        progress: { step, steps, loss, stepsPerSecond },
+        worker,
+      });
     }
   };
 
@@ -142,7 +212,9 @@ export async function runExperimentOnQueue(experiment: ExperimentSpec, options: 
         enqueued++;
       }
     }
-    log(`queue ${options.address.display}: ${enqueued} job(s) added, ${pending.size - enqueued} already there (finished ones are collected, not retrained)`);
+    log(
+      `queue ${options.address.display}: ${enqueued} job(s) added, ${pending.size - enqueued} already there (finished ones are collected, not retrained)`,
+    );
 
     let lastHousekeeping = Date.now();
     while (pending.size > 0) {
@@ -150,7 +222,11 @@ export async function runExperimentOnQueue(experiment: ExperimentSpec, options: 
         await stopPending(queue, pending, store, outcome);
         break;
       }
-      const [completed, failed, active] = await Promise.all([queue.getRanges(['completed']), queue.getRanges(['failed']), queue.getJobs(['active'])]);
+      const [completed, failed, active] = await Promise.all([
+        queue.getRanges(['completed']),
+        queue.getRanges(['failed']),
+        queue.getJobs(['active']),
+      ]);
       for (const job of active) {
         const item = job.id === undefined ? undefined : pending.get(job.id);
         if (item) showProgress(job, item);

@@ -23,7 +23,11 @@ export function jobIdOf(experiment: string, hash: string): string {
   return `${experiment}__${hash}`;
 }
 
-export function runJobOf(experiment: string, run: PlannedRun, options: { projectVersion: string; allowVersionMismatch: boolean; backend?: RunJob['backend'] }): RunJob {
+export function runJobOf(
+  experiment: string,
+  run: PlannedRun,
+  options: { projectVersion: string; allowVersionMismatch: boolean; backend?: RunJob['backend'] },
+): RunJob {
   return {
     format: JOB_FORMAT,
     experiment,
@@ -62,7 +66,7 @@ export function validateRunJob(data: unknown, workerVersion: string): { job: Run
     const issue = envelope.error.issues[0];
     throw new RejectedJob(`malformed job: ${issue.path.join('.') || 'the job'}: ${issue.message}`);
   }
-  const job = envelope.data as RunJob;
+  const job = envelope.data;
   if (job.projectVersion !== workerVersion && !job.allowVersionMismatch) {
     throw new RejectedJob(
       `version mismatch: the coordinator runs ${job.projectVersion}, this worker ${workerVersion}; results of different code are not mixed ` +
@@ -75,6 +79,10 @@ export function validateRunJob(data: unknown, workerVersion: string): { job: Run
     throw new RejectedJob(`invalid run parameters: field \`${issue.path.join('.')}\`: ${issue.message}`);
   }
   const hash = configHash(spec.data);
-  if (hash !== job.run.configHash) throw new RejectedJob(`the run's parameters hash to ${hash}, not the job's config hash ${job.run.configHash}`);
-  return { job, run: { index: job.run.index, spec: spec.data, params: flattenParams(spec.data), overrides: {}, configHash: hash, label: job.run.label } };
+  if (hash !== job.run.configHash)
+    throw new RejectedJob(`the run's parameters hash to ${hash}, not the job's config hash ${job.run.configHash}`);
+  return {
+    job,
+    run: { index: job.run.index, spec: spec.data, params: flattenParams(spec.data), overrides: {}, configHash: hash, label: job.run.label },
+  };
 }

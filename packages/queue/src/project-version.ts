@@ -7,7 +7,11 @@ const projectRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 function git(args: string[]): string | null {
   try {
-    return execFileSync('git', ['-C', projectRoot, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+    return execFileSync('git', ['-C', projectRoot, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 << 20,
+    });
   } catch {
     return null;
   }

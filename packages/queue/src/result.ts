@@ -29,12 +29,13 @@ export interface DecodedRunResult {
   outcome: RunOutcome;
 }
 
-const base64Of = (array: Float32Array | Uint8Array): string => Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
+const base64Of = (array: Float32Array | Uint8Array): string =>
+  Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
 
 /** A fresh, aligned copy of the bytes (a decoded Buffer may sit at any offset of a shared pool). */
 function bytesOf(text: string): ArrayBuffer {
   const buffer = Buffer.from(text, 'base64');
-  return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer;
+  return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
 }
 
 function float32Of(text: string, what: string): Float32Array {
@@ -56,9 +57,17 @@ export function encodeRunResult(result: DecodedRunResult): EncodedRunResult {
       nanDetail: rest.nanDetail ?? null,
       error: rest.error ?? null,
       embedding: embedding
-        ? { dim: embedding.dim, points: base64Of(embedding.points), labels: base64Of(embedding.labels), domains: embedding.domains ? base64Of(embedding.domains) : null, classShapes: embedding.classShapes }
+        ? {
+            dim: embedding.dim,
+            points: base64Of(embedding.points),
+            labels: base64Of(embedding.labels),
+            domains: embedding.domains ? base64Of(embedding.domains) : null,
+            classShapes: embedding.classShapes,
+          }
         : null,
-      checkpoint: checkpoint ? { tensors: checkpoint.tensors.map(({ name, shape, values }) => ({ name, shape, values: base64Of(values) })) } : null,
+      checkpoint: checkpoint
+        ? { tensors: checkpoint.tensors.map(({ name, shape, values }) => ({ name, shape, values: base64Of(values) })) }
+        : null,
     },
   };
 }
@@ -70,7 +79,14 @@ const resultSchema = z.object({
   provenance: z.unknown(),
   startedAt: z.string(),
   stepMetrics: z.array(
-    z.object({ step: z.number().int(), loss: nullableNumber, positiveDistance: nullableNumber, negativeDistance: nullableNumber, learningRate: nullableNumber, nan: z.boolean() }),
+    z.object({
+      step: z.number().int(),
+      loss: nullableNumber,
+      positiveDistance: nullableNumber,
+      negativeDistance: nullableNumber,
+      learningRate: nullableNumber,
+      nan: z.boolean(),
+    }),
   ),
   outcome: z.object({
     status: z.enum(['completed', 'nan', 'failed']),
@@ -81,8 +97,18 @@ const resultSchema = z.object({
     nanDetail: z.unknown(),
     error: z.string().nullable(),
     metrics: z.record(z.string(), nullableNumber),
-    embedding: z.object({ dim: z.number().int().positive(), points: z.string(), labels: z.string(), domains: z.string().nullable(), classShapes: z.unknown() }).nullable(),
-    checkpoint: z.object({ tensors: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), values: z.string() })) }).nullable(),
+    embedding: z
+      .object({
+        dim: z.number().int().positive(),
+        points: z.string(),
+        labels: z.string(),
+        domains: z.string().nullable(),
+        classShapes: z.unknown(),
+      })
+      .nullable(),
+    checkpoint: z
+      .object({ tensors: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), values: z.string() })) })
+      .nullable(),
   }),
 });
 
@@ -108,7 +134,13 @@ export function decodeRunResult(value: unknown): DecodedRunResult {
         domains: embedding.domains === null ? null : new Uint8Array(bytesOf(embedding.domains)),
         classShapes: embedding.classShapes,
       },
-      checkpoint: checkpoint && { tensors: checkpoint.tensors.map(({ name, shape, values }) => ({ name, shape, values: float32Of(values, `checkpoint tensor ${name}`) })) },
+      checkpoint: checkpoint && {
+        tensors: checkpoint.tensors.map(({ name, shape, values }) => ({
+          name,
+          shape,
+          values: float32Of(values, `checkpoint tensor ${name}`),
+        })),
+      },
     },
   };
 }

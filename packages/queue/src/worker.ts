@@ -76,10 +76,15 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker {
     });
     if (result.kind === 'interrupted') throw new Error('training stopped without a stop request');
     if (result.inputError) throw new UnrecoverableError(`worker ${name}: ${result.inputError.describe()}`);
-    options.log(`${result.outcome.status} ${runJob.experiment} [${run.label}] in ${result.outcome.wallSeconds.toFixed(1)}s (job ${job.id})`);
+    options.log(
+      `${result.outcome.status} ${runJob.experiment} [${run.label}] in ${result.outcome.wallSeconds.toFixed(1)}s (job ${job.id})`,
+    );
     return encodeRunResult({
       backend: backend.name,
-      provenance: { ...collectProvenance(backend.description), worker: { name, projectVersion: version, jobId: job.id, threads: options.threads ?? null } },
+      provenance: {
+        ...collectProvenance(backend.description),
+        worker: { name, projectVersion: version, jobId: job.id, threads: options.threads ?? null },
+      },
       startedAt,
       stepMetrics,
       outcome: result.outcome,

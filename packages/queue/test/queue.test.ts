@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { isLabError } from '@siamese-lab/core';
 import { configHash, flattenParams, runSpecSchema, type PlannedRun } from '@siamese-lab/runner';
-import { decodeRunResult, encodeRunResult, isLoopback, parseQueueAddress, RejectedJob, runJobOf, validateRunJob, type DecodedRunResult } from '../src/index.ts';
+import {
+  decodeRunResult,
+  encodeRunResult,
+  isLoopback,
+  parseQueueAddress,
+  RejectedJob,
+  runJobOf,
+  validateRunJob,
+  type DecodedRunResult,
+} from '../src/index.ts';
 
 describe('queue addresses', () => {
   it('accepts loopback without a password, anything with one, rediss for TLS; hides the password when printed', () => {
@@ -38,11 +47,18 @@ describe('queue addresses', () => {
 });
 
 const spec = runSpecSchema.parse({ seed: 3, training: { steps: 7 } });
-const run: PlannedRun = { index: 4, spec, params: flattenParams(spec), overrides: { seed: 3 }, configHash: configHash(spec), label: 'seed=3' };
+const run: PlannedRun = {
+  index: 4,
+  spec,
+  params: flattenParams(spec),
+  overrides: { seed: 3 },
+  configHash: configHash(spec),
+  label: 'seed=3',
+};
 
 describe('run jobs', () => {
   it('a job made by a coordinator validates back into the same run, after a round trip through JSON', () => {
-    const job = JSON.parse(JSON.stringify(runJobOf('sweep', run, { projectVersion: 'v1', allowVersionMismatch: false })));
+    const job = JSON.parse(JSON.stringify(runJobOf('sweep', run, { projectVersion: 'v1', allowVersionMismatch: false }))) as unknown;
     const validated = validateRunJob(job, 'v1');
     expect(validated.run).toMatchObject({ index: 4, label: 'seed=3', configHash: run.configHash, params: run.params });
     expect(validated.run.spec).toEqual(spec);
@@ -50,10 +66,12 @@ describe('run jobs', () => {
 
   it('rejects prototype tricks, unknown keys and out-of-range values before anything runs', () => {
     const job = runJobOf('sweep', run, { projectVersion: 'v1', allowVersionMismatch: false });
-    const polluted = JSON.parse(`{"__proto__": {"admin": true}, ${JSON.stringify(job).slice(1)}`);
+    const polluted = JSON.parse(`{"__proto__": {"admin": true}, ${JSON.stringify(job).slice(1)}`) as unknown;
     expect(() => validateRunJob(polluted, 'v1')).toThrow(RejectedJob);
     expect(() => validateRunJob({ ...job, experiment: '../../etc' }, 'v1')).toThrow(/malformed job: experiment/);
-    expect(() => validateRunJob({ ...job, run: { ...job.run, spec: { ...spec, optimizer: { name: 'sgd', learning_rate: -1 } } } }, 'v1')).toThrow(/invalid run parameters: field `optimizer.learning_rate`/);
+    expect(() =>
+      validateRunJob({ ...job, run: { ...job.run, spec: { ...spec, optimizer: { name: 'sgd', learning_rate: -1 } } } }, 'v1'),
+    ).toThrow(/invalid run parameters: field `optimizer.learning_rate`/);
     expect(() => validateRunJob(job, 'v2')).toThrow(/version mismatch: the coordinator runs v1, this worker v2/);
     expect(validateRunJob({ ...job, allowVersionMismatch: true }, 'v2').run.configHash).toBe(run.configHash);
   });

@@ -158,7 +158,7 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
         }
       },
       onProgress: (progress) => options.onEvent?.({ kind: 'progress', position, toRun, run, runId, progress }),
-      shouldStop: options.shouldStop,
+      shouldStop: () => options.shouldStop?.() ?? false,
     });
     if (result.kind === 'interrupted') {
       store.markInterrupted(runId, result.stepsDone);

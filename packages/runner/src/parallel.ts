@@ -34,7 +34,9 @@ export function threadsPerJob(jobs: number, threads?: number): number {
  */
 export function workerExecArgv(): string[] {
   const tsx = import.meta.resolve('tsx');
-  const argv = process.execArgv.map((arg, index, all) => (arg === 'tsx' && all[index - 1] === '--import' ? tsx : arg === '--import=tsx' ? `--import=${tsx}` : arg));
+  const argv = process.execArgv.map((arg, index, all) =>
+    arg === 'tsx' && all[index - 1] === '--import' ? tsx : arg === '--import=tsx' ? `--import=${tsx}` : arg,
+  );
   return argv.some((arg) => arg.includes('tsx')) ? argv : ['--import', tsx, ...argv];
 }
 
@@ -54,7 +56,7 @@ export async function runInWorkerProcesses(
   const threads = threadsPerJob(options.jobs, options.threads);
   let next = 0;
   let stopping = false;
-  let failure: unknown;
+  let failure: Error | undefined;
   const children: ChildProcess[] = [];
   const announcedBackends = new Set<string>();
   const forward = (event: ExperimentEvent) => {
@@ -107,10 +109,21 @@ export async function runInWorkerProcesses(
         }
       });
       child.on('exit', (code, signal) => {
-        if (current) failure ??= new Error(`worker process ${child.pid} ended (${signal ?? `exit code ${code}`}) while training run ${current.runId} [${current.run.label}]`);
+        if (current)
+          failure ??= new Error(
+            `worker process ${child.pid} ended (${signal ?? `exit code ${code}`}) while training run ${current.runId} [${current.run.label}]`,
+          );
         resolve();
       });
-      send({ type: 'init', db: options.store.path, filePath: experiment.filePath, backend: options.backend, threads, force: options.force, leaseSeconds: options.leaseSeconds });
+      send({
+        type: 'init',
+        db: options.store.path,
+        filePath: experiment.filePath,
+        backend: options.backend,
+        threads,
+        force: options.force,
+        leaseSeconds: options.leaseSeconds,
+      });
       takeNext();
     });
 

@@ -49,7 +49,15 @@ export async function trainAndEvaluate(run: PlannedRun, data: RunData, hooks: Tr
     };
     return { kind: 'finished', outcome, note: result.nanDetail?.reason };
   } catch (error: unknown) {
-    const failed = (message: string): RunOutcome => ({ status: 'failed', wallSeconds: elapsed(), stepsDone: result?.stepsDone ?? 0, nanSteps: 0, firstNanStep: null, error: message, metrics: {} });
+    const failed = (message: string): RunOutcome => ({
+      status: 'failed',
+      wallSeconds: elapsed(),
+      stepsDone: result?.stepsDone ?? 0,
+      nanSteps: 0,
+      firstNanStep: null,
+      error: message,
+      metrics: {},
+    });
     if (error instanceof LabError) return { kind: 'finished', outcome: failed(error.describe()), note: error.message, inputError: error };
     // A bug in one run must not stop the sweep: it is recorded with its stack.
     const message = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
