@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RunOutcome, StepMetricRow } from '@siamese-lab/store';
+import type { RunOutcome, StepMetricRow, StoredEmbedding } from '@siamese-lab/store';
 
 /**
  * A finished run as a job's return value: JSON (what BullMQ stores in Redis), with the
@@ -73,6 +73,14 @@ export function encodeRunResult(result: DecodedRunResult): EncodedRunResult {
 }
 
 const nullableNumber = z.number().nullable();
+// Numbers may be null: JSON has no NaN (a run's own store keeps the same nulls).
+const classShapeSchema = z.object({
+  label: z.number(),
+  count: z.number(),
+  centroid: z.array(nullableNumber),
+  axisRatio: nullableNumber,
+  ellipse: z.object({ angleRadians: nullableNumber, majorStd: nullableNumber, minorStd: nullableNumber }),
+});
 const resultSchema = z.object({
   format: z.literal(1),
   backend: z.string(),
@@ -103,7 +111,7 @@ const resultSchema = z.object({
         points: z.string(),
         labels: z.string(),
         domains: z.string().nullable(),
-        classShapes: z.unknown(),
+        classShapes: z.array(classShapeSchema).nullable(),
       })
       .nullable(),
     checkpoint: z
@@ -132,7 +140,7 @@ export function decodeRunResult(value: unknown): DecodedRunResult {
         points: float32Of(embedding.points, 'embedding points'),
         labels: new Uint8Array(bytesOf(embedding.labels)),
         domains: embedding.domains === null ? null : new Uint8Array(bytesOf(embedding.domains)),
-        classShapes: embedding.classShapes,
+        classShapes: embedding.classShapes as StoredEmbedding['classShapes'],
       },
       checkpoint: checkpoint && {
         tensors: checkpoint.tensors.map(({ name, shape, values }) => ({

@@ -94,7 +94,15 @@ describe('run results', () => {
         nanDetail: null,
         error: null,
         metrics: { nn_accuracy: 0.1 + 0.2, silhouette: null },
-        embedding: { dim: 2, points, labels: new Uint8Array([1, 9, 0]), domains: null, classShapes: [{ label: 1 }] },
+        embedding: {
+          dim: 2,
+          points,
+          labels: new Uint8Array([1, 9, 0]),
+          domains: null,
+          classShapes: [
+            { label: 1, count: 2, centroid: [0.5, 1], axisRatio: 1.5, ellipse: { angleRadians: 0.25, majorStd: 2, minorStd: 1 } },
+          ],
+        },
         checkpoint: { tensors: [{ name: 'w', shape: [3, 2], values: points.subarray(0, 6) }] },
       },
     };
