@@ -1,4 +1,4 @@
-import { GEMM_PROVIDERS, type BlasAddon, type GemmProviderInfo, type GemmProviderName } from './native-addon.ts';
+import { GEMM_PROVIDERS, loadBlasAddon, type BlasAddon, type GemmProviderInfo, type GemmProviderName } from './native-addon.ts';
 
 const LIBRARY_OF: Record<GemmProviderName, string> = { onednn: 'oneDNN (libdnnl-dev)', openblas: 'OpenBLAS (libopenblas-dev)' };
 
@@ -28,4 +28,17 @@ export function chooseGemmProvider(addon: BlasAddon, threads: number, warn: (lin
   const info = addon.providerInfo();
   if (!info) throw new Error('the native addon reports no GEMM provider');
   return info;
+}
+
+/** Time inside the native addon since the last reset, or undefined without the addon (ms). */
+export function readNativeTimers(reset = false): { gemmMs: number; gemmCalls: number; kernelMs: number; kernelCalls: number } | undefined {
+  return loadBlasAddon().addon?.timers(reset);
+}
+
+/**
+ * The GEMM-only time of one training step of an MLP (`rows` inputs through `layers`), on the
+ * provider and threads the `blas` backend uses now, or undefined without the addon.
+ */
+export function measureGemmBound(rows: number, layers: number[], iterations: number): { bestMs: number; meanMs: number } | undefined {
+  return loadBlasAddon().addon?.gemmBound(rows, layers, iterations);
 }

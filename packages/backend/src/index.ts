@@ -15,3 +15,4 @@ export {
   type Numerics, type GemmDescription,
 } from './numerics.ts';
 export { createTrainingOptimizer, type TrainingOptimizer, type PreparedUpdate } from './fused-optimizer.ts';
+export { readNativeTimers, measureGemmBound } from './gemm-provider.ts';

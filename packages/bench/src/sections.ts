@@ -6,6 +6,7 @@ import { SEED_STEP, type StepTiming } from './training-step.ts';
 import { loggingOverheadSection } from './logging-overhead.ts';
 import { reportTimingSection } from './report-timing.ts';
 import { memorySection } from './memory.ts';
+import { evaluationSection } from './evaluation-timing.ts';
 
 export interface BenchOptions {
   /** Timed steps for the fast backends (tensorflow, blas). */
@@ -48,8 +49,8 @@ type WorkerResult = StepTiming & { peak_rss_mb: number };
 
 const workerPath = fileURLToPath(new URL('./training-step-worker.ts', import.meta.url));
 
-function runWorker(backend: ConcreteBackendName, steps: number, warmup: number, options: BenchOptions): Promise<WorkerResult> {
-  const args = ['--backend', backend, '--steps', String(steps), '--warmup', String(warmup)];
+function runWorker(backend: ConcreteBackendName, steps: number, warmup: number, options: BenchOptions, optimizer: 'sgd' | 'adam' = 'sgd'): Promise<WorkerResult> {
+  const args = ['--backend', backend, '--steps', String(steps), '--warmup', String(warmup), '--optimizer', optimizer];
   if (options.profile) args.push('--profile');
   if (options.blasThreads !== undefined) args.push('--blas-threads', String(options.blasThreads));
   return runJsonWorker<WorkerResult>(workerPath, args, `bench worker for ${backend}`);
@@ -77,6 +78,12 @@ export const trainingStepSection: BenchSection = {
       options.log(`timing ${name}: ${stepsFor(name)} steps after ${warmupFor(name)} warm-up`);
       results[name] = await runWorker(name, stepsFor(name), warmupFor(name), options);
     }
+    // Adam on the fast backends only (wasm and cpu take minutes for a meaningful count).
+    const adamResults: Partial<Record<ConcreteBackendName, WorkerResult>> = {};
+    for (const name of backends.filter((backend) => backend === 'blas' || backend === 'tensorflow')) {
+      options.log(`timing ${name} with Adam: ${options.steps} steps after 10 warm-up`);
+      adamResults[name] = await runWorker(name, options.steps, 10, options, 'adam');
+    }
     let peer: PeerResult | undefined;
     let peerNote: string | undefined;
     if (options.peer) {
@@ -89,7 +96,12 @@ export const trainingStepSection: BenchSection = {
     }
 
     const best = Math.max(...Object.values(results).map((r) => r.steps_per_s));
+    const bestAdam = Math.max(...Object.values(adamResults).map((r) => r.steps_per_s));
     const ratio = peer && Number.isFinite(best) ? best / peer.best_steps_per_s : null;
+    const peerAdam = peer?.best_by_optimizer?.adam;
+    const ratioAdam = peerAdam && Number.isFinite(bestAdam) ? bestAdam / peerAdam : null;
+    const blas = results.blas;
+    const fractionOfGemmBound = blas?.gemm_bound ? blas.steps_per_s / blas.gemm_bound.steps_per_s : null;
     const lines = [
       `training step: ${SEED_STEP.pairs_per_step} pairs, ${SEED_STEP.layers.join('-')} ReLU, shared weights (one batch of ${2 * SEED_STEP.pairs_per_step}), contrastive loss, SGD lr ${SEED_STEP.learning_rate}`,
       `${'backend'.padEnd(12)}${'steps/s'.padStart(9)}${'pairs/s'.padStart(10)}${'GFLOP/s'.padStart(9)}${'peak RSS MB'.padStart(13)}  description`,
@@ -98,11 +110,21 @@ export const trainingStepSection: BenchSection = {
       lines.push(`${name.padEnd(12)}${fixed(r.steps_per_s, 2).padStart(9)}${fixed(r.pairs_per_s, 0).padStart(10)}${fixed(r.gflops).padStart(9)}${fixed(r.peak_rss_mb, 0).padStart(13)}  ${r.backend.description}`);
       for (const warning of r.backend.warnings) lines.push(`${''.padEnd(12)}warning: ${warning}`);
     }
+    for (const [name, r] of Object.entries(adamResults)) {
+      lines.push(`${`${name} adam`.padEnd(12)}${fixed(r.steps_per_s, 2).padStart(9)}${fixed(r.pairs_per_s, 0).padStart(10)}${fixed(r.gflops).padStart(9)}${fixed(r.peak_rss_mb, 0).padStart(13)}  the same step with Adam (lr ${SEED_STEP.learning_rate})`);
+    }
+    if (blas?.gemm_bound) {
+      lines.push(`GEMM-only bound (the step's products alone, same provider and threads): ${fixed(blas.gemm_bound.mean_ms, 2)} ms/step = ${fixed(blas.gemm_bound.steps_per_s, 1)} steps/s; blas reaches ${fixed((fractionOfGemmBound ?? NaN) * 100, 0)}% of it`);
+    }
+    for (const [label, r] of [['sgd', blas], ['adam', adamResults.blas]] as const) {
+      const b = r?.breakdown;
+      if (b) lines.push(`blas ${label} step breakdown: ${fixed(b.wall_ms, 2)} ms = GEMM ${fixed(b.gemm_ms, 2)} + other kernels ${fixed(b.other_kernels_ms, 2)} + host ${fixed(b.host_ms, 2)}`);
+    }
     if (peer) {
       for (const run of peer.runs ?? []) {
-        lines.push(`${'pytorch'.padEnd(12)}${fixed(run.steps_per_s, 2).padStart(9)}${fixed(run.steps_per_s * SEED_STEP.pairs_per_step, 0).padStart(10)}${''.padStart(22)}  PyTorch ${peer.version ?? ''} ${run.variant}, ${run.threads} thread${run.threads === 1 ? '' : 's'}`);
+        lines.push(`${`pytorch ${run.optimizer ?? 'sgd'}`.padEnd(12)}${fixed(run.steps_per_s, 2).padStart(9)}${fixed(run.steps_per_s * SEED_STEP.pairs_per_step, 0).padStart(10)}${''.padStart(22)}  PyTorch ${peer.version ?? ''} ${run.variant}, ${run.threads} thread${run.threads === 1 ? '' : 's'}`);
       }
-      lines.push(`ratio best backend / best PyTorch: ${fixed(ratio ?? NaN, 2)}`);
+      lines.push(`ratio best backend / best PyTorch: SGD ${fixed(ratio ?? NaN, 2)}, Adam ${fixed(ratioAdam ?? NaN, 2)}`);
     } else if (peerNote) {
       lines.push(`pytorch: ${peerNote}`);
     }
@@ -122,6 +144,9 @@ export const trainingStepSection: BenchSection = {
         peak_rss_mb: r.peak_rss_mb,
         steps: r.steps,
         description: r.backend.description,
+        ...(r.backend.gemm && { gemm: r.backend.gemm }),
+        ...(adamResults[name as ConcreteBackendName] && { adam_steps_per_s: adamResults[name as ConcreteBackendName]!.steps_per_s }),
+        ...(r.gemm_bound && { gemm_bound: r.gemm_bound }),
         ...(r.profile ? { profile_ms: Object.fromEntries(r.profile.map((k) => [k.kernel, Number(k.ms.toFixed(3))])) } : {}),
       };
     }
@@ -130,12 +155,19 @@ export const trainingStepSection: BenchSection = {
       json: {
         step: SEED_STEP,
         backends: backendsJson,
-        peer: peer ? { pytorch: { best_steps_per_s: peer.best_steps_per_s, version: peer.version, runs: peer.runs } } : { pytorch: null, note: peerNote },
+        peer: peer
+          ? { pytorch: { best_steps_per_s: peer.best_steps_per_s, best_by_optimizer: peer.best_by_optimizer, version: peer.version, runs: peer.runs } }
+          : { pytorch: null, note: peerNote },
         ratio_vs_pytorch: ratio,
+        ratio_vs_pytorch_adam: ratioAdam,
+        adam_steps_per_s: Number.isFinite(bestAdam) ? bestAdam : null,
+        fraction_of_gemm_bound: fractionOfGemmBound,
+        gemm_bound_steps_per_s: blas?.gemm_bound?.steps_per_s ?? null,
+        step_breakdown_ms: { sgd: blas?.breakdown ?? null, adam: adamResults.blas?.breakdown ?? null },
       },
     };
   },
 };
 
 /** Every section of `pnpm bench`, in order. */
-export const benchSections: BenchSection[] = [trainingStepSection, loggingOverheadSection, reportTimingSection, memorySection];
+export const benchSections: BenchSection[] = [trainingStepSection, evaluationSection, loggingOverheadSection, reportTimingSection, memorySection];

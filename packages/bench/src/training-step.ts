@@ -1,6 +1,10 @@
-import { selectBackend, tf, type ActiveBackend, type BackendName } from '@siamese-lab/backend';
-import { contrastiveLoss, euclideanDistance } from '@siamese-lab/losses';
+import {
+  createTrainingOptimizer, measureGemmBound, readNativeTimers, selectBackend, tf, type ActiveBackend, type BackendName,
+} from '@siamese-lab/backend';
+import type { PairBatch } from '@siamese-lab/data';
+import { buildDistance, buildPairLoss, type LossSpec } from '@siamese-lab/losses';
 import { createSiameseModel, type ModelSpec } from '@siamese-lab/model';
+import { trainingStep, type StepParts } from '@siamese-lab/runner';
 import { createRandom } from '@siamese-lab/core';
 
 
@@ -9,7 +13,7 @@ export interface StepShape {
   pairs_per_step: number;
   layers: number[];
   activation: 'relu';
-  optimizer: 'sgd';
+  optimizer: 'sgd' | 'adam';
   learning_rate: number;
   margin: number;
   epsilon: number;
@@ -43,14 +47,17 @@ export function stepFlops(shape: StepShape): number {
 }
 
 export interface TrainingStepRunner {
-  /** One SGD step; returns the loss (read back, so the step has really finished). */
+  /** One training step, exactly as the runner does it (one read per step); returns the loss. */
   step(): number;
-  /** Kernel times of one step from tf.profile, largest first (ms). */
-  profile(): Promise<Array<{ kernel: string; ms: number; calls: number }>>;
+  /** Kernel times of `steps` steps from tf.profile, per step, largest first (ms). */
+  profile(steps?: number): Promise<Array<{ kernel: string; ms: number; calls: number }>>;
   dispose(): void;
 }
 
-/** Builds the seed's model, loss and optimizer on the ACTIVE backend, with random inputs. */
+/**
+ * Builds the seed's model, loss and optimizer on the ACTIVE backend, with one batch of random
+ * inputs, and steps it through the runner's own training step (fused optimizer, exact check).
+ */
 export function createTrainingStep(shape: StepShape, seed = 1): TrainingStepRunner {
   const [inputSize, ...rest] = shape.layers;
   const spec: ModelSpec = {
@@ -58,48 +65,60 @@ export function createTrainingStep(shape: StepShape, seed = 1): TrainingStepRunn
     embedding_dim: rest[rest.length - 1],
     tower_a: { kind: 'mlp', hidden: rest.slice(0, -1), activation: shape.activation, init_stddev: 0.01, bias_init: 0.01 },
   };
-  const model = createSiameseModel(spec, { inputSizeA: inputSize, inputSizeB: inputSize, seed });
-  const loss = contrastiveLoss({ margin: shape.margin, distance: euclideanDistance({ epsilon: shape.epsilon }) });
-  const optimizer = tf.train.sgd(shape.learning_rate);
+  const loss: LossSpec = { kind: 'contrastive', distance: 'euclidean', margin: shape.margin, epsilon: shape.epsilon, reducer: 'mean' };
+  const optimizer = shape.optimizer === 'adam' ? tf.train.adam(shape.learning_rate) : tf.train.sgd(shape.learning_rate);
+  const parts: StepParts = {
+    model: createSiameseModel(spec, { inputSizeA: inputSize, inputSizeB: inputSize, seed }),
+    loss: buildPairLoss(loss),
+    distance: buildDistance(loss),
+    optimizer: createTrainingOptimizer(optimizer),
+  };
   const random = createRandom(seed);
-  const batch = shape.pairs_per_step;
+  const pairs = shape.pairs_per_step;
   const uniform = (count: number) => Float32Array.from({ length: count }, () => random.next());
-  const left = tf.tensor2d(uniform(batch * inputSize), [batch, inputSize]);
-  const right = tf.tensor2d(uniform(batch * inputSize), [batch, inputSize]);
-  const similar = tf.tensor1d(Float32Array.from({ length: batch }, () => (random.next() < 0.5 ? 1 : 0)));
-  const lossOfBatch = () => {
-    const [a, b] = model.embedPair(left, right);
-    return loss(a, b, similar);
+  const batch: PairBatch = {
+    left: uniform(pairs * inputSize),
+    right: uniform(pairs * inputSize),
+    similar: Float32Array.from({ length: pairs }, () => (random.next() < 0.5 ? 1 : 0)),
+    leftIndices: Int32Array.from({ length: pairs }, (_, i) => i),
+    rightIndices: Int32Array.from({ length: pairs }, (_, i) => pairs + i),
+    batchSize: pairs,
+    leftFeatures: inputSize,
+    rightFeatures: inputSize,
   };
-  const step = () => {
-    const value = optimizer.minimize(lossOfBatch, true, model.trainableVariables)!;
-    const result = value.dataSync()[0];
-    value.dispose();
-    return result;
-  };
+  const step = () => trainingStep(parts, batch, { wantDistances: false, applyNonFinite: false }).loss;
   return {
     step,
-    async profile() {
+    async profile(steps = 1) {
       const info = await tf.profile(() => {
-        step();
+        for (let i = 0; i < steps; i++) step();
       });
       const byKernel = new Map<string, { ms: number; calls: number }>();
       for (const kernel of info.kernels) {
         // customGrad's wrapper kernel ('forward') times the kernels it runs: counting it would count twice.
         if (kernel.name === 'forward') continue;
         const entry = byKernel.get(kernel.name) ?? { ms: 0, calls: 0 };
-        entry.ms += Number(kernel.kernelTimeMs) || 0;
-        entry.calls += 1;
+        entry.ms += (Number(kernel.kernelTimeMs) || 0) / steps;
+        entry.calls += 1 / steps;
         byKernel.set(kernel.name, entry);
       }
       return [...byKernel].map(([kernel, entry]) => ({ kernel, ...entry })).sort((a, b) => b.ms - a.ms);
     },
     dispose() {
-      model.dispose();
-      optimizer.dispose();
-      tf.dispose([left, right, similar]);
+      parts.model.dispose();
+      parts.optimizer.dispose();
     },
   };
+}
+
+/** Where a step's wall time goes (ms per step). `host` is what no kernel accounts for: tfjs' engine, tape, JS. */
+export interface StepBreakdown {
+  wall_ms: number;
+  /** Inside the GEMM provider (native timers). */
+  gemm_ms: number;
+  /** Every other kernel: the addon's non-GEMM work (bias, masks, optimizer) and tfjs' own kernels. */
+  other_kernels_ms: number;
+  host_ms: number;
 }
 
 export interface StepTiming {
@@ -112,9 +131,12 @@ export interface StepTiming {
   gflops: number;
   final_loss: number;
   profile?: Array<{ kernel: string; ms: number; calls: number }>;
+  /** blas only: the step's products alone on the same provider and threads, per step (ms). */
+  gemm_bound?: { best_ms: number; mean_ms: number; steps_per_s: number };
+  breakdown?: StepBreakdown;
 }
 
-/** Selects `backendName`, warms up, then times `steps` training steps. */
+/** Selects `backendName`, warms up, then times `steps` training steps (and, on blas, the GEMM-only bound). */
 export async function timeTrainingStep(
   backendName: BackendName,
   options: { steps: number; warmup: number; profile?: boolean; shape?: StepShape; blasThreads?: number },
@@ -125,10 +147,33 @@ export async function timeTrainingStep(
   try {
     for (let i = 0; i < options.warmup; i++) runner.step();
     let finalLoss = NaN;
+    readNativeTimers(true);
     const start = performance.now();
     for (let i = 0; i < options.steps; i++) finalLoss = runner.step();
     const seconds = (performance.now() - start) / 1000;
+    const native = readNativeTimers(true);
     const stepsPerSecond = options.steps / seconds;
+    const wallMs = (seconds * 1000) / options.steps;
+    let breakdown: StepBreakdown | undefined;
+    let profile: StepTiming['profile'];
+    if (options.profile || native) {
+      // Native times come from the timed loop; tfjs' own (wasm) kernels from profiled steps,
+      // as the profile's kernel time minus the native time inside those same steps.
+      const profileSteps = Math.min(options.steps, 20);
+      readNativeTimers(true);
+      profile = await runner.profile(profileSteps);
+      const nativeInProfileMs = (readNativeTimers(true)?.kernelMs ?? 0) / profileSteps;
+      const tfjsKernelsMs = Math.max(0, profile.reduce((sum, kernel) => sum + kernel.ms, 0) - nativeInProfileMs);
+      const gemmMs = native ? native.gemmMs / options.steps : 0;
+      const otherNativeMs = native ? (native.kernelMs - native.gemmMs) / options.steps : 0;
+      const otherKernelsMs = otherNativeMs + tfjsKernelsMs;
+      breakdown = { wall_ms: wallMs, gemm_ms: gemmMs, other_kernels_ms: otherKernelsMs, host_ms: Math.max(0, wallMs - gemmMs - otherKernelsMs) };
+    }
+    let gemmBound: StepTiming['gemm_bound'];
+    if (backend.name === 'blas') {
+      const bound = measureGemmBound(2 * shape.pairs_per_step, shape.layers, Math.max(20, Math.min(options.steps, 100)));
+      if (bound) gemmBound = { best_ms: bound.bestMs, mean_ms: bound.meanMs, steps_per_s: 1000 / bound.meanMs };
+    }
     return {
       backend,
       steps: options.steps,
@@ -138,7 +183,9 @@ export async function timeTrainingStep(
       pairs_per_s: stepsPerSecond * shape.pairs_per_step,
       gflops: (stepsPerSecond * stepFlops(shape)) / 1e9,
       final_loss: finalLoss,
-      profile: options.profile ? await runner.profile() : undefined,
+      ...(options.profile && profile && { profile }),
+      ...(gemmBound && { gemm_bound: gemmBound }),
+      ...(breakdown && { breakdown }),
     };
   } finally {
     runner.dispose();

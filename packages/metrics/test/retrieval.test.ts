@@ -63,6 +63,18 @@ describe('precisionAtOne and meanAveragePrecisionAtR (query set = reference set)
     }
   });
 
+  it('agree with the naive implementation on separated clusters, where each query bounds the next one\'s search', () => {
+    let state = 7;
+    const next = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rows = 600;
+    const labels = Int32Array.from({ length: rows }, (_, i) => i % 6);
+    const embedding = Float32Array.from({ length: rows * 2 }, (_, k) => Math.fround((k % 2 ? Math.sin : Math.cos)(labels[k >> 1]) * 6 + next() * 2));
+    const expected = naiveRetrieval(embedding, labels, embedding, labels, 2, true);
+    const actual = retrievalScores(embedding, labels, embedding, labels, 2, true);
+    expect(actual.precisionAtOne).toBe(expected.precisionAtOne);
+    expect(actual.meanAveragePrecisionAtR).toBeCloseTo(expected.meanAveragePrecisionAtR, 12);
+  });
+
   it('are null with a reason when every class is a singleton, for NaN and for collapse', () => {
     const cases = [
       [onLine([0, 1, 2]), Uint8Array.from([0, 1, 2]), /no query has another point/],

@@ -4,6 +4,7 @@ export { expandValues, canonicalJson, configHash, flattenParams, type PlannedRun
 export { runExperiment, preflightExperiment, createLocalRunner, planStoredRuns, countRun, type ExperimentEvent, type ExperimentOutcome, type RunExperimentOptions, type RunTally } from './execute.ts';
 export { trainAndEvaluate, type RunResult } from './run-one.ts';
 export { threadsPerJob } from './parallel.ts';
+export { trainingStep, type StepParts, type StepOutcome } from './training/step.ts';
 export { trainRun, type TrainingResult, type TrainingHooks, type NanDetail, type TrainingProgress } from './train.ts';
 export { evaluateRun, type EvaluationResult } from './evaluate.ts';
 export { loadRunData, type RunData } from './datasets.ts';
