@@ -99,8 +99,13 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker {
     // A job whose worker died twice is failed rather than handed out forever.
     maxStalledCount: 2,
   });
-  worker.on('error', () => {
-    // Connection problems: ioredis reconnects; the worker resumes by itself.
+  // Connection problems: ioredis reconnects and the worker resumes by itself; say what is wrong
+  // (Redis down, a wrong password) once per kind of problem, not once per retry.
+  let lastProblem = { text: '', at: 0 };
+  worker.on('error', (error) => {
+    if (error.message === lastProblem.text && Date.now() - lastProblem.at < 60_000) return;
+    lastProblem = { text: error.message, at: Date.now() };
+    options.log(`queue problem (retrying): ${error.message}`);
   });
   return worker;
 }
