@@ -5,7 +5,7 @@ import { benchSections, DEFAULT_BENCH_OPTIONS, type BenchOptions } from './secti
 import { BACKEND_NAMES, type ConcreteBackendName } from '@siamese-lab/backend';
 
 const usage = `usage: pnpm bench [--json] [--steps N] [--wasm-steps N] [--cpu-steps N] [--peer-steps N]
-                  [--backends blas,wasm,...] [--blas-threads N] [--memory-steps N] [--no-peer] [--profile] [--only SECTION]`;
+                  [--backends blas,wasm,...] [--blas-threads N] [--memory-steps N] [--sweep-steps N] [--no-peer] [--profile] [--only SECTION]`;
 
 function positiveInteger(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'cpu-steps': { type: 'string' },
     'peer-steps': { type: 'string' },
     'memory-steps': { type: 'string' },
+    'sweep-steps': { type: 'string' },
     backends: { type: 'string' },
     'blas-threads': { type: 'string' },
     'no-peer': { type: 'boolean', default: false },
@@ -52,6 +53,7 @@ const options: BenchOptions = {
   cpuSteps: positiveInteger(values['cpu-steps'], 'cpu-steps', DEFAULT_BENCH_OPTIONS.cpuSteps),
   peerSteps: positiveInteger(values['peer-steps'], 'peer-steps', DEFAULT_BENCH_OPTIONS.peerSteps),
   memorySteps: values['memory-steps'] === undefined ? undefined : positiveInteger(values['memory-steps'], 'memory-steps', 2000),
+  sweepSteps: values['sweep-steps'] === undefined ? undefined : positiveInteger(values['sweep-steps'], 'sweep-steps', 300),
   blasThreads: values['blas-threads'] === undefined ? undefined : positiveInteger(values['blas-threads'], 'blas-threads', 1),
   backends,
   peer: !values['no-peer'],

@@ -7,6 +7,7 @@ import { loggingOverheadSection } from './logging-overhead.ts';
 import { reportTimingSection } from './report-timing.ts';
 import { memorySection } from './memory.ts';
 import { evaluationSection } from './evaluation-timing.ts';
+import { sweepSection } from './sweep.ts';
 
 export interface BenchOptions {
   /** Timed steps for the fast backends (tensorflow, blas). */
@@ -20,6 +21,8 @@ export interface BenchOptions {
   blasThreads?: number;
   /** Steps of the memory section's run (default 2000; 20000 for the long-run figure). */
   memorySteps?: number;
+  /** Steps of each run of the sweep section (default 300). */
+  sweepSteps?: number;
   log: (line: string) => void;
 }
 
@@ -170,4 +173,4 @@ export const trainingStepSection: BenchSection = {
 };
 
 /** Every section of `pnpm bench`, in order. */
-export const benchSections: BenchSection[] = [trainingStepSection, evaluationSection, loggingOverheadSection, reportTimingSection, memorySection];
+export const benchSections: BenchSection[] = [trainingStepSection, evaluationSection, loggingOverheadSection, reportTimingSection, memorySection, sweepSection];
