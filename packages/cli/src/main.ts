@@ -8,6 +8,7 @@ import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, run
 import { baselineCommand, checkCommand } from './regression-commands.ts';
 import { sweepArguments, sweepOptions } from './sweep-options.ts';
 import { queueArguments, queueOptions, queueSweepOptions, workerCommand } from './queue-commands.ts';
+import { serveCommand, serveOptions } from './serve-command.ts';
 
 const backendChoices = BACKEND_NAMES;
 
@@ -153,7 +154,10 @@ export async function main(argv: string[]): Promise<number> {
         );
       },
     )
-    .demandCommand(1, 'name a command: run, worker, ls, show, compare, export, report, rm, baseline or check (see --help)')
+    .command('serve', 'a local web UI: experiments, runs, embeddings side by side, following running sweeps live', serveOptions, async (args) => {
+      exitCode = await serveCommand({ db: String(args.db), port: args.port, host: args.host, open: args.open }, io);
+    })
+    .demandCommand(1, 'name a command: run, worker, ls, show, compare, export, report, rm, baseline, check or serve (see --help)')
     .strict()
     .recommendCommands()
     .help()

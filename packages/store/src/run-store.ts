@@ -6,7 +6,6 @@ import { LabError } from '@siamese-lab/core';
 import { finishedStatuses, type ClassShape, type ParamValue, type RunStatus } from '@siamese-lab/run-record';
 import { migrations } from './schema.ts';
 
-
 export interface ExperimentRecord {
   id: number;
   name: string;
@@ -146,7 +145,11 @@ export type RunStore = ReturnType<typeof openRunStore>;
 
 /** SQLite result codes that describe the environment (disk, file, permissions), not a bug. */
 const environmentCodes: Array<[prefix: string, what: string, hint: string]> = [
-  ['SQLITE_FULL', 'the disk is full', 'free some space (or pass --db on another disk) and run the same command again: finished runs are kept'],
+  [
+    'SQLITE_FULL',
+    'the disk is full',
+    'free some space (or pass --db on another disk) and run the same command again: finished runs are kept',
+  ],
   ['SQLITE_READONLY', 'the run database is read-only', 'make the file and its folder writable, or pass --db with a writable path'],
   ['SQLITE_IOERR', 'the disk reported an I/O error', 'check the disk (and free space), then run the same command again'],
   ['SQLITE_CORRUPT', 'the run database is damaged', 'keep a copy, then try `sqlite3 FILE .recover`, or pass --db with a new file'],
@@ -227,15 +230,21 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
   }
   if (version > migrations.length) {
     db.close();
-    throw new LabError(`the run database ${fullPath} has schema version ${version}, newer than this Siamese Lab knows (${migrations.length})`, {
-      location: fullPath,
-      hint: 'update Siamese Lab, or use another --db',
-    });
+    throw new LabError(
+      `the run database ${fullPath} has schema version ${version}, newer than this Siamese Lab knows (${migrations.length})`,
+      {
+        location: fullPath,
+        hint: 'update Siamese Lab, or use another --db',
+      },
+    );
   }
   if (version < migrations.length) {
     if (options.readonly) {
       db.close();
-      throw new LabError(`the run database ${fullPath} needs a schema upgrade`, { location: fullPath, hint: 'run any writing command (e.g. lab run) once' });
+      throw new LabError(`the run database ${fullPath} needs a schema upgrade`, {
+        location: fullPath,
+        hint: 'run any writing command (e.g. lab run) once',
+      });
     }
     try {
       // IMMEDIATE, and the version re-read inside: two processes creating the same database at
@@ -301,7 +310,13 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
     owner,
     database: db,
 
-    upsertExperiment(input: { name: string; description: string; filePath: string | null; spec: unknown; sweepKeys: string[] }): ExperimentRecord {
+    upsertExperiment(input: {
+      name: string;
+      description: string;
+      filePath: string | null;
+      spec: unknown;
+      sweepKeys: string[];
+    }): ExperimentRecord {
       const timestamp = now();
       db.prepare(
         `INSERT INTO experiments (name, description, file_path, spec_json, sweep_keys_json, created_at, updated_at)
@@ -328,7 +343,10 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
     },
 
     /** Adds a queued run for this configuration unless one exists; returns the stored run either way. */
-    planRun(experimentId: number, input: { runIndex: number; configHash: string; label: string; params: Record<string, ParamValue> }): RunRecord {
+    planRun(
+      experimentId: number,
+      input: { runIndex: number; configHash: string; label: string; params: Record<string, ParamValue> },
+    ): RunRecord {
       db.prepare(
         `INSERT INTO runs (experiment_id, run_index, config_hash, label, status, params_json, created_at)
          VALUES (?, ?, ?, ?, 'queued', ?, ?)
@@ -342,22 +360,24 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
      * free when it is not finished (unless `force`) and nobody alive holds an unexpired lease.
      */
     claimRun(runId: number, claim: { backend: string; provenance: unknown; leaseSeconds: number; force?: boolean }): boolean {
-      return db.transaction(() => {
-        const row = db.prepare(`SELECT status, lease_owner, lease_expires_at FROM runs WHERE id = ?`).get(runId) as any;
-        if (!row) return false;
-        if (!claim.force && finishedStatuses.includes(row.status)) return false;
-        if (row.status === 'running' && row.lease_owner !== owner) {
-          const expired = (row.lease_expires_at ?? 0) < Date.now();
-          if (!expired && !ownerIsDead(row.lease_owner)) return false;
-        }
-        store.clearRunResults(runId);
-        db.prepare(
-          `UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, started_at = ?, finished_at = NULL,
+      return db
+        .transaction(() => {
+          const row = db.prepare(`SELECT status, lease_owner, lease_expires_at FROM runs WHERE id = ?`).get(runId) as any;
+          if (!row) return false;
+          if (!claim.force && finishedStatuses.includes(row.status)) return false;
+          if (row.status === 'running' && row.lease_owner !== owner) {
+            const expired = (row.lease_expires_at ?? 0) < Date.now();
+            if (!expired && !ownerIsDead(row.lease_owner)) return false;
+          }
+          store.clearRunResults(runId);
+          db.prepare(
+            `UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ?, started_at = ?, finished_at = NULL,
              wall_seconds = NULL, steps_done = 0, nan_steps = 0, first_nan_step = NULL, nan_detail_json = NULL, error = NULL,
              backend = ?, provenance_json = ? WHERE id = ?`,
-        ).run(owner, Date.now() + claim.leaseSeconds * 1000, now(), claim.backend, JSON.stringify(claim.provenance), runId);
-        return true;
-      }).immediate();
+          ).run(owner, Date.now() + claim.leaseSeconds * 1000, now(), claim.backend, JSON.stringify(claim.provenance), runId);
+          return true;
+        })
+        .immediate();
     },
 
     renewLease(runId: number, leaseSeconds: number, stepsDone: number): void {
@@ -485,7 +505,10 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
         values.push(filter.status);
       }
       const sql = `${runSelect}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY experiments.name, runs.run_index`;
-      return db.prepare(sql).all(...values).map(toRun);
+      return db
+        .prepare(sql)
+        .all(...values)
+        .map(toRun);
     },
 
     /**

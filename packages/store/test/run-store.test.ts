@@ -11,8 +11,19 @@ const tempDb = () => join(mkdtempSync(join(tmpdir(), 'lab-store-')), 'runs.sqlit
 
 function plannedStore() {
   const store = openRunStore(tempDb());
-  const experiment = store.upsertExperiment({ name: 'demo', description: 'd', filePath: null, spec: { a: 1 }, sweepKeys: ['optimizer.name'] });
-  const run = store.planRun(experiment.id, { runIndex: 0, configHash: 'abc', label: 'optimizer.name=sgd', params: { 'optimizer.name': 'sgd' } });
+  const experiment = store.upsertExperiment({
+    name: 'demo',
+    description: 'd',
+    filePath: null,
+    spec: { a: 1 },
+    sweepKeys: ['optimizer.name'],
+  });
+  const run = store.planRun(experiment.id, {
+    runIndex: 0,
+    configHash: 'abc',
+    label: 'optimizer.name=sgd',
+    params: { 'optimizer.name': 'sgd' },
+  });
   return { store, experiment, run };
 }
 
@@ -64,7 +75,12 @@ describe('runs', () => {
         nanDetail: { reason: 'd = 0' },
         metrics: { nn_accuracy: 0.5, silhouette: Number.NaN },
         embedding: { dim: 2, points: new Float32Array([1, 2, 3, 4]), labels: new Uint8Array([7, 8]), domains: null, classShapes: [] },
-        checkpoint: { tensors: [{ name: 'w', shape: [2], values: new Float32Array([0.5, -0.5]) }, { name: 'b', shape: [1], values: new Float32Array([3]) }] },
+        checkpoint: {
+          tensors: [
+            { name: 'w', shape: [2], values: new Float32Array([0.5, -0.5]) },
+            { name: 'b', shape: [1], values: new Float32Array([3]) },
+          ],
+        },
       },
       { 'optimizer.name': 'sgd' },
     );
@@ -72,23 +88,27 @@ describe('runs', () => {
     expect(stored.status).toBe('nan');
     expect(stored.firstNanStep).toBe(2);
     expect(stored.nanDetail).toEqual({ reason: 'd = 0' });
-    expect(store.getStepMetrics(run.id).map((row) => [row.step, row.loss, row.nan])).toEqual([[1, 2.5, false], [2, null, true]]);
+    expect(store.getStepMetrics(run.id).map((row) => [row.step, row.loss, row.nan])).toEqual([
+      [1, 2.5, false],
+      [2, null, true],
+    ]);
     expect(store.getFinalMetrics(run.id)).toEqual({ nn_accuracy: 0.5, silhouette: null });
     const embedding = store.getEmbedding(run.id)!;
     expect(Array.from(embedding.points)).toEqual([1, 2, 3, 4]);
     expect(Array.from(embedding.labels)).toEqual([7, 8]);
     const checkpoint = store.getCheckpoint(run.id)!;
-    expect(checkpoint.tensors.map((t) => [t.name, Array.from(t.values)])).toEqual([['w', [0.5, -0.5]], ['b', [3]]]);
+    expect(checkpoint.tensors.map((t) => [t.name, Array.from(t.values)])).toEqual([
+      ['w', [0.5, -0.5]],
+      ['b', [3]],
+    ]);
   });
 
   it('does not let a second process claim a run that a live process holds, but takes over from a dead one', () => {
     const { store, run } = plannedStore();
     // A live foreign owner: this test's parent process.
-    store.database.prepare(`UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ? WHERE id = ?`).run(
-      `${hostname()}:${process.ppid}:x`,
-      Date.now() + 60_000,
-      run.id,
-    );
+    store.database
+      .prepare(`UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ? WHERE id = ?`)
+      .run(`${hostname()}:${process.ppid}:x`, Date.now() + 60_000, run.id);
     expect(store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 })).toBe(false);
     // A dead owner: a process that has exited.
     const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
@@ -115,17 +135,28 @@ describe('runs', () => {
 });
 
 describe('reads for a live view', () => {
-  it('lists every run with its last logged step, and data_version moves only on another connection\'s commit', () => {
+  it("lists every run with its last logged step, and data_version moves only on another connection's commit", () => {
     const { store, run } = plannedStore();
     const reader = openRunStore(store.path, { readonly: true });
     try {
       expect(reader.listRunProgress()).toEqual([
-        { id: run.id, experimentId: run.experimentId, experimentName: 'demo', status: 'queued', stepsDone: 0, lastStep: null, finishedAt: null },
+        {
+          id: run.id,
+          experimentId: run.experimentId,
+          experimentName: 'demo',
+          status: 'queued',
+          stepsDone: 0,
+          lastStep: null,
+          finishedAt: null,
+        },
       ]);
       const before = reader.dataVersion();
       expect(reader.dataVersion()).toBe(before);
       store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 });
-      store.appendStepMetrics(run.id, [10, 20, 30].map((step) => ({ step, loss: 1, positiveDistance: 1, negativeDistance: 2, learningRate: 0.1, nan: false })));
+      store.appendStepMetrics(
+        run.id,
+        [10, 20, 30].map((step) => ({ step, loss: 1, positiveDistance: 1, negativeDistance: 2, learningRate: 0.1, nan: false })),
+      );
       const after = reader.dataVersion();
       expect(after).not.toBe(before);
       expect(reader.listRunProgress()[0]).toMatchObject({ status: 'running', lastStep: 30 });

@@ -1,0 +1,43 @@
+import type { Argv } from 'yargs';
+import { openInBrowser, startServer } from '@siamese-lab/serve';
+import type { Output } from './commands.ts';
+
+export interface ServeArgs {
+  db: string;
+  port: number;
+  host: string;
+  open: boolean;
+}
+
+/** The options of `lab serve`. */
+export function serveOptions<T>(command: Argv<T>) {
+  return command
+    .option('port', { type: 'number', default: 8080, describe: 'port to listen on (0: any free port)' })
+    .option('host', {
+      type: 'string',
+      default: '127.0.0.1',
+      describe: 'address to listen on; anything but loopback exposes your runs to the network',
+    })
+    .option('open', { type: 'boolean', default: false, describe: 'open the page in the default browser' })
+    .example('$0 serve', 'the UI for results/runs.sqlite at http://127.0.0.1:8080/')
+    .example('$0 serve --db results/runs.sqlite --port 0 --open', 'any free port, and open the browser');
+}
+
+/**
+ * `lab serve`: a local web UI over the run database that follows sweeps live. Runs until Ctrl-C
+ * (or SIGTERM), then closes the server and the database.
+ */
+export async function serveCommand(args: ServeArgs, io: Output): Promise<number> {
+  const server = await startServer({ db: args.db, port: args.port, host: args.host });
+  io.out(`serving ${server.store.path} at ${server.url}`);
+  if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1')
+    io.err(`warning: listening on ${args.host}: anyone who can reach this address can read your runs`);
+  if (args.open) openInBrowser(server.url);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  return 0;
+}

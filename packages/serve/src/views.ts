@@ -1,0 +1,241 @@
+/**
+ * The JSON behind each page, read from the store inside one snapshot so that a sweep writing at
+ * the same time never shows half of a change (e.g. a completed run without its metrics).
+ */
+import { bestRunsByMetric, buildCharts, metricDirection, type ChartSection, type ReportInput, type ReportRun } from '@siamese-lab/report';
+import type { RunRecord, RunStore } from '@siamese-lab/store';
+import { overlaidCurvesSpec } from './compare-chart.ts';
+import type { EmbeddingMeta } from './embedding-cache.ts';
+import { classNamesOf, imageSource } from './images.ts';
+
+type ParamValue = RunRecord['params'][string];
+
+export interface ExperimentListEntry {
+  name: string;
+  description: string;
+  runCounts: Record<string, number>;
+  runs: number;
+  /** The latest time anything of the experiment changed (its file, or a run starting or finishing). */
+  lastUpdate: string;
+}
+
+export function experimentsView(store: RunStore): { experiments: ExperimentListEntry[] } {
+  return store.snapshot(() => {
+    const latestByExperiment = new Map<string, string>();
+    for (const run of store.listRuns()) {
+      const latest = [run.createdAt, run.startedAt, run.finishedAt]
+        .filter((time): time is string => time !== null)
+        .sort()
+        .at(-1)!;
+      const current = latestByExperiment.get(run.experimentName);
+      if (!current || latest > current) latestByExperiment.set(run.experimentName, latest);
+    }
+    const experiments = store.listExperiments().map((experiment) => {
+      const runCounts = Object.fromEntries(Object.entries(experiment.runCounts).filter(([, count]) => count !== undefined)) as Record<
+        string,
+        number
+      >;
+      const runTime = latestByExperiment.get(experiment.name);
+      return {
+        name: experiment.name,
+        description: experiment.description,
+        runCounts,
+        runs: Object.values(runCounts).reduce((sum, count) => sum + count, 0),
+        lastUpdate: runTime && runTime > experiment.updatedAt ? runTime : experiment.updatedAt,
+      };
+    });
+    return { experiments };
+  });
+}
+
+export interface RunRow {
+  id: number;
+  label: string;
+  status: RunRecord['status'];
+  params: Record<string, ParamValue>;
+  metrics: Record<string, number | null>;
+  stepsDone: number;
+  nanSteps: number;
+  firstNanStep: number | null;
+  wallSeconds: number | null;
+  backend: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** Parameter keys whose value differs between runs (a key missing from a run counts as a value). */
+export function varyingKeys(runs: Array<{ params: Record<string, ParamValue> }>): string[] {
+  const keys = [...new Set(runs.flatMap((run) => Object.keys(run.params)))].sort();
+  return keys.filter((key) => new Set(runs.map((run) => JSON.stringify(run.params[key] ?? null))).size > 1);
+}
+
+/** Known metrics first in a fixed order, then the rest alphabetically. */
+function orderedMetricNames(rows: RunRow[]): string[] {
+  const known = ['nn_accuracy', 'precision_at_1', 'map_at_r', 'roc_auc', 'silhouette', 'inter_intra_ratio', 'anisotropy', 'final_loss'];
+  const all = new Set(rows.flatMap((row) => Object.keys(row.metrics)));
+  return [...known.filter((name) => all.has(name)), ...[...all].filter((name) => !known.includes(name)).sort()];
+}
+
+function runRow(store: RunStore, run: RunRecord): RunRow {
+  return {
+    id: run.id,
+    label: run.label,
+    status: run.status,
+    params: run.params,
+    metrics: store.getFinalMetrics(run.id),
+    stepsDone: run.stepsDone,
+    nanSteps: run.nanSteps,
+    firstNanStep: run.firstNanStep,
+    wallSeconds: run.wallSeconds,
+    backend: run.backend,
+    startedAt: run.startedAt,
+    finishedAt: run.finishedAt,
+  };
+}
+
+/** The experiment page's data: the run table with varying parameters, metrics and the best run per metric. */
+export function experimentView(store: RunStore, name: string) {
+  return store.snapshot(() => {
+    const experiment = store.getExperiment(name);
+    if (!experiment) return null;
+    const runs = store.listRuns({ experiment: name }).map((run) => runRow(store, run));
+    const metricNames = orderedMetricNames(runs);
+    const reportRuns = runs.map((run) => ({ runId: String(run.id), status: run.status, metrics: run.metrics })) as ReportRun[];
+    const best: Record<string, number[]> = {};
+    for (const [metric, holders] of bestRunsByMetric(reportRuns, metricNames)) best[metric] = [...holders].map(Number);
+    const sweepKeys = experiment.sweepKeys;
+    const varying = varyingKeys(runs);
+    const paramKeys = [...sweepKeys.filter((key) => varying.includes(key)), ...varying.filter((key) => !sweepKeys.includes(key))];
+    return {
+      name: experiment.name,
+      description: experiment.description,
+      sweepKeys,
+      paramKeys,
+      metricNames,
+      directions: Object.fromEntries(metricNames.map((metric) => [metric, metricDirection(metric)])),
+      best,
+      runs,
+    };
+  });
+}
+
+/** A run as the report's chart functions take it; the embedding only when asked (it is the large part). */
+function reportRunOf(store: RunStore, run: RunRecord, withEmbedding: boolean): ReportRun {
+  const embedding = withEmbedding ? store.getEmbedding(run.id) : undefined;
+  return {
+    runId: String(run.id),
+    label: run.label,
+    configHash: run.configHash,
+    status: run.status,
+    params: run.params,
+    metrics: store.getFinalMetrics(run.id),
+    classShapes: (embedding?.classShapes as ReportRun['classShapes']) ?? null,
+    wallSeconds: run.wallSeconds,
+    backend: run.backend,
+    nanSteps: run.nanSteps,
+    firstNanStep: run.firstNanStep,
+    curve: store
+      .getStepMetrics(run.id)
+      .map(({ step, loss, positiveDistance, negativeDistance, nan }) => ({ step, loss, positiveDistance, negativeDistance, nan })),
+    embedding: embedding
+      ? {
+          dim: embedding.dim,
+          points: embedding.points,
+          labels: embedding.labels,
+          ...(embedding.domains ? { domain: embedding.domains } : {}),
+        }
+      : null,
+  };
+}
+
+const chartOptions = { maxPointsPerRun: 1500, maxCurvePointsPerRun: 500 };
+
+/**
+ * The report's charts (the same Vega-Lite specs as `lab report`) for the runs shown on the
+ * experiment page: all runs, or the listed ones.
+ */
+export function experimentCharts(store: RunStore, name: string, runIds: number[] | null): ChartSection[] | null {
+  return store.snapshot(() => {
+    const experiment = store.getExperiment(name);
+    if (!experiment) return null;
+    const shown = new Set(runIds ?? []);
+    const runs = store.listRuns({ experiment: name }).filter((run) => runIds === null || shown.has(run.id));
+    const input: ReportInput = {
+      experiment: { name: experiment.name, description: experiment.description },
+      sweepKeys: experiment.sweepKeys.filter((key) => runs.some((run) => key in run.params)),
+      classNames: classNamesOf(imageSource(runs[0]?.params ?? {}, experiment.filePath)),
+      runs: runs.map((run) => reportRunOf(store, run, true)),
+      generatedAt: new Date().toISOString(),
+    };
+    return buildCharts(input, chartOptions);
+  });
+}
+
+/** One run's loss and pair-distance curves: the report's curve charts, for this run alone. */
+export function runCurves(store: RunStore, runId: number): { charts: ChartSection[]; points: number } | null {
+  return store.snapshot(() => {
+    const run = store.getRun(runId);
+    if (!run) return null;
+    const reportRun = reportRunOf(store, run, false);
+    const input: ReportInput = {
+      experiment: { name: run.experimentName, description: '' },
+      sweepKeys: [],
+      classNames: [],
+      runs: [reportRun],
+      generatedAt: new Date().toISOString(),
+    };
+    const charts = buildCharts(input, chartOptions).filter((chart) => chart.id === 'loss-curves' || chart.id === 'distance-curves');
+    return { charts, points: reportRun.curve.length };
+  });
+}
+
+/** The run page's data, without the embedding itself (fetched as binary). */
+export function runView(store: RunStore, runId: number, embeddingMeta: (run: RunRecord) => EmbeddingMeta | null) {
+  return store.snapshot(() => {
+    const run = store.getRun(runId);
+    if (!run) return null;
+    const experiment = store.getExperiment(run.experimentName);
+    const source = imageSource(run.params, experiment?.filePath ?? null);
+    return {
+      run,
+      metrics: store.getFinalMetrics(run.id),
+      classNames: classNamesOf(source),
+      images: { dataset: source.dataset, twoSource: source.right !== null },
+      embedding: embeddingMeta(run),
+    };
+  });
+}
+
+/** Two or more runs side by side: the parameters that differ, their metrics, and their curves overlaid. */
+export function compareView(store: RunStore, runIds: number[]) {
+  return store.snapshot(() => {
+    const runs = runIds.map((id) => store.getRun(id));
+    const missing = runIds.filter((_, index) => !runs[index]);
+    if (missing.length > 0) return { missing, found: null };
+    const found = runs as RunRecord[];
+    const rows = found.map((run) => runRow(store, run));
+    const differing = varyingKeys(found).map((key) => ({ key, values: found.map((run) => run.params[key] ?? null) }));
+    const metricNames = orderedMetricNames(rows);
+    const curves = found.map((run) => ({ runId: run.id, label: run.label, curve: store.getStepMetrics(run.id) }));
+    return {
+      missing: [],
+      found: {
+        runs: rows.map(({ id, label, status, stepsDone, wallSeconds }) => ({ id, label, status, stepsDone, wallSeconds })),
+        experimentNames: [...new Set(found.map((run) => run.experimentName))],
+        differing,
+        metrics: metricNames.map((name) => ({
+          name,
+          direction: metricDirection(name),
+          values: rows.map((row) => row.metrics[name] ?? null),
+        })),
+        chart: overlaidCurvesSpec(curves),
+      },
+    };
+  });
+}
+
+/** The API's answers, for typed clients and tests. */
+export type ExperimentsView = ReturnType<typeof experimentsView>;
+export type ExperimentView = NonNullable<ReturnType<typeof experimentView>>;
+export type RunView = NonNullable<ReturnType<typeof runView>>;
+export type CompareView = NonNullable<ReturnType<typeof compareView>['found']>;

@@ -1,0 +1,177 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunStore } from '@siamese-lab/store';
+import { openRunStore } from '@siamese-lab/store';
+import type { ChartSection } from '@siamese-lab/report';
+import { createApp, LiveFeed, type CompareView, type ExperimentsView, type ExperimentView, type RunView } from '../src/index.ts';
+import { seedDatabase, tempDatabase } from './fixtures.ts';
+
+const opened: RunStore[] = [];
+afterAll(() => opened.forEach((store) => store.close()));
+
+/** The app over a read-only connection, as `lab serve` opens it, after seeding through a writer. */
+function appFor(runs: number, options: { dim?: number } = {}) {
+  const path = tempDatabase();
+  const writer = seedDatabase(path, runs, options);
+  const reader = openRunStore(path, { readonly: true });
+  opened.push(writer, reader);
+  const feed = new LiveFeed(reader);
+  const app = createApp({ store: reader, feed, assets: { script: '/* app */', style: '/* style */' }, allowedHosts: ['127.0.0.1:9'] });
+  const get = (path: string) => app.request(`http://127.0.0.1:9${path}`, { headers: { host: '127.0.0.1:9' } });
+  const getJson = async <T>(path: string) => (await get(path)).json() as Promise<T>;
+  return { app, get, getJson, writer, reader, feed };
+}
+
+const errorOf = (response: Response) => response.json() as Promise<{ error: string }>;
+
+const runRoutes = (id: number) => [
+  `/api/runs/${id}`,
+  `/api/runs/${id}/curves`,
+  `/api/runs/${id}/embedding`,
+  `/api/runs/${id}/neighbours/0?k=5`,
+  `/api/runs/${id}/confusion`,
+  `/api/runs/${id}/images/0.png`,
+];
+
+describe('every route', () => {
+  it('answers for a database with no runs: empty lists, and 404 with a JSON error for runs', async () => {
+    const { get, getJson } = appFor(0);
+    expect((await get('/')).status).toBe(200);
+    expect(await getJson<ExperimentsView>('/api/experiments')).toEqual({ experiments: [] });
+    for (const path of ['/api/experiments/sweep', '/api/experiments/sweep/charts', ...runRoutes(1)]) {
+      const response = await get(path);
+      expect(response.status, path).toBe(404);
+      expect((await errorOf(response)).error, path).toMatch(/not found/);
+    }
+    expect((await get('/api/compare?runs=1,2')).status).toBe(404);
+  });
+
+  it('answers for a database with one run (running, no embedding yet)', async () => {
+    const { get, getJson } = appFor(1, {});
+    const experiments = await getJson<ExperimentsView>('/api/experiments');
+    expect(experiments.experiments).toMatchObject([{ name: 'sweep', runs: 1, runCounts: { running: 1 } }]);
+    const experiment = await getJson<ExperimentView>('/api/experiments/sweep');
+    expect(experiment.runs).toHaveLength(1);
+    expect(experiment.runs[0]).toMatchObject({ id: 1, status: 'running', stepsDone: 0 });
+    const charts = await getJson<{ charts: ChartSection[] }>('/api/experiments/sweep/charts');
+    expect(charts.charts.map((chart) => chart.id)).toContain('loss-curves');
+    const run = await getJson<RunView>('/api/runs/1');
+    expect(run).toMatchObject({
+      run: { id: 1, status: 'running' },
+      embedding: null,
+      classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
+    });
+    const curves = await getJson<{ charts: ChartSection[]; points: number }>('/api/runs/1/curves');
+    expect(curves.points).toBe(5);
+    expect(curves.charts.map((chart) => chart.id)).toEqual(['loss-curves', 'distance-curves']);
+    expect((await get('/api/runs/1/embedding')).status).toBe(404);
+    expect((await getJson<{ error: string }>('/api/runs/1/images/0.png')).error).toMatch(/embedding/);
+  });
+
+  it('answers for a database with 100 runs', async () => {
+    const { get, getJson } = appFor(100);
+    const experiment = await getJson<ExperimentView>('/api/experiments/sweep');
+    expect(experiment.runs).toHaveLength(100);
+    expect(experiment.paramKeys).toEqual(['optimizer.name', 'seed']);
+    expect(experiment.runs.filter((run) => run.status === 'completed')).toHaveLength(99);
+    // The best run of a metric is the completed run with the highest (or lowest) value.
+    const completed = experiment.runs.filter((run) => run.status === 'completed');
+    const bestAccuracy = Math.max(...completed.map((run) => run.metrics.nn_accuracy!));
+    expect(experiment.best.nn_accuracy).toEqual(completed.filter((run) => run.metrics.nn_accuracy! === bestAccuracy).map((run) => run.id));
+    expect(experiment.best.anisotropy).toBeUndefined();
+
+    const some = await getJson<{ charts: ChartSection[] }>('/api/experiments/sweep/charts?runs=1,2,3');
+    const embedding = some.charts.find((chart) => chart.id === 'embedding');
+    expect(embedding?.spec).toBeTruthy();
+    for (const id of [1, 50, 99]) {
+      for (const path of runRoutes(id)) expect((await get(path)).status, path).toBe(200);
+    }
+    const compare = await getJson<CompareView>('/api/compare?runs=1,2,3');
+    expect(compare.differing.map((row: { key: string }) => row.key)).toEqual(['optimizer.name', 'seed']);
+    expect(compare.runs.map((run) => run.id)).toEqual([1, 2, 3]);
+  });
+
+  it('serves the embedding as binary, neighbours in the full space, a confusion table and PNG test images', async () => {
+    const { get, getJson, reader } = appFor(3, { dim: 5 });
+    const run = await getJson<RunView>('/api/runs/1');
+    expect(run.embedding).toMatchObject({ count: 120, dim: 5, projection: 'pca' });
+    const bytes = new Uint8Array(await (await get('/api/runs/1/embedding')).arrayBuffer());
+    expect(bytes.length).toBe(120 * 10);
+    const labels = bytes.subarray(120 * 8, 120 * 9);
+    expect([...labels.subarray(0, 12)]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]);
+
+    const neighbours = await getJson<{ point: unknown; neighbours: Array<{ index: number }> }>('/api/runs/1/neighbours/7?k=4');
+    expect(neighbours.point).toEqual({ index: 7, label: 7, domain: 0 });
+    expect(neighbours.neighbours).toHaveLength(4);
+    const stored = reader.getEmbedding(1)!;
+    const distance = (a: number, b: number) =>
+      Math.hypot(...Array.from({ length: 5 }, (_, d) => stored.points[a * 5 + d] - stored.points[b * 5 + d]));
+    const all = Array.from({ length: 120 }, (_, j) => j)
+      .filter((j) => j !== 7)
+      .sort((a, b) => distance(7, a) - distance(7, b) || a - b);
+    expect(neighbours.neighbours.map((entry: { index: number }) => entry.index)).toEqual(all.slice(0, 4));
+
+    const confusion = await getJson<{ counts: number[][] }>('/api/runs/1/confusion?k=3');
+    expect(confusion.counts.flat().reduce((sum: number, count: number) => sum + count, 0)).toBe(120 * 3);
+
+    const image = await get('/api/runs/1/images/3.png');
+    expect(image.headers.get('content-type')).toBe('image/png');
+    const png = Buffer.from(await image.arrayBuffer());
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([28, 28]);
+  });
+});
+
+describe('bad input', () => {
+  it('gives 404 (or 400 for a malformed list) with a JSON error for every bad id or name', async () => {
+    const { get, getJson } = appFor(2);
+    const notFound = [
+      '/api/runs/0',
+      '/api/runs/-1',
+      '/api/runs/abc',
+      '/api/runs/1e3',
+      '/api/runs/01',
+      '/api/runs/99999',
+      '/api/runs/99999999999999999999',
+      '/api/runs/1%20OR%201=1',
+      '/api/experiments/nope',
+      '/api/experiments/..',
+      '/api/experiments/%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+      "/api/experiments/x'%3B%20DROP%20TABLE%20runs%3B--",
+      '/api/runs/1/images/..%2f..%2f..%2fetc%2fpasswd',
+      '/api/runs/1/images/5.svg',
+      '/api/runs/1/images/99999.png',
+      '/api/runs/1/neighbours/120',
+      '/api/runs/1/neighbours/-3',
+      '/api/nothing',
+      '/etc/passwd',
+    ];
+    for (const path of notFound) {
+      const response = await get(path);
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get('content-type'), path).toMatch(/application\/json/);
+      expect(typeof (await errorOf(response)).error, path).toBe('string');
+    }
+    for (const path of ['/api/compare?runs=1', '/api/compare?runs=1,x', '/api/experiments/sweep/charts?runs=1;2']) {
+      const response = await get(path);
+      expect(response.status, path).toBe(400);
+      expect(typeof (await errorOf(response)).error, path).toBe('string');
+    }
+    // The database is untouched by all of that.
+    expect((await getJson<ExperimentView>('/api/experiments/sweep')).runs).toHaveLength(2);
+  });
+
+  it('sends a Content-Security-Policy with no inline or eval script, and refuses a foreign Host header', async () => {
+    const { app, get } = appFor(1);
+    for (const path of ['/', '/api/experiments', '/api/runs/99']) {
+      const policy = (await get(path)).headers.get('content-security-policy')!;
+      expect(policy).toContain("default-src 'none'");
+      expect(policy).toContain("script-src 'self'");
+      expect(policy).not.toMatch(/unsafe-(inline|eval)/);
+    }
+    const page = await (await get('/')).text();
+    expect(page).not.toMatch(/<script>|<style>|\sstyle=|\son\w+=/);
+    // DNS rebinding: a page of another site that resolves its name to 127.0.0.1.
+    const rebound = await app.request('http://evil.example:9/api/experiments', { headers: { host: 'evil.example:9' } });
+    expect(rebound.status).toBe(421);
+  });
+});
