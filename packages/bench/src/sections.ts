@@ -8,6 +8,7 @@ import { reportTimingSection } from './report-timing.ts';
 import { memorySection } from './memory.ts';
 import { evaluationSection } from './evaluation-timing.ts';
 import { sweepSection } from './sweep.ts';
+import { serveSection } from './serve-timing.ts';
 
 export interface BenchOptions {
   /** Timed steps for the fast backends (tensorflow, blas). */
@@ -173,4 +174,4 @@ export const trainingStepSection: BenchSection = {
 };
 
 /** Every section of `pnpm bench`, in order. */
-export const benchSections: BenchSection[] = [trainingStepSection, evaluationSection, loggingOverheadSection, reportTimingSection, memorySection, sweepSection];
+export const benchSections: BenchSection[] = [trainingStepSection, evaluationSection, loggingOverheadSection, reportTimingSection, memorySection, sweepSection, serveSection];
