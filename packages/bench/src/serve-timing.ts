@@ -35,12 +35,12 @@ export const serveSection: BenchSection = {
     options.log(`starting lab serve on a synthetic ${RUNS}-run experiment (10,000 test points and 200 logged steps per run)`);
     const child = spawn(process.execPath, [...process.execArgv, workerPath, String(RUNS)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const nextJson = async <T>(): Promise<T> => {
-      const { value, done } = await lines.next();
-      if (done) throw new Error(`serve bench worker ended early: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-      return JSON.parse(value as string) as T;
+      const next: IteratorResult<string> = await lines.next();
+      if (next.done) throw new Error(`serve bench worker ended early: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+      return JSON.parse(next.value) as T;
     };
     try {
       const { url, experiment } = await nextJson<{ url: string; experiment: string }>();
