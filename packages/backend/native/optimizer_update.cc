@@ -11,6 +11,8 @@ namespace {
 
 // Elements per unit of work: large enough to amortise scheduling, small enough to balance.
 constexpr size_t kChunk = 1 << 15;
+// Below this many elements in all, the update runs on the calling thread alone.
+constexpr size_t kParallelElements = 1 << 18;
 
 struct Chunk {
   const VariableUpdate* variable;
@@ -99,9 +101,13 @@ bool updateVariables(OptimizerKind kind, const OptimizerConstants& constants, co
       chunks.push_back({&variable, begin, std::min(variable.size, begin + kChunk)});
     }
   }
+  size_t total = 0;
+  for (const VariableUpdate& variable : variables) total += variable.size;
   uint32_t bad = 0;
   const long count = static_cast<long>(chunks.size());
-#pragma omp parallel for schedule(static) reduction(| : bad) if (count > 1)
+  // Threads only where the pass is long enough to repay waking them (and, on a busy machine,
+  // waiting for them): a small model's update is microseconds on one core.
+#pragma omp parallel for schedule(static) reduction(| : bad) if (total >= kParallelElements)
   for (long c = 0; c < count; ++c) {
     bad |= updateRange(kind, constants, *chunks[c].variable, chunks[c].begin, chunks[c].end);
   }

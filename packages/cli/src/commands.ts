@@ -143,9 +143,11 @@ export function showCommand(args: { db: string; run: number }, io: Output): numb
       const last = steps[steps.length - 1];
       lines.push('', `${steps.length} logged steps; last: step ${last.step} loss ${formatNumber(last.loss)}`);
     }
-    const provenance = run.provenance as { gitCommit?: string; gitDirty?: boolean; node?: string; tfjs?: string; cpu?: string; hostname?: string } | null;
+    const provenance = run.provenance as { gitCommit?: string; gitDirty?: boolean; node?: string; tfjs?: string; cpu?: string; hostname?: string; backend?: string } | null;
     if (provenance) {
       lines.push('', `provenance   git ${provenance.gitCommit ?? '-'}${provenance.gitDirty ? ' (dirty)' : ''}, node ${provenance.node}, tfjs ${provenance.tfjs}, ${provenance.cpu} on ${provenance.hostname}`);
+      // The backend as the run used it: on blas, the GEMM provider, its version, kernel and threads.
+      if (provenance.backend) lines.push(`computed on  ${provenance.backend}`);
     }
     io.out(lines.join('\n'));
   } finally {

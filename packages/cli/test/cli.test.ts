@@ -125,6 +125,7 @@ describe('a finished sweep', () => {
     expect(show.status).toBe(0);
     expect(show.stdout).toMatch(/status\s+completed/);
     expect(show.stdout).toMatch(/provenance\s+git/);
+    expect(show.stdout).toMatch(/computed on\s+(cpu|wasm|blas|tensorflow): /);
     const again = lab(['run', file, '--db', db, '--no-report']);
     expect(again.status).toBe(0);
     expect(again.stderr).toMatch(/0 to run, 4 already finished/);
