@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { LabError } from '@siamese-lab/core';
 import { openInBrowser, startServer } from '@siamese-lab/serve';
 import type { Output } from './commands.ts';
 
@@ -28,6 +29,12 @@ export function serveOptions<T>(command: Argv<T>) {
  * (or SIGTERM), then closes the server and the database.
  */
 export async function serveCommand(args: ServeArgs, io: Output): Promise<number> {
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
+    throw new LabError(`--port must be a whole number from 0 to 65535, got ${args.port}`, {
+      field: '--port',
+      hint: 'e.g. --port 8080, or --port 0 for any free port',
+    });
+  }
   const server = await startServer({ db: args.db, port: args.port, host: args.host });
   io.out(`serving ${server.store.path} at ${server.url}`);
   if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1')

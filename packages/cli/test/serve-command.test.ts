@@ -15,5 +15,8 @@ describe('lab serve', () => {
     const notSqlite = lab(['serve', '--db', text, '--port', '0']);
     expect(notSqlite.status).toBe(2);
     expect(notSqlite.stderr).toMatch(/not an SQLite database/);
+    const badPort = lab(['serve', '--db', text, '--port', '70000']);
+    expect(badPort.status).toBe(2);
+    expect(badPort.stderr).toMatch(/--port must be a whole number from 0 to 65535/);
   });
 });
