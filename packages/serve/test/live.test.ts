@@ -13,7 +13,7 @@ import {
   type ExperimentView,
   type RunningServer,
 } from '../src/index.ts';
-import { seedDatabase, stepRows, tempDatabase } from './fixtures.ts';
+import { seedDatabase, stepRows, syntheticOutcome, tempDatabase } from './fixtures.ts';
 
 const json = async <T>(response: Response | Promise<Response>) => (await response).json() as Promise<T>;
 
@@ -99,6 +99,40 @@ describe('a database being written by another process', () => {
     expect(sawPartial).toBe(true);
     const final = await json<ExperimentView>(app.request('/api/experiments/live'));
     expect(final.runs.every((run: { status: string }) => run.status === 'completed')).toBe(true);
+  });
+});
+
+describe('one snapshot per answer', () => {
+  it('does not mix states when a commit lands in the middle of a read', async () => {
+    const path = tempDatabase();
+    const writer = seedDatabase(path, 2); // run 1 completed, run 2 running
+    const reader = openRunStore(path, { readonly: true });
+    cleanups.push(
+      () => reader.close(),
+      () => writer.close(),
+    );
+    // The sweep finishes run 2 while the page's read is half done (after the run list was read).
+    const readMetrics = reader.getFinalMetrics.bind(reader);
+    let committed = false;
+    reader.getFinalMetrics = (runId: number) => {
+      if (!committed) {
+        committed = true;
+        writer.finishRun(2, syntheticOutcome(9), {});
+      }
+      return readMetrics(runId);
+    };
+    const app = createApp({ store: reader, feed: new LiveFeed(reader), assets: { script: '', style: '' }, allowedHosts: null });
+    const during = await json<ExperimentView>(app.request('/api/experiments/sweep'));
+    expect(committed).toBe(true);
+    expect(during.runs.map((run) => [run.status, Object.keys(run.metrics).length])).toEqual([
+      ['completed', 4],
+      ['running', 0],
+    ]);
+    const after = await json<ExperimentView>(app.request('/api/experiments/sweep'));
+    expect(after.runs.map((run) => [run.status, Object.keys(run.metrics).length])).toEqual([
+      ['completed', 4],
+      ['completed', 4],
+    ]);
   });
 });
 
