@@ -1,9 +1,11 @@
+import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadMnist, transformDataset } from '@siamese-lab/data';
 import type { RunStore } from '@siamese-lab/store';
 import { openRunStore } from '@siamese-lab/store';
 import type { ChartSection } from '@siamese-lab/report';
 import { createApp, LiveFeed, type CompareView, type ExperimentsView, type ExperimentView, type RunView } from '../src/index.ts';
-import { seedDatabase, tempDatabase } from './fixtures.ts';
+import { seedDatabase, syntheticOutcome, tempDatabase } from './fixtures.ts';
 
 const opened: RunStore[] = [];
 afterAll(() => opened.forEach((store) => store.close()));
@@ -118,6 +120,45 @@ describe('every route', () => {
     const png = Buffer.from(await image.arrayBuffer());
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([28, 28]);
+  });
+});
+
+describe('a two-source run', () => {
+  it('serves domain B points as the run rendered them (here rotated and downsampled to 14x14)', async () => {
+    const path = tempDatabase();
+    const writer = openRunStore(path);
+    opened.push(writer);
+    const experiment = writer.upsertExperiment({ name: 'two', description: '', filePath: null, spec: {}, sweepKeys: [] });
+    const params = { 'data.dataset': 'mnist', 'data.right.rotate90': true, 'data.right.invert': false, 'data.right.downsample': 2 };
+    const run = writer.planRun(experiment.id, { runIndex: 0, configHash: 'two', label: 'two', params });
+    writer.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 });
+    const outcome = syntheticOutcome(1, { points: 40 });
+    const domainA = outcome.embedding;
+    const points = new Float32Array(80 * 2);
+    points.set(domainA.points);
+    points.set(domainA.points, 80);
+    const labels = Uint8Array.from([...domainA.labels, ...domainA.labels]);
+    const domains = Uint8Array.from({ length: 80 }, (_, i) => (i < 40 ? 0 : 1));
+    writer.finishRun(run.id, { ...outcome, embedding: { ...domainA, points, labels, domains } }, params);
+    const reader = openRunStore(path, { readonly: true });
+    opened.push(reader);
+    const app = createApp({ store: reader, feed: new LiveFeed(reader), assets: { script: '', style: '' }, allowedHosts: null });
+    const size = async (index: number) => {
+      const png = Buffer.from(await (await app.request(`/api/runs/1/images/${index}.png`)).arrayBuffer());
+      return [png.readUInt32BE(16), png.readUInt32BE(20)];
+    };
+    expect(await size(5)).toEqual([28, 28]);
+    expect(await size(45)).toEqual([14, 14]);
+    // Point 45 is test image 5 in domain B: the same transform the runner applies.
+    const png = Buffer.from(await (await app.request('/api/runs/1/images/45.png')).arrayBuffer());
+    const raw = inflateSync(png.subarray(41, 41 + png.readUInt32BE(33)));
+    const domainB = transformDataset(loadMnist().test, { rotate90: true, invert: false, downsample: 2 });
+    const expected = Array.from(domainB.images.subarray(5 * 196, 6 * 196), (value) => Math.round(value * 255));
+    const pixels = Array.from({ length: 14 }, (_, row) => [...raw.subarray(row * 15 + 1, row * 15 + 15)]).flat();
+    expect(pixels).toEqual(expected);
+    const view = (await (await app.request('/api/runs/1')).json()) as RunView;
+    expect(view.embedding).toMatchObject({ count: 80, twoSource: true });
+    expect(view.images).toEqual({ dataset: 'mnist', twoSource: true });
   });
 });
 
