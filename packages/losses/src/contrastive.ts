@@ -1,5 +1,5 @@
 import { tf } from '@siamese-lab/backend';
-import type { Distance } from './distances.ts';
+import type { Distance, PairDistances } from './distances.ts';
 import type { Reducer } from './reducers.ts';
 import { meanReducer } from './reducers.ts';
 
@@ -14,18 +14,18 @@ export interface ContrastiveLossOptions {
 
 /**
  * The shared shape of the contrastive losses: l·d² for similar pairs plus a hinge for dissimilar
- * ones, `hinge(squared distance)`, both masked by the label and reduced over the batch.
+ * ones, `hinge(pair distances)`, both masked by the label and reduced over the batch.
  */
-function maskedPairLoss(options: ContrastiveLossOptions, hinge: (squared: tf.Tensor1D) => tf.Tensor1D): PairLoss {
+function maskedPairLoss(options: ContrastiveLossOptions, hinge: (measured: PairDistances) => tf.Tensor1D): PairLoss {
   const { margin, distance } = options;
   const reducer = options.reducer ?? meanReducer();
   if (!(margin > 0)) throw new Error(`margin must be > 0, got ${margin}`);
   return (left, right, similar) =>
     tf.tidy(() => {
-      const squared = distance.squared(left, right);
-      const positive = tf.mul(similar, squared);
-      const negative = tf.mul(tf.sub(1, similar), hinge(squared));
-      return reducer.reduce(tf.add(positive, negative) as tf.Tensor1D);
+      const measured = distance.measure(left, right);
+      const positive = tf.mul(similar, measured.squared);
+      const negative = tf.mul(tf.sub(1, similar), hinge(measured));
+      return reducer.reduce(tf.add<tf.Tensor1D>(positive, negative));
     });
 }
 
@@ -36,7 +36,7 @@ function maskedPairLoss(options: ContrastiveLossOptions, hinge: (squared: tf.Ten
  * gradient even when it is a positive pair: exactly the NaN the seed describes.
  */
 export function contrastiveLoss(options: ContrastiveLossOptions): PairLoss {
-  return maskedPairLoss(options, (squared) => tf.square(tf.relu(tf.sub(options.margin, options.distance.fromSquared(squared)))) as tf.Tensor1D);
+  return maskedPairLoss(options, ({ distance }) => tf.square(tf.relu(tf.sub(options.margin, distance))) as tf.Tensor1D);
 }
 
 /**
@@ -45,5 +45,5 @@ export function contrastiveLoss(options: ContrastiveLossOptions): PairLoss {
  * keeps its meaning as a distance (the hinge vanishes once d ≥ m).
  */
 export function squaredMarginContrastiveLoss(options: ContrastiveLossOptions): PairLoss {
-  return maskedPairLoss(options, (squared) => tf.relu(tf.sub(options.margin * options.margin, squared)) as tf.Tensor1D);
+  return maskedPairLoss(options, ({ squared }) => tf.relu(tf.sub(options.margin * options.margin, squared)) as tf.Tensor1D);
 }

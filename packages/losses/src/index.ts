@@ -1,4 +1,4 @@
-export { euclideanDistance, cosineDistance, type Distance } from './distances.ts';
+export { euclideanDistance, cosineDistance, type Distance, type PairDistances } from './distances.ts';
 export { meanReducer, sumReducer, meanOverNonZeroReducer, type Reducer } from './reducers.ts';
 export { contrastiveLoss, squaredMarginContrastiveLoss, type PairLoss, type ContrastiveLossOptions } from './contrastive.ts';
 export { buildPairLoss, buildDistance, lossKinds, distanceKinds, reducerKinds, type LossSpec } from './build.ts';

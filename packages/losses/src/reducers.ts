@@ -24,7 +24,7 @@ export function meanOverNonZeroReducer(): Reducer {
     name: 'mean_non_zero',
     reduce: (losses) => {
       const count = tf.sum(tf.cast(tf.greater(losses, 0), 'float32'));
-      return tf.div(tf.sum(losses), tf.maximum(count, 1)) as tf.Scalar;
+      return tf.div<tf.Scalar>(tf.sum(losses), tf.maximum(count, 1));
     },
   };
 }

@@ -19,12 +19,12 @@ const t1 = (values: number[]) => tf.tensor1d(values);
 
 describe('euclideanDistance', () => {
   it('gives the 3-4-5 triangle and adds epsilon under the root', () => {
-    const exact = euclideanDistance({ epsilon: 0 });
-    const squared = exact.squared(t2([[0, 0], [1, 1]]), t2([[3, 4], [1, 1]]));
-    expect(Array.from(squared.dataSync())).toEqual([25, 0]);
-    expect(Array.from(exact.fromSquared(squared).dataSync())).toEqual([5, 0]);
-    const stabilised = euclideanDistance({ epsilon: 1e-6 });
-    const d = stabilised.fromSquared(squared).dataSync();
+    const exact = euclideanDistance({ epsilon: 0 }).measure(t2([[0, 0], [1, 1]]), t2([[3, 4], [1, 1]]));
+    expect(Array.from(exact.squared.dataSync())).toEqual([25, 0]);
+    expect(Array.from(exact.distance.dataSync())).toEqual([5, 0]);
+    const stabilised = euclideanDistance({ epsilon: 1e-6 }).measure(t2([[0, 0], [1, 1]]), t2([[3, 4], [1, 1]]));
+    expect(Array.from(stabilised.squared.dataSync())).toEqual([25, 0]);
+    const d = stabilised.distance.dataSync();
     expect(d[0]).toBeCloseTo(Math.sqrt(25 + 1e-6), 6);
     expect(d[1]).toBeCloseTo(1e-3, 6);
   });
@@ -82,12 +82,27 @@ describe('squaredMarginContrastiveLoss', () => {
 
 describe('cosineDistance', () => {
   it('is 0 for parallel, 1 for orthogonal and 2 for opposite vectors', () => {
-    const distance = cosineDistance({ epsilon: 0 });
-    const squared = distance.squared(t2([[1, 0], [1, 0], [2, 0]]), t2([[3, 0], [0, 1], [-1, 0]]));
-    const d = distance.fromSquared(squared).dataSync();
+    const measured = cosineDistance({ epsilon: 0 }).measure(t2([[1, 0], [1, 0], [2, 0]]), t2([[3, 0], [0, 1], [-1, 0]]));
+    const d = measured.distance.dataSync();
     expect(d[0]).toBeCloseTo(0, 5);
     expect(d[1]).toBeCloseTo(1, 5);
     expect(d[2]).toBeCloseTo(2, 5);
+    expect(measured.squared.dataSync()[2]).toBeCloseTo(4, 5);
+  });
+
+  it('gives the contrastive hinge a finite gradient for nearly aligned pairs, also with epsilon = 0', () => {
+    // In float32, 1 − cos rounds to 0 for these pairs; a hinge on sqrt(d²) would have an infinite
+    // derivative there (times 0: NaN). Cosine distance has no square root, so nothing is singular.
+    const a = t2([[1, 0], [0.5, -0.25], [3, 4]]);
+    const b = t2([[1, 1e-5], [0.5, -0.25], [3, 4.00001]]);
+    expect(Array.from(cosineDistance({ epsilon: 0 }).measure(a, b).distance.dataSync())).toEqual([0, 0, 0]);
+    for (const epsilon of [0, 1e-6]) {
+      for (const kind of ['contrastive', 'squared_margin'] as const) {
+        const loss = buildPairLoss({ kind, distance: 'cosine', margin: 0.5, epsilon, reducer: 'mean' });
+        const grad = tf.grad((x: tf.Tensor) => loss(x as tf.Tensor2D, b, t1([0, 0, 1])))(a);
+        expect(Array.from(grad.dataSync()).every(Number.isFinite), `${kind}, epsilon ${epsilon}`).toBe(true);
+      }
+    }
   });
 });
 
