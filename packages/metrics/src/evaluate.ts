@@ -5,7 +5,7 @@ import { interIntraDistanceRatio } from './distance-ratio.ts';
 import { nearestNeighbourAccuracy } from './neighbours.ts';
 import { retrievalScores } from './retrieval.ts';
 import { verificationRocAuc } from './roc.ts';
-import { anisotropy, classShapes, type ClassShape } from './shapes.ts';
+import { anisotropy, classShapes, degenerateClassCount, type ClassShape } from './shapes.ts';
 import { silhouetteScore } from './silhouette.ts';
 import { DEFAULT_MAX_POINTS } from './subsample.ts';
 import { checkLabels, hasNonFinite, nonFiniteNote, rowCount, type EmbeddingValues, type LabelValues } from './validate.ts';
@@ -20,7 +20,8 @@ export type MetricName = EmbeddingMetricName;
  * - precision_at_1, map_at_r: `retrievalScores` with query set = reference set
  * - silhouette: `silhouetteScore`; inter_intra_ratio: `interIntraDistanceRatio` (seeded subsample)
  * - roc_auc: `verificationRocAuc` of the given pairs (null when no pairs were given)
- * - anisotropy: `anisotropy(classShapes)`
+ * - anisotropy: `anisotropy(classShapes)`; degenerate_classes: `degenerateClassCount(classShapes)`,
+ *   the classes lying on a line (counted as unbounded in anisotropy's median)
  * - collapsed: 1 if `detectCollapse` says so, else 0 (null when the embedding has non-finite values)
  * - non_finite: 1 if the embedding contains NaN/Infinity, else 0
  */
@@ -67,7 +68,7 @@ export function evaluateEmbedding(input: EvaluateEmbeddingInput): EmbeddingEvalu
   const subsample = { seed: input.seed ?? 0, maxPoints: input.maxPoints ?? DEFAULT_MAX_POINTS, notes: warnings };
   const metrics: MetricRecord = {
     nn_accuracy: null, precision_at_1: null, map_at_r: null, silhouette: null, inter_intra_ratio: null,
-    roc_auc: null, anisotropy: null, collapsed: null, non_finite: 0,
+    roc_auc: null, anisotropy: null, degenerate_classes: null, collapsed: null, non_finite: 0,
   };
   let shapes: ClassShape[] = [];
 
@@ -97,6 +98,7 @@ export function evaluateEmbedding(input: EvaluateEmbeddingInput): EmbeddingEvalu
     }
     shapes = classShapes(embedding, labels, dim, notes);
     metrics.anisotropy = anisotropy(shapes, collapsed ? {} : notes);
+    metrics.degenerate_classes = degenerateClassCount(shapes);
   }
   return { metrics, classShapes: shapes, warnings: [...new Set(warnings)] };
 }

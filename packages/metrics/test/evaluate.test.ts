@@ -34,6 +34,7 @@ describe('evaluateEmbedding', () => {
       inter_intra_ratio: interIntraDistanceRatio(embedding, labels, dim, { seed: 3, maxPoints: 150 }),
       roc_auc: verificationRocAuc(distances, similar),
       anisotropy: anisotropy(classShapes(embedding, labels, dim)),
+      degenerate_classes: 0,
       collapsed: 0,
       non_finite: 0,
     });
@@ -56,7 +57,7 @@ describe('evaluateEmbedding', () => {
     noNaN(result.metrics);
     expect(result.metrics).toEqual({
       nn_accuracy: null, precision_at_1: null, map_at_r: null, silhouette: null, inter_intra_ratio: null,
-      roc_auc: 1, anisotropy: null, collapsed: null, non_finite: 1,
+      roc_auc: 1, anisotropy: null, degenerate_classes: null, collapsed: null, non_finite: 1,
     });
     expect(result.classShapes).toEqual([]);
     expect(result.warnings).toEqual(['every embedding metric is undefined: the embedding contains 1 non-finite value(s) (NaN or Infinity)']);

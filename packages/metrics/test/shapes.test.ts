@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { anisotropy, classShapes, symmetricEigenvalues, symmetricEigenvalues2x2 } from '../src/index.ts';
+import { anisotropy, classShapes, evaluateEmbedding, symmetricEigenvalues, symmetricEigenvalues2x2 } from '../src/index.ts';
 import { normalSampler } from './helpers.ts';
 
 describe('symmetricEigenvalues (Jacobi)', () => {
@@ -28,7 +28,7 @@ describe('classShapes', () => {
     // label 0: (0,0) (2,0) (0,2) (2,2): centroid (1,1); Σ(x−1)² = 4 → sxx = syy = 4/3, sxy = 0 → ratio 1
     // label 1: (0,0) (4,0) (0,1) (4,1): centroid (2,0.5); sxx = 16/3, syy = 1/3, sxy = 0 → ratio √16 = 4,
     //          ellipse angle 0, major std √(16/3), minor std √(1/3)
-    // label 2: (0,0) (1,1) (2,2): sxx = syy = sxy = 2/2 = 1 → eigenvalues 2, 0 → ratio null; angle ½·atan2(2, 0) = π/4
+    // label 2: (0,0) (1,1) (2,2): sxx = syy = sxy = 2/2 = 1 → eigenvalues 2, 0 → on a line: degenerate; angle ½·atan2(2, 0) = π/4
     // label 9: one point → zero covariance, ratio null
     const points = [[0, 0], [2, 0], [0, 2], [2, 2], [0, 0], [4, 0], [0, 1], [4, 1], [0, 0], [1, 1], [2, 2], [5, 5]];
     const labels = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 9]);
@@ -45,22 +45,38 @@ describe('classShapes', () => {
     expect(wide.ellipse.angleRadians).toBeCloseTo(0, 12);
     expect(wide.ellipse.majorStd).toBeCloseTo(Math.sqrt(16 / 3), 12);
     expect(wide.ellipse.minorStd).toBeCloseTo(Math.sqrt(1 / 3), 12);
-    expect(line.axisRatio).toBeNull();
+    expect(line).toMatchObject({ axisRatio: null, degenerate: true });
     expect(line.ellipse.angleRadians).toBeCloseTo(Math.PI / 4, 12);
     expect(line.ellipse.minorStd).toBeCloseTo(0, 6);
-    expect(single).toMatchObject({ count: 1, centroid: [5, 5], covariance2d: [0, 0, 0], axisRatio: null });
-    // anisotropy = median of the defined ratios {1, 4} = 2.5
-    expect(anisotropy(shapes)).toBeCloseTo(2.5, 12);
+    expect(single).toMatchObject({ count: 1, centroid: [5, 5], covariance2d: [0, 0, 0], axisRatio: null, degenerate: false });
+    // anisotropy = median of {1, 4, +∞ (the line)} = 4; the single point has no shape
+    const notes: string[] = [];
+    expect(anisotropy(shapes, { notes })).toBeCloseTo(4, 12);
+    expect(notes).toEqual(['1 of 3 classes lie on a line or in a lower-dimensional subspace (λmin ≈ 0): anisotropy counts them as unbounded ratios in its median']);
   });
 
-  it('takes the top two eigenvalues of the full covariance in 3-D', () => {
-    // ±(3,0,0), ±(0,2,0), ±(0,0,1): centroid 0, Σ = diag(18, 8, 2)/5 → eigenvalues 3.6, 1.6; ratio √(3.6/1.6) = 1.5
+  it('counts classes lying on a line as unbounded, and says so when they are the median', () => {
+    // Two classes along lines (one of them in float32 off the axes), one round square.
+    const points = [[0, 0], [1, 2], [2, 4], [3, 6], [0, 1], [1, 1], [2, 1], [0, 0], [2, 0], [0, 2], [2, 2]];
+    const labels = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2]);
+    const shapes = classShapes(Float32Array.from(points.flat()), labels, 2);
+    expect(shapes.map((shape) => shape.degenerate)).toEqual([true, true, false]);
+    const notes: string[] = [];
+    expect(anisotropy(shapes, { notes })).toBeNull();
+    expect(notes).toEqual(['anisotropy is unbounded: 2 of 3 classes lie on a line or in a lower-dimensional subspace (λmin ≈ 0)']);
+    const evaluation = evaluateEmbedding({ embedding: Float32Array.from(points.flat()), labels, dim: 2 });
+    expect(evaluation.metrics).toMatchObject({ anisotropy: null, degenerate_classes: 2 });
+  });
+
+  it('uses the largest over the smallest of all eigenvalues in 3-D', () => {
+    // ±(3,0,0), ±(0,2,0), ±(0,0,1): centroid 0, Σ = diag(18, 8, 2)/5 → eigenvalues 3.6, 1.6, 0.4; ratio √(3.6/0.4) = 3
     const points = [3, 0, 0, -3, 0, 0, 0, 2, 0, 0, -2, 0, 0, 0, 1, 0, 0, -1];
     const [shape] = classShapes(Float32Array.from(points), new Uint8Array(6), 3);
-    expect(shape.eigenvalues).toHaveLength(2);
+    expect(shape.eigenvalues).toHaveLength(3);
     expect(shape.eigenvalues[0]).toBeCloseTo(3.6, 10);
     expect(shape.eigenvalues[1]).toBeCloseTo(1.6, 10);
-    expect(shape.axisRatio).toBeCloseTo(1.5, 10);
+    expect(shape.eigenvalues[2]).toBeCloseTo(0.4, 10);
+    expect(shape.axisRatio).toBeCloseTo(3, 10);
     expect(shape.covariance2d[0]).toBeCloseTo(3.6, 10);
     expect(shape.covariance2d[2]).toBeCloseTo(1.6, 10);
   });
@@ -84,7 +100,8 @@ describe('classShapes', () => {
     const stretched = cloud(2, 2, 3, 0.6);
     expect(Math.abs(anisotropy(stretched)! - 3)).toBeLessThan(0.1);
     expect(Math.abs(stretched[0].ellipse.angleRadians - 0.6)).toBeLessThan(0.05);
-    expect(Math.abs(anisotropy(cloud(3, 5, 3, 1.1))! - 3)).toBeLessThan(0.1);
+    // In 5-D the three other axes have standard deviation 0.5: the ratio is 3 / 0.5 = 6.
+    expect(Math.abs(anisotropy(cloud(3, 5, 3, 1.1))! - 6)).toBeLessThan(0.2);
   });
 
   it('returns no shapes for NaN embeddings and a null anisotropy when no ratio is defined', () => {
@@ -92,9 +109,9 @@ describe('classShapes', () => {
     expect(classShapes(Float32Array.from([0, 0, NaN, 1]), Uint8Array.from([0, 0]), 2, { notes })).toEqual([]);
     expect(anisotropy([], { notes })).toBeNull();
     expect(notes[0]).toMatch(/non-finite/);
-    expect(notes[1]).toMatch(/no class has a non-degenerate spread/);
+    expect(notes[1]).toMatch(/no class has the points and spread to have a shape/);
     const collapsed = classShapes(Float32Array.from([1, 1, 1, 1, 1, 1]), Uint8Array.from([0, 0, 0]), 2);
-    expect(collapsed[0]).toMatchObject({ axisRatio: null, eigenvalues: [0, 0] });
+    expect(collapsed[0]).toMatchObject({ axisRatio: null, degenerate: false, eigenvalues: [0, 0] });
     expect(anisotropy(collapsed)).toBeNull();
   });
 });

@@ -12,6 +12,7 @@ export const embeddingMetricNames = [
   'inter_intra_ratio',
   'roc_auc',
   'anisotropy',
+  'degenerate_classes',
   'collapsed',
   'non_finite',
 ] as const;
