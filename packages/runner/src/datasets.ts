@@ -1,6 +1,6 @@
 import { loadFashionMnist, loadMnist, loadIdxDataset, seedSplit, sliceExamples, transformDataset, type Dataset, type TransformOptions } from '@siamese-lab/data';
 import { LabError } from '@siamese-lab/core';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { RunSpec } from './spec/schema.ts';
 
 export interface RunData {
@@ -19,19 +19,24 @@ export function rightTransform(right: NonNullable<RunSpec['data']['right']>): Tr
   return { rotate90: right.rotate90, invert: right.invert, ...(right.downsample === 2 && { downsample: 2 as const }) };
 }
 
-/** Loads the datasets a run names; loaders cache, so a sweep reads each file once. */
-export function loadRunData(spec: RunSpec['data']): RunData {
+/**
+ * Loads the datasets a run names; loaders cache, so a sweep reads each file once. A relative
+ * `directory` resolves against `relativeTo` (a run's `dataFolder`: its experiment file's folder),
+ * or the working directory when none is given.
+ */
+export function loadRunData(spec: RunSpec['data'], options: { relativeTo?: string } = {}): RunData {
+  const directory = spec.directory === undefined ? undefined : resolve(options.relativeTo ?? '.', spec.directory);
   let trainTest: { train: Dataset; test: Dataset };
-  if (spec.dataset === 'mnist') trainTest = loadMnist(spec.directory ? { directory: spec.directory } : {});
-  else if (spec.dataset === 'fashion-mnist') trainTest = loadFashionMnist(spec.directory ? { directory: spec.directory } : {});
+  if (spec.dataset === 'mnist') trainTest = loadMnist(directory ? { directory } : {});
+  else if (spec.dataset === 'fashion-mnist') trainTest = loadFashionMnist(directory ? { directory } : {});
   else {
-    if (!spec.directory) {
+    if (!directory) {
       throw new LabError('dataset `idx` needs a directory with the four IDX files', {
         field: 'base.data.directory',
         hint: 'set data.directory to a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz)',
       });
     }
-    const file = (name: string) => join(spec.directory!, name);
+    const file = (name: string) => join(directory, name);
     trainTest = {
       train: loadIdxDataset({ name: 'idx-train', imagesPath: file('train-images-idx3-ubyte'), labelsPath: file('train-labels-idx1-ubyte') }),
       test: loadIdxDataset({ name: 'idx-test', imagesPath: file('t10k-images-idx3-ubyte'), labelsPath: file('t10k-labels-idx1-ubyte') }),

@@ -66,7 +66,7 @@ export function preflightExperiment(experiment: ExperimentSpec, options: { yes?:
   }
   const trainCounts = new Map<string, number>();
   for (const run of experiment.runs) {
-    const dataKey = JSON.stringify(run.spec.data);
+    const dataKey = JSON.stringify([run.spec.data, run.dataFolder]);
     let trainCount = trainCounts.get(dataKey);
     if (trainCount === undefined) {
       trainCount = loadDataOf(experiment, run).train.count;
@@ -90,7 +90,7 @@ function fieldOf(run: PlannedRun, parameter: string): string {
 /** Loads a run's data, naming the experiment file and field in any error (the loaders know only the IDX path). */
 function loadDataOf(experiment: Pick<ExperimentSpec, 'filePath'>, run: PlannedRun): RunData {
   try {
-    return loadRunData(run.spec.data);
+    return loadRunData(run.spec.data, { relativeTo: run.dataFolder });
   } catch (error) {
     if (!(error instanceof LabError)) throw error;
     const inExperimentFile = error.location === undefined || error.location === experiment.filePath;
@@ -135,7 +135,7 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
       activeBackend = await selectBackend(backendName, options.threads === undefined ? {} : { blasThreads: options.threads });
       options.onEvent?.({ kind: 'backend', backend: activeBackend });
     }
-    const dataKey = JSON.stringify(run.spec.data);
+    const dataKey = JSON.stringify([run.spec.data, run.dataFolder]);
     if (!data || data.key !== dataKey) data = { key: dataKey, value: loadDataOf(experiment, run) };
     const claimed = store.claimRun(runId, {
       backend: activeBackend.name,

@@ -189,6 +189,16 @@ function loadWithParents(path: string, seen: string[] = []): { raw: Record<strin
   return { raw: deepMerge(inherited, ownWithoutExtends) as Record<string, unknown>, sources: [source, ...parent.sources] };
 }
 
+/** The folder of the file that sets `data.directory` (its sweep, else its base): relative data paths are relative to it. */
+function dataFolderOf(overrides: Record<string, unknown>, sources: SourceDocument[]): string {
+  const path = 'data.directory' in overrides ? ['sweep', 'data.directory'] : ['base', 'data', 'directory'];
+  const setter =
+    path[0] === 'sweep'
+      ? sources.find((source) => source.document.hasIn(['sweep', 'grid', path[1]]) || source.document.hasIn(['sweep', 'zip', path[1]]))
+      : sources.find((source) => source.document.hasIn(path));
+  return dirname(resolve((setter ?? sources[0]).path));
+}
+
 export function parseExperimentFile(path: string): ExperimentSpec {
   const { raw, sources } = loadWithParents(path);
   const file = experimentFileSchema.safeParse(raw);
@@ -245,7 +255,7 @@ function planExperiment(file: ExperimentFile, sources: SourceDocument[], path: s
         { location: error.location, field: sweptKey === undefined ? error.field : `sweep.${group}.${sweptKey}`, hint: error.hint },
       );
     }
-    runs.push(expanded.finish(candidate, parsed.data, runs.length));
+    runs.push(expanded.finish(candidate, parsed.data, runs.length, dataFolderOf(candidate.overrides, sources)));
   }
   const hashes = new Set(runs.map((run) => run.configHash));
   if (hashes.size !== runs.length) {

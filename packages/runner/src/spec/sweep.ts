@@ -13,6 +13,8 @@ export interface PlannedRun {
   /** Hash of the resolved parameters: the run's identity for resume and skip. */
   configHash: string;
   label: string;
+  /** The folder relative data paths (`data.directory`) resolve against: that of the experiment file that sets them. */
+  dataFolder: string;
 }
 
 type SweepValues = unknown[] | { from: number; to: number; step: number } | { from: number; to: number; count: number; scale: 'linear' | 'log' };
@@ -120,11 +122,11 @@ export function expandSweep(base: Record<string, unknown>, sweep: SweepSection) 
   return {
     runs,
     sweepKeys,
-    finish(candidate: { overrides: Record<string, unknown> }, spec: RunSpec, index: number): PlannedRun {
+    finish(candidate: { overrides: Record<string, unknown> }, spec: RunSpec, index: number, dataFolder: string): PlannedRun {
       const label = Object.entries(candidate.overrides)
         .map(([key, value]) => `${key}=${formatValue(value)}`)
         .join(', ');
-      return { index, spec, params: flattenParams(spec), overrides: candidate.overrides, configHash: configHash(spec), label: label || 'base' };
+      return { index, spec, params: flattenParams(spec), overrides: candidate.overrides, configHash: configHash(spec), label: label || 'base', dataFolder };
     },
   };
 }
