@@ -181,6 +181,19 @@ function withEnvironmentErrors<T extends Record<string, unknown>>(store: T, path
   return store;
 }
 
+/** True when the database has no tables at all (a new or empty file). */
+function holdsNothing(db: Database.Database): boolean {
+  return (db.prepare('SELECT count(*) AS tables FROM sqlite_master').get() as { tables: number }).tables === 0;
+}
+
+/** An in-memory database with the current schema and no rows: what an empty file reads as. */
+function emptyDatabase(): Database.Database {
+  const db = new Database(':memory:');
+  for (const migration of migrations) db.exec(migration);
+  db.pragma(`user_version = ${migrations.length}`);
+  return db;
+}
+
 /**
  * The SQLite store for experiments, runs and their metrics. WAL mode lets `lab ls` and
  * `lab report` read a consistent snapshot while a sweep writes; every change that must be
@@ -237,6 +250,13 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
         hint: 'update Siamese Lab, or use another --db',
       },
     );
+  }
+  if (version === 0 && options.readonly && holdsNothing(db)) {
+    // An empty file, or one whose creator has not committed its first transaction yet: nothing
+    // is recorded, so read it as an empty store (not as an outdated one that needs an upgrade).
+    db.close();
+    db = emptyDatabase();
+    version = migrations.length;
   }
   if (version < migrations.length) {
     if (options.readonly) {

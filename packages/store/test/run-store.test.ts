@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { LabError } from '@siamese-lab/core';
+import Database from 'better-sqlite3';
 import { openRunStore } from '../src/index.ts';
+import { migrations } from '../src/schema.ts';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'lab-store-')), 'runs.sqlite');
 
@@ -34,6 +36,30 @@ describe('openRunStore', () => {
     expect(store.database.pragma('user_version', { simple: true })).toBe(1);
     expect(store.integrityCheck()).toBe('ok');
     store.close();
+  });
+
+  it('reads an empty file, or a database whose creator has not committed yet, as holding nothing', () => {
+    const empty = tempDb();
+    writeFileSync(empty, '');
+    const reader = openRunStore(empty, { readonly: true });
+    expect(reader.listExperiments()).toEqual([]);
+    expect(reader.listRuns()).toEqual([]);
+    reader.close();
+
+    // Another process is creating the database: WAL on, its migration begun but not committed.
+    const path = tempDb();
+    const creator = new Database(path);
+    creator.pragma('journal_mode = WAL');
+    creator.exec('BEGIN IMMEDIATE');
+    creator.exec(migrations[0]);
+    try {
+      const early = openRunStore(path, { readonly: true });
+      expect(early.listExperiments()).toEqual([]);
+      early.close();
+    } finally {
+      creator.exec('ROLLBACK');
+      creator.close();
+    }
   });
 
   it('refuses a file that is not SQLite with a LabError', () => {
