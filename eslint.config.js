@@ -24,6 +24,12 @@ export default tseslint.config(
     },
   },
   {
+    rules: {
+      // A leading underscore marks a binding kept on purpose (a destructured key dropped from a rest object).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -1,4 +1,4 @@
-export { createSiameseModel, type ModelSpec, type ModelInputs, type SiameseModel } from './siamese.ts';
+export { createSiameseModel, modelParameterCount, type ModelSpec, type ModelInputs, type SiameseModel } from './siamese.ts';
 export {
   createMlpTower,
   createCnnTower,

@@ -1,6 +1,6 @@
 import { tf } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
-import { createTower, type ImageShape, type Tower, type TowerSpec } from './towers.ts';
+import { createTower, towerParameterCount, type ImageShape, type Tower, type TowerSpec } from './towers.ts';
 
 export interface ModelSpec {
   /** One set of weights for both sisters (the seed), or one per sister. */
@@ -46,6 +46,13 @@ function checkEmbeddingSize(spec: ModelSpec, tower: TowerSpec, field: string): v
       hint: 'both sisters must embed into the same space: make the embedding sizes equal, or drop the tower\'s embedding_dim to use the model\'s',
     });
   }
+}
+
+/** How many numbers each tower's weights hold (tower B: 0 when the weights are shared), without building the model. */
+export function modelParameterCount(spec: ModelSpec, inputs: Omit<ModelInputs, 'seed'>): { towerA: number; towerB: number } {
+  const towerA = towerParameterCount(spec.tower_a, inputs.inputSizeA, spec.embedding_dim, inputs.imageShapeA);
+  if (spec.share_weights) return { towerA, towerB: 0 };
+  return { towerA, towerB: towerParameterCount(spec.tower_b ?? spec.tower_a, inputs.inputSizeB, spec.embedding_dim, inputs.imageShapeB) };
 }
 
 export function createSiameseModel(spec: ModelSpec, inputs: ModelInputs): SiameseModel {

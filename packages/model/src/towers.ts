@@ -180,33 +180,57 @@ function activate(x: tf.Tensor4D, activation: Activation): tf.Tensor4D {
   return x;
 }
 
-export function createCnnTower(spec: CnnTowerSpec, image: ImageShape, embeddingDim: number, seed: number, name = 'tower'): Tower {
+/** A CNN tower's convolution kernels ([k, k, in, out] each) and the flattened size they leave for the dense layers. */
+function cnnLayout(spec: CnnTowerSpec, image: ImageShape, name: string): { kernels: Array<[number, number, number, number]>; flatSize: number } {
   const k = spec.kernel_size;
   if (!Number.isInteger(k) || k < 1 || k % 2 === 0) {
     throw new LabError(`kernel_size must be an odd whole number, got ${k}`, { field: `model.${name}.kernel_size`, hint: 'use 3 or 5' });
   }
-  const prefix = `${name}_${++towerCount}`;
-  const stddevOf = (fanIn: number) => spec.init_stddev ?? Math.sqrt(2 / fanIn);
-  const convLayers: DenseParameters[] = [];
+  const kernels: Array<[number, number, number, number]> = [];
   let rows = image.rows, cols = image.cols, channels = 1;
-  spec.channels.forEach((outChannels, i) => {
+  for (const outChannels of spec.channels) {
     if (rows < 2 || cols < 2) {
       throw new LabError(`${image.rows}x${image.cols} images are too small for ${spec.channels.length} convolution + pooling stages`, {
         field: `model.${name}.channels`,
         hint: 'use fewer convolution layers',
       });
     }
-    const fanIn = k * k * channels;
-    convLayers.push({
-      weights: seededVariable([k, k, channels, outChannels], stddevOf(fanIn), seed * 7919 + i * 104729 + 3, `${prefix}/conv_${i}/kernel`),
-      bias: constantVariable(outChannels, spec.bias_init, `${prefix}/conv_${i}/bias`),
-      activation: spec.activation,
-    });
+    kernels.push([k, k, channels, outChannels]);
     rows = Math.floor(rows / 2);
     cols = Math.floor(cols / 2);
     channels = outChannels;
-  });
-  const flatSize = rows * cols * channels;
+  }
+  return { kernels, flatSize: rows * cols * channels };
+}
+
+/** Weights and biases of dense layers sizes[0] → sizes[1] → ... */
+function denseParameterCount(sizes: number[]): number {
+  let count = 0;
+  for (let i = 0; i + 1 < sizes.length; i++) count += sizes[i] * sizes[i + 1] + sizes[i + 1];
+  return count;
+}
+
+/**
+ * How many numbers a tower's weights hold, without building it (a model too large for memory
+ * can be refused before anything is allocated).
+ */
+export function towerParameterCount(spec: TowerSpec, inputSize: number, embeddingDim: number, image?: ImageShape): number {
+  if (spec.kind === 'mlp') return denseParameterCount([inputSize, ...spec.hidden, embeddingDim]);
+  const { kernels, flatSize } = cnnLayout(spec, image ?? inferImageShape(inputSize, 'model'), 'tower');
+  const convolutions = kernels.reduce((sum, [rows, cols, inputs, outputs]) => sum + rows * cols * inputs * outputs + outputs, 0);
+  return convolutions + denseParameterCount([flatSize, ...spec.hidden, embeddingDim]);
+}
+
+export function createCnnTower(spec: CnnTowerSpec, image: ImageShape, embeddingDim: number, seed: number, name = 'tower'): Tower {
+  const k = spec.kernel_size;
+  const { kernels, flatSize } = cnnLayout(spec, image, name);
+  const prefix = `${name}_${++towerCount}`;
+  const stddevOf = (fanIn: number) => spec.init_stddev ?? Math.sqrt(2 / fanIn);
+  const convLayers: DenseParameters[] = kernels.map((shape, i) => ({
+    weights: seededVariable(shape, stddevOf(k * k * shape[2]), seed * 7919 + i * 104729 + 3, `${prefix}/conv_${i}/kernel`),
+    bias: constantVariable(shape[3], spec.bias_init, `${prefix}/conv_${i}/bias`),
+    activation: spec.activation,
+  }));
   const denseLayers = createDenseStack([flatSize, ...spec.hidden, embeddingDim], spec.activation, stddevOf, spec.bias_init, seed, prefix, spec.channels.length);
   const layers = [...convLayers, ...denseLayers];
   return {

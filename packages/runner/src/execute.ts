@@ -4,7 +4,9 @@ import { finishedStatuses } from '@siamese-lab/run-record';
 import type { RunStore } from '@siamese-lab/store';
 import { loadRunData, type RunData } from './datasets.ts';
 import { collectProvenance } from './provenance.ts';
-import type { ExperimentSpec } from './spec/parse.ts';
+import { totalmem } from 'node:os';
+import { formatBytes, weightMemory, weightMemoryLimit, weightMemoryShare } from './memory.ts';
+import { locateRunParameter, type ExperimentSpec } from './spec/parse.ts';
 import type { PlannedRun } from './spec/sweep.ts';
 import type { TrainingProgress } from './train.ts';
 import { trainAndEvaluate } from './run-one.ts';
@@ -27,9 +29,9 @@ export interface RunExperimentOptions {
   force?: boolean;
   /** Allow more runs than the experiment's max_runs. */
   yes?: boolean;
-  onEvent?(event: ExperimentEvent): void;
+  onEvent?: (event: ExperimentEvent) => void;
   /** Checked after every training step; true stops after the current step. */
-  shouldStop?(): boolean;
+  shouldStop?: () => boolean;
   /** Lease length; a crashed process's runs are taken over once this passes (or at once on the same host). */
   leaseSeconds?: number;
   /** The caller already ran preflightExperiment (e.g. before creating the database). */
@@ -64,27 +66,43 @@ export function preflightExperiment(experiment: ExperimentSpec, options: { yes?:
       hint: 'pass --yes to run them all, raise max_runs in the file, or shrink the sweep',
     });
   }
-  const trainCounts = new Map<string, number>();
+  const loaded = new Map<string, RunData>();
   for (const run of experiment.runs) {
     const dataKey = JSON.stringify([run.spec.data, run.dataFolder]);
-    let trainCount = trainCounts.get(dataKey);
-    if (trainCount === undefined) {
-      trainCount = loadDataOf(experiment, run).train.count;
-      trainCounts.set(dataKey, trainCount);
+    let data = loaded.get(dataKey);
+    if (data === undefined) {
+      data = loadDataOf(experiment, run);
+      loaded.set(dataKey, data);
     }
+    const trainCount = data.train.count;
+    const inRun = experiment.runs.length > 1 ? ` in run ${run.label}` : '';
     if (run.spec.sampler.batch_size > trainCount) {
-      throw new LabError(`batch_size ${run.spec.sampler.batch_size} is larger than the training set (${trainCount} images)${experiment.runs.length > 1 ? ` in run ${run.label}` : ''}`, {
-        location: experiment.filePath,
-        field: fieldOf(run, 'sampler.batch_size'),
+      throw new LabError(`batch_size ${run.spec.sampler.batch_size} is larger than the training set (${trainCount} images)${inRun}`, {
+        ...locateRunParameter(experiment.filePath, run.overrides, 'sampler.batch_size'),
         hint: 'lower sampler.batch_size or raise data.train_limit',
       });
     }
+    checkWeightMemory(experiment, run, data, inRun);
   }
 }
 
-/** The file field that sets a run parameter: its sweep entry when swept, else base. */
-function fieldOf(run: PlannedRun, parameter: string): string {
-  return parameter in run.overrides ? `sweep.*.${parameter}` : `base.${parameter}`;
+/** Refuses a model whose weights, gradients and optimizer state alone would not fit in memory (found before anything is written). */
+function checkWeightMemory(experiment: ExperimentSpec, run: PlannedRun, data: RunData, inRun: string): void {
+  const memory = weightMemory(run.spec, data);
+  const limit = weightMemoryLimit();
+  if (memory.bytes <= limit) return;
+  const { model, optimizer } = run.spec;
+  const tower = memory.towerB > memory.towerA && model.tower_b ? 'tower_b' : 'tower_a';
+  const largest = tower === 'tower_b' && model.tower_b ? model.tower_b : model.tower_a;
+  const weights = (memory.towerA + memory.towerB).toLocaleString('en-US');
+  throw new LabError(
+    `the model needs ${formatBytes(memory.bytes)} for its ${weights} weights, their gradients${memory.copies > 2 ? ` and the ${optimizer.name} optimizer's state` : ''}${inRun}; ` +
+      `a run may use at most ${weightMemoryShare * 100}% of this machine's ${formatBytes(totalmem())} of memory (${formatBytes(limit)})`,
+    {
+      ...locateRunParameter(experiment.filePath, run.overrides, `model.${tower}${largest.kind === 'mlp' ? '.hidden' : ''}`),
+      hint: 'use smaller or fewer layers (the seed has hidden: [1024, 1024])',
+    },
+  );
 }
 
 /** Loads a run's data, naming the experiment file and field in any error (the loaders know only the IDX path). */
@@ -96,7 +114,7 @@ function loadDataOf(experiment: Pick<ExperimentSpec, 'filePath'>, run: PlannedRu
     const inExperimentFile = error.location === undefined || error.location === experiment.filePath;
     throw new LabError(inExperimentFile ? error.message : `${error.message} (the dataset of ${experiment.filePath})`, {
       location: error.location ?? experiment.filePath,
-      field: error.field ?? fieldOf(run, 'data.directory'),
+      field: error.field ?? locateRunParameter(experiment.filePath, run.overrides, 'data.directory').field,
       hint: error.hint ?? 'check data.directory and data.validation_size in the experiment file',
       cause: error,
     });

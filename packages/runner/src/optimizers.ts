@@ -24,6 +24,20 @@ export function buildOptimizer(spec: OptimizerSpec): tf.Optimizer {
   }
 }
 
+/**
+ * Float32 values each optimizer keeps per weight (tfjs' slot variables): moments, accumulators.
+ * A test checks these against the optimizers' own `getWeights()`.
+ */
+export const optimizerStateCopies: Readonly<Record<OptimizerSpec['name'], number>> = {
+  sgd: 0,
+  momentum: 1,
+  adam: 2,
+  adamax: 2,
+  rmsprop: 2,
+  adagrad: 1,
+  adadelta: 2,
+};
+
 /** The learning rate at a 0-based step under the spec's schedule. */
 export function learningRateAt(spec: OptimizerSpec, step: number, totalSteps: number): number {
   const schedule = spec.schedule;

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainingOptimizer, selectBackend, tf } from '@siamese-lab/backend';
 import { buildOptimizer, learningRateAt } from '../src/index.ts';
+import { optimizerStateCopies } from '../src/optimizers.ts';
 import { optimizerNames, runSpecSchema } from '../src/spec/schema.ts';
 
 beforeAll(async () => {
@@ -35,7 +36,7 @@ describe('buildOptimizer', () => {
     for (const name of optimizerNames) {
       const optimizer = buildOptimizer(optimizerSpec({ name, learning_rate: 0.1 }));
       const x = tf.variable(tf.scalar(3));
-      for (let i = 0; i < 5; i++) optimizer.minimize(() => tf.square(x) as tf.Scalar, false, [x]);
+      for (let i = 0; i < 5; i++) optimizer.minimize(() => tf.square(x), false, [x]);
       expect(Math.abs(x.dataSync()[0]), name).toBeLessThan(3);
       x.dispose();
       optimizer.dispose();
@@ -65,9 +66,26 @@ describe('buildOptimizer', () => {
     const a = tf.variable(tf.scalar(1));
     const b = tf.variable(tf.scalar(1));
     for (let i = 0; i < 3; i++) {
-      plain.minimize(() => tf.square(a) as tf.Scalar, false, [a]);
-      heavy.minimize(() => tf.square(b) as tf.Scalar, false, [b]);
+      plain.minimize(() => tf.square(a), false, [a]);
+      heavy.minimize(() => tf.square(b), false, [b]);
     }
     expect(b.dataSync()[0]).toBeLessThan(a.dataSync()[0]);
   });
+});
+
+describe('optimizerStateCopies', () => {
+  for (const name of optimizerNames) {
+    it(`counts the values ${name} keeps per weight, as tfjs allocates them`, () => {
+      const optimizer = buildOptimizer(optimizerSpec({ name, learning_rate: 0.01 }));
+      const weight = tf.variable(tf.ones([10, 100]));
+      const before = tf.memory().numBytes;
+      optimizer.minimize(() => tf.sum(tf.square(weight)), false, [weight]);
+      // What stays allocated after the first update: the optimizer's per-weight state, plus a few
+      // scalars (step counters, powers of beta), far smaller than one copy of the weight.
+      const copies = (tf.memory().numBytes - before) / (weight.size * 4);
+      expect(Math.floor(copies)).toBe(optimizerStateCopies[name]);
+      optimizer.dispose();
+      weight.dispose();
+    });
+  }
 });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { LabError } from '@siamese-lab/core';
 import { didYouMean, isKnownPath, knownKeysAt, locate, type PathSegment, type SourceDocument } from './locate.ts';
@@ -80,7 +80,21 @@ function loadSource(path: string): { source: SourceDocument; raw: unknown } {
   return { source, raw };
 }
 
-function issueToError(issue: z.core.$ZodIssue, schema: z.ZodType, sources: SourceDocument[], prefix: PathSegment[], fieldOf?: (path: PathSegment[]) => { location: string } | undefined): LabError {
+/**
+ * The issue of the union branch the value came closest to matching (the deepest path, then the
+ * fewest issues), with its full path: "to must be a finite number" rather than "Invalid input".
+ */
+function closestBranchIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
+  const depth = (issues: z.core.$ZodIssue[]) => Math.max(...issues.map((inner) => inner.path.length));
+  const closest = issue.errors.filter((issues) => issues.length > 0).sort((a, b) => depth(b) - depth(a) || a.length - b.length)[0];
+  if (!closest) return issue;
+  const inner = closest[0];
+  return closestBranchIssue({ ...inner, path: [...issue.path, ...inner.path] });
+}
+
+function issueToError(unionIssue: z.core.$ZodIssue, schema: z.ZodType, sources: SourceDocument[], prefix: PathSegment[], fieldOf?: (path: PathSegment[]) => { location: string } | undefined): LabError {
+  const issue = closestBranchIssue(unionIssue);
   const path = issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)) as PathSegment[];
   const objectPath = path.filter((segment): segment is string => typeof segment === 'string');
   const source = sources.find((candidate) => candidate.document.hasIn([...prefix, ...path])) ?? sources[0];
@@ -101,7 +115,7 @@ function issueToError(issue: z.core.$ZodIssue, schema: z.ZodType, sources: Sourc
   if (issue.code === 'invalid_value' && 'values' in issue) {
     const received = lookup(source, [...prefix, ...path]);
     const suggestion = typeof received === 'string' ? didYouMean(received, issue.values.map(String)) : undefined;
-    message = `${received === undefined ? 'invalid value' : `\`${String(received)}\` is not allowed`}; expected one of: ${issue.values.join(', ')}`;
+    message = `${received === undefined ? 'invalid value' : `\`${shown(received)}\` is not allowed`}; expected one of: ${issue.values.join(', ')}`;
     if (suggestion) message += ` (did you mean \`${suggestion}\`?)`;
     hint = `use one of the listed values${path.length > 1 ? ', or delete the line to use the default' : ''}`;
   } else if (issue.code === 'invalid_type') {
@@ -119,14 +133,29 @@ function issueToError(issue: z.core.$ZodIssue, schema: z.ZodType, sources: Sourc
   });
 }
 
-const typeNames: Record<string, string> = { object: 'a mapping (`key: value` lines)', array: 'a list such as [32, 32]', number: 'a number', boolean: 'true or false', string: 'text' };
+const mapping = 'a mapping (`key: value` lines)';
+const typeNames: Record<string, string> = { object: mapping, record: mapping, array: 'a list such as [32, 32]', number: 'a number', boolean: 'true or false', string: 'text' };
+
+/** YAML's spelling of the non-finite numbers, as the user wrote them. */
+const nonFiniteSpelling = (value: number) => (Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf');
 
 /** zod's "Invalid input: expected object, received string" in the words of an experiment file. */
 function typeMessage(message: string, expected: string, path: PathSegment[], received: unknown): string {
-  if (!message.startsWith('Invalid input')) return message;
   const key = path.length ? String(path[path.length - 1]) : 'the file';
-  const what = received === undefined || received === null ? 'nothing' : Array.isArray(received) ? 'a list' : typeof received === 'object' ? 'a mapping' : `\`${String(received)}\``;
+  // z.number() rejects .inf and .nan as not numbers; say what is wrong with them.
+  if (expected === 'number' && typeof received === 'number') return `${key} must be a finite number, not ${nonFiniteSpelling(received)}`;
+  if (!message.startsWith('Invalid input') && !(expected in typeNames && isCollection(received))) return message;
+  const what = received === undefined || received === null ? 'nothing' : Array.isArray(received) ? 'a list' : typeof received === 'object' ? 'a mapping' : `\`${shown(received)}\``;
   return `${key} must be ${typeNames[expected] ?? expected}, not ${what}`;
+}
+
+const isCollection = (value: unknown) => typeof value === 'object' && value !== null;
+
+/** A scalar as written (text unquoted), anything else as JSON. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value) ?? 'nothing';
 }
 
 /** What to do about a bad value: every run parameter has a default, so deleting the line is always an option. */
@@ -137,9 +166,10 @@ function hintFor(path: PathSegment[]): string {
   return 'fix the value at that line (see experiments/quickstart.yaml for a complete file)';
 }
 
+/** The value written at a path, as plain data (lists as arrays, mappings as objects). */
 function lookup(source: SourceDocument, path: PathSegment[]): unknown {
-  const node = source.document.getIn(path, false);
-  return node;
+  const node: unknown = source.document.getIn(path, false);
+  return isNode(node) ? node.toJS(source.document) : node;
 }
 
 /** Child values win over the parent's, key by key; lists are replaced, not concatenated. */
@@ -197,6 +227,24 @@ function dataFolderOf(overrides: Record<string, unknown>, sources: SourceDocumen
       ? sources.find((source) => source.document.hasIn(['sweep', 'grid', path[1]]) || source.document.hasIn(['sweep', 'zip', path[1]]))
       : sources.find((source) => source.document.hasIn(path));
   return dirname(resolve((setter ?? sources[0]).path));
+}
+
+/**
+ * Where an experiment file sets a run parameter (dotted, e.g. `sampler.batch_size`), for errors
+ * found after parsing: its sweep entry when the run sweeps it, else its line under `base` (in
+ * this file or the one it extends), else the nearest enclosing line.
+ */
+export function locateRunParameter(filePath: string, overrides: Record<string, unknown>, parameter: string): { location: string; field: string } {
+  const { sources } = loadWithParents(filePath);
+  const sweptKey = Object.keys(overrides).find((key) => parameter === key || parameter.startsWith(`${key}.`));
+  if (sweptKey !== undefined) {
+    const group = sources.some((source) => source.document.hasIn(['sweep', 'grid', sweptKey])) ? 'grid' : 'zip';
+    const source = sources.find((candidate) => candidate.document.hasIn(['sweep', group, sweptKey])) ?? sources[0];
+    return { location: locate(source, ['sweep', group, sweptKey]), field: `sweep.${group}.${sweptKey}` };
+  }
+  const path = ['base', ...parameter.split('.')];
+  const source = sources.find((candidate) => candidate.document.hasIn(path)) ?? sources[0];
+  return { location: locate(source, path), field: path.join('.') };
 }
 
 export function parseExperimentFile(path: string): ExperimentSpec {

@@ -192,8 +192,21 @@ export const experimentNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 /** A sweep value list: explicit values, or a range. */
 const sweepValues = z.union([
   z.array(z.unknown()).min(1, 'a sweep needs at least one value'),
-  z.strictObject({ from: z.number(), to: z.number(), step: z.number().refine((v) => v !== 0, 'step must not be 0') }),
-  z.strictObject({ from: z.number(), to: z.number(), count: positiveInt('count'), scale: z.enum(['linear', 'log']).default('linear') }),
+  z
+    .strictObject({ from: z.number(), to: z.number(), step: z.number().refine((v) => v !== 0, 'step must not be 0') })
+    .superRefine((range, context) => {
+      // `from: 5, to: 1, step: 1` would plan no runs at all, and write an empty report.
+      if ((range.to - range.from) / range.step >= 0) return;
+      const direction = range.to < range.from ? 'a negative step' : 'a positive step';
+      context.addIssue({ code: 'custom', path: ['step'], message: `the range from ${range.from} to ${range.to} with step ${range.step} holds no values: it needs ${direction}` });
+    }),
+  z
+    .strictObject({ from: z.number(), to: z.number(), count: positiveInt('count'), scale: z.enum(['linear', 'log']).default('linear') })
+    .superRefine((range, context) => {
+      if (range.scale !== 'log') return;
+      const bad = range.from > 0 ? (range.to > 0 ? undefined : 'to') : 'from';
+      if (bad) context.addIssue({ code: 'custom', path: [bad], message: `a log-scale range needs from and to greater than 0 (there is no logarithm of ${range[bad]})` });
+    }),
 ]);
 
 export const experimentFileSchema = z.strictObject({
