@@ -97,7 +97,7 @@ function createDenseStack(
 /** One dense layer with its activation: ReLU is fused into the (native, on `blas`) product. */
 function applyDense(x: tf.Tensor2D, layer: DenseParameters, inputNeedsGradient: boolean): tf.Tensor2D {
   const fused = layer.activation === 'relu' ? 'relu' : 'linear';
-  const y = denseLayer(x, layer.weights as tf.Variable<tf.Rank.R2>, layer.bias as tf.Variable<tf.Rank.R1>, { activation: fused, inputNeedsGradient });
+  const y = denseLayer(x, layer.weights, layer.bias, { activation: fused, inputNeedsGradient });
   if (layer.activation === 'tanh') return tf.tanh(y);
   if (layer.activation === 'sigmoid') return tf.sigmoid(y);
   return y;
@@ -144,7 +144,7 @@ function kernelGradient(x: tf.Tensor4D, dy: tf.Tensor4D, kernelSize: number): tf
 
 /** The gradient with respect to the input: the output gradient convolved with the flipped, transposed kernel. */
 function inputGradient(dy: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
-  const flipped = tf.transpose(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+  const flipped = tf.transpose<tf.Tensor4D>(tf.reverse(kernel, [0, 1]), [0, 1, 3, 2]);
   return tf.conv2d(dy, flipped, 1, 'same');
 }
 
@@ -154,13 +154,13 @@ function inputGradient(dy: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
  */
 function convolution(x: tf.Tensor4D, kernel: tf.Variable, kernelSize: number, inputNeedsGradient: boolean): tf.Tensor4D {
   if (!inputNeedsGradient) {
-    const withKernel = tf.customGrad(((w: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    const withKernel = tf.customGrad<tf.Tensor4D>(((w: tf.Tensor4D, save: tf.GradSaveFunc) => {
       save([w]);
       return { value: tf.conv2d(x, w, 1, 'same'), gradFunc: (dy: tf.Tensor4D) => [kernelGradient(x, dy, kernelSize)] };
-    }) as never) as (w: tf.Tensor) => tf.Tensor4D;
+    }) as never);
     return withKernel(kernel);
   }
-  const withBoth = tf.customGrad(((input: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
+  const withBoth = tf.customGrad<tf.Tensor4D>(((input: tf.Tensor4D, w: tf.Tensor4D, save: tf.GradSaveFunc) => {
     save([input, w]);
     return {
       value: tf.conv2d(input, w, 1, 'same'),
@@ -169,7 +169,7 @@ function convolution(x: tf.Tensor4D, kernel: tf.Variable, kernelSize: number, in
         kernelGradient(savedInput as tf.Tensor4D, dy, kernelSize),
       ],
     };
-  }) as never) as (input: tf.Tensor, w: tf.Tensor) => tf.Tensor4D;
+  }) as never);
   return withBoth(x, kernel);
 }
 
@@ -241,13 +241,13 @@ export function createCnnTower(spec: CnnTowerSpec, image: ImageShape, embeddingD
     variables: layers.flatMap((layer) => [layer.weights, layer.bias]),
     apply(input, inputIsData = true) {
       const batch = input.shape[0];
-      let x = tf.reshape(input, [batch, image.rows, image.cols, 1]) as tf.Tensor4D;
+      let x = tf.reshape<tf.Rank.R4>(input, [batch, image.rows, image.cols, 1]);
       convLayers.forEach((layer, index) => {
-        const convolved = tf.add(convolution(x, layer.weights, k, index > 0 || !inputIsData), layer.bias) as tf.Tensor4D;
+        const convolved = tf.add<tf.Tensor4D>(convolution(x, layer.weights, k, index > 0 || !inputIsData), layer.bias);
         // 'valid' pooling drops an odd last row or column (7x7 becomes 3x3).
         x = tf.maxPool(activate(convolved, layer.activation), 2, 2, 'valid');
       });
-      let flat = tf.reshape(x, [batch, flatSize]) as tf.Tensor2D;
+      let flat = tf.reshape<tf.Rank.R2>(x, [batch, flatSize]);
       for (const layer of denseLayers) flat = applyDense(flat, layer, true);
       return flat;
     },

@@ -46,7 +46,7 @@ describe('createSiameseModel', () => {
     const model = createSiameseModel(shared, { inputSizeA: 8, inputSizeB: 8, seed: 1 });
     expect(model.towers).toHaveLength(1);
     expect(model.trainableVariables).toHaveLength(6);
-    const x = tf.randomUniform([5, 8], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const x = tf.randomUniform<tf.Rank.R2>([5, 8], 0, 1, 'float32', 9);
     const [left, right] = model.embedPair(x, x.clone());
     expect(left.shape).toEqual([5, 2]);
     expect(Array.from(left.dataSync())).toEqual(Array.from(right.dataSync()));
@@ -60,7 +60,7 @@ describe('createSiameseModel', () => {
     );
     expect(model.towers).toHaveLength(2);
     expect(model.trainableVariables).toHaveLength(6 + 4);
-    const [left, right] = model.embedPair(tf.ones([2, 8]) as tf.Tensor2D, tf.ones([2, 4]) as tf.Tensor2D);
+    const [left, right] = model.embedPair(tf.ones<tf.Rank.R2>([2, 8]), tf.ones<tf.Rank.R2>([2, 4]));
     expect(left.shape).toEqual([2, 3]);
     expect(right.shape).toEqual([2, 3]);
     model.dispose();

@@ -11,7 +11,7 @@ const mlp: MlpTowerSpec = { kind: 'mlp', hidden: [16], activation: 'relu', init_
 const cnn: CnnTowerSpec = { kind: 'cnn', channels: [3, 4], kernel_size: 5, hidden: [8], activation: 'relu', bias_init: 0.01 };
 
 function seededInputs(rows: number, features: number, seed: number): tf.Tensor2D {
-  return tf.randomUniform([rows, features], 0, 1, 'float32', seed) as tf.Tensor2D;
+  return tf.randomUniform<tf.Rank.R2>([rows, features], 0, 1, 'float32', seed);
 }
 
 /** A few SGD steps pulling the two sides' embeddings of the same rows together. */
@@ -21,7 +21,7 @@ function trainSteps(model: SiameseModel, left: tf.Tensor2D, right: tf.Tensor2D, 
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => {
         const [a, b] = model.embedPair(left, right);
-        return tf.mean(tf.sum(tf.square(tf.sub(a, b)), 1)) as tf.Scalar;
+        return tf.mean<tf.Scalar>(tf.sum(tf.square(tf.sub(a, b)), 1));
       }, model.trainableVariables);
       optimizer.applyGradients(grads);
     });
@@ -138,14 +138,14 @@ describe('CNN tower', () => {
     const tower = createCnnTower(cnn, { rows: 14, cols: 14 }, 2, 3, 'tower_b');
     const x = seededInputs(3, 196, 5);
     const target = tf.randomNormal([3, 2], 0, 1, 'float32', 6);
-    const objective = (embed: () => tf.Tensor) => () => tf.sum(tf.square(tf.sub(embed(), target))) as tf.Scalar;
+    const objective = (embed: () => tf.Tensor) => () => tf.sum<tf.Scalar>(tf.square(tf.sub(embed(), target)));
     // Through the tower, with the input as a trainable-graph value so the input gradient runs too.
-    const ours = tf.variableGrads(objective(() => tower.apply(tf.mul(x, 1) as tf.Tensor2D, false)), tower.variables);
+    const ours = tf.variableGrads(objective(() => tower.apply(tf.mul<tf.Tensor2D>(x, 1), false)), tower.variables);
     // Reference: the same network from tfjs' own conv2d and maxPool (and their gradients, on cpu).
     const [k0, b0, k1, b1, w0, c0, w1, c1] = tower.variables;
     const reference = tf.variableGrads(
       objective(() => {
-        let h = tf.reshape(tf.mul(x, 1), [3, 14, 14, 1]) as tf.Tensor4D;
+        let h = tf.reshape<tf.Rank.R4>(tf.mul(x, 1), [3, 14, 14, 1]);
         h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, k0 as tf.Tensor4D, 1, 'same'), b0)) as tf.Tensor4D, 2, 2, 'valid');
         h = tf.maxPool(tf.relu(tf.add(tf.conv2d(h, k1 as tf.Tensor4D, 1, 'same'), b1)) as tf.Tensor4D, 2, 2, 'valid');
         const hidden = tf.relu(tf.add(tf.matMul(tf.reshape(h, [3, 36]), w0 as tf.Tensor2D), c0));
@@ -177,7 +177,7 @@ describe('CNN tower', () => {
       await selectBackend(backend);
       const tower = createCnnTower(cnn, { rows: 14, cols: 14 }, 2, 7, 'tower_b');
       const x = seededInputs(2, 196, 8);
-      const { grads } = tf.variableGrads(() => tf.sum(tf.square(tower.apply(x))) as tf.Scalar, tower.variables);
+      const { grads } = tf.variableGrads(() => tf.sum<tf.Scalar>(tf.square(tower.apply(x))), tower.variables);
       const values = tower.variables.map((variable) => Array.from(grads[variable.name].dataSync()));
       tower.dispose();
       return values;

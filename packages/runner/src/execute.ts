@@ -132,8 +132,8 @@ export interface LocalRunnerOptions {
   threads?: number;
   force?: boolean;
   leaseSeconds?: number;
-  onEvent?(event: ExperimentEvent): void;
-  shouldStop?(): boolean;
+  onEvent?: (event: ExperimentEvent) => void;
+  shouldStop?: () => boolean;
 }
 
 /**

@@ -36,7 +36,7 @@ export function collectProvenance(backendDescription: string): Provenance {
     const packages: Record<string, string> = {};
     for (const name of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'better-sqlite3', 'yaml', 'zod']) {
       try {
-        packages[name] = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+        packages[name] = (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
       } catch {
         // Not resolvable from here (e.g. a transitive dependency): leave it out rather than guess.
       }

@@ -107,7 +107,7 @@ base:
     }
     const embedding = store.getEmbedding(run.id)!;
     expect(embedding.count).toBe(400);
-    expect(Array.from(embedding.domains!)).toEqual([...Array(200).fill(0), ...Array(200).fill(1)]);
+    expect(Array.from(embedding.domains!)).toEqual([...new Array<number>(200).fill(0), ...new Array<number>(200).fill(1)]);
     // Domain B is the same test images rendered differently: the labels repeat.
     expect(Array.from(embedding.labels.subarray(200))).toEqual(Array.from(embedding.labels.subarray(0, 200)));
     const tensorNames = store.getCheckpoint(run.id)!.tensors.map((tensor) => tensor.name);

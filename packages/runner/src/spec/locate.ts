@@ -62,27 +62,36 @@ export function didYouMean(unknown: string, known: readonly string[]): string | 
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(unknown.length / 3)) ? best : undefined;
 }
 
+/** The part of zod's schema definition these walks read (wrappers' inner schema, objects' shape). */
+interface SchemaDefinition {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+}
+
+const definitionOf = (schema: z.ZodType): SchemaDefinition => schema._zod.def;
+
 /** Unwraps defaults, optionals and pipes to reach the schema that describes the value itself. */
 function unwrap(schema: z.ZodType): z.ZodType {
-  let current: any = schema;
+  let current = schema;
   for (;;) {
-    const def = current?._zod?.def;
-    if (!def) return current;
-    if (def.type === 'default' || def.type === 'optional' || def.type === 'nullable' || def.type === 'prefault') current = def.innerType;
-    else if (def.type === 'pipe') current = def.in;
-    else return current;
+    const def = definitionOf(current);
+    const wrapped = ['default', 'optional', 'nullable', 'prefault'].includes(def.type) ? def.innerType : def.type === 'pipe' ? def.in : undefined;
+    if (!wrapped) return current;
+    current = wrapped;
   }
 }
 
 /** The keys an object schema accepts at `path`, or undefined when `path` is not an object. */
 export function knownKeysAt(schema: z.ZodType, path: readonly string[]): string[] | undefined {
-  let current: any = unwrap(schema);
+  let current = unwrap(schema);
   for (const segment of path) {
-    const shape = current?._zod?.def?.shape;
+    const shape = definitionOf(current).shape;
     if (!shape || !(segment in shape)) return undefined;
     current = unwrap(shape[segment]);
   }
-  const shape = current?._zod?.def?.shape;
+  const shape = definitionOf(current).shape;
   return shape ? Object.keys(shape) : undefined;
 }
 
