@@ -83,7 +83,7 @@ describe('a finished sweep', () => {
   it('export --format json lists every run with parameters, metrics and wall time', () => {
     const result = lab(['export', 'cli-sweep', '--db', db]);
     expect(result.status).toBe(0);
-    const rows = JSON.parse(result.stdout);
+    const rows = JSON.parse(result.stdout) as Array<{ experiment: string; metrics: Record<string, number | null>; wall_seconds: number; params: Record<string, unknown> }>;
     expect(rows).toHaveLength(4);
     for (const row of rows) {
       expect(Object.keys(row)).toEqual(expect.arrayContaining(['experiment', 'run_id', 'config_hash', 'status', 'params', 'metrics', 'wall_seconds']));
@@ -91,7 +91,7 @@ describe('a finished sweep', () => {
       expect(typeof row.metrics.nn_accuracy).toBe('number');
       expect(row.wall_seconds).toBeGreaterThan(0);
     }
-    expect(rows.map((row: { params: Record<string, unknown> }) => [row.params['optimizer.name'], row.params['loss.margin']])).toEqual([
+    expect(rows.map((row) => [row.params['optimizer.name'], row.params['loss.margin']])).toEqual([
       ['sgd', 2],
       ['sgd', 5],
       ['adam', 2],
@@ -109,7 +109,7 @@ describe('a finished sweep', () => {
   });
 
   it('compare shows exactly the parameters that differ', () => {
-    const ids = JSON.parse(lab(['export', 'cli-sweep', '--db', db]).stdout).map((row: { run_id: number }) => row.run_id);
+    const ids = (JSON.parse(lab(['export', 'cli-sweep', '--db', db]).stdout) as Array<{ run_id: number }>).map((row) => row.run_id);
     const result = lab(['compare', String(ids[0]), String(ids[3]), '--db', db]);
     expect(result.status).toBe(0);
     const section = result.stdout.split('\nmetrics')[0];
@@ -120,7 +120,7 @@ describe('a finished sweep', () => {
 
   it('ls, show and a rerun that skips finished runs', () => {
     expect(lab(['ls', '--db', db]).stdout).toMatch(/cli-sweep\s+4\s+4/);
-    const ids = JSON.parse(lab(['export', 'cli-sweep', '--db', db]).stdout).map((row: { run_id: number }) => row.run_id);
+    const ids = (JSON.parse(lab(['export', 'cli-sweep', '--db', db]).stdout) as Array<{ run_id: number }>).map((row) => row.run_id);
     const show = lab(['show', String(ids[0]), '--db', db]);
     expect(show.status).toBe(0);
     expect(show.stdout).toMatch(/status\s+completed/);

@@ -40,7 +40,7 @@ export interface CaseFolder {
   results: string;
   args: string[];
   /** Unmounts what setup mounted. */
-  cleanup(): void;
+  cleanup: () => void;
   /** Set when the setup needs a privilege this machine does not give (e.g. mount). */
   skipped?: string;
 }

@@ -28,7 +28,7 @@ describe('lab baseline and lab check', () => {
     expect(passing.stdout).toMatch(/^tiny-check: PASS .*2 passed, 0 failed/);
     expect(passing.stderr).toMatch(/2 run\(s\) were already finished .* pass --fresh/);
 
-    const baseline = JSON.parse(text);
+    const baseline = JSON.parse(text) as { runs: Array<{ metrics: Record<string, number> }> };
     baseline.runs[1].metrics.nn_accuracy += 0.05;
     writeFileSync(baselinePath, JSON.stringify(baseline));
     const failing = lab(['check', 'tiny-check', '--db', db, '--baseline', baselinePath]);
@@ -38,7 +38,7 @@ describe('lab baseline and lab check', () => {
 
     const json = lab(['check', 'tiny-check', '--db', db, '--baseline', baselinePath, '--json']);
     expect(json.status).toBe(1);
-    const result = JSON.parse(json.stdout);
+    const result = JSON.parse(json.stdout) as unknown;
     expect(result).toMatchObject({ experiment: 'tiny-check', passed: false, counts: { pass: 1, fail: 1, missing: 0, added: 0 } });
   });
 

@@ -150,7 +150,7 @@ function checkTolerance(value: unknown, path: string, field: string): Tolerance 
     const number = value[key];
     if (typeof number !== 'number' || !Number.isFinite(number) || number < 0) throw problem(`tolerance ${key} must be a number >= 0`);
   }
-  return value as Tolerance;
+  return value;
 }
 
 /** Reads and validates a baseline file; every problem is a LabError naming the file and the field. */

@@ -41,7 +41,7 @@ describe('baseline files', () => {
     const b = serializeBaseline(createBaseline({ experiment: 'sweep', sweepKeys: ['optimizer.name'], runs: shuffled }));
     expect(a).toBe(b);
     expect(a.endsWith('}\n')).toBe(true);
-    const parsed = JSON.parse(a);
+    const parsed = JSON.parse(a) as { runs: Array<{ metrics: Record<string, number> }> };
     expect(Object.keys(parsed)).toEqual(['format', 'experiment', 'note', 'tolerances', 'cross_backend_tolerances', 'runs']);
     expect(Object.keys(parsed.runs[0].metrics)).toEqual([...Object.keys(parsed.runs[0].metrics)].sort());
     expect(a).toContain('"nn_accuracy": { "absolute": 0.02 }');
@@ -62,7 +62,9 @@ describe('baseline files', () => {
     expect(defaultBaselinePath('sweep')).toBe(join('experiments', 'baselines', 'sweep.json'));
   });
 
-  const broken: Array<[string, (file: Record<string, any>) => unknown, RegExp, string | undefined]> = [
+  /** A baseline file as JSON, loose enough to be corrupted in every way a hand edit could. */
+  type LooseFile = { format: unknown; tolerances: Record<string, unknown>; runs: Array<{ config_hash: unknown; metrics: Record<string, unknown> }> };
+  const broken: Array<[string, (file: LooseFile) => unknown, RegExp, string | undefined]> = [
     ['a negative tolerance', (file) => { file.tolerances.nn_accuracy = { absolute: -1 }; return file; }, /tolerance absolute must be a number >= 0/, 'tolerances.nn_accuracy'],
     ['an unknown tolerance key', (file) => { file.tolerances.nn_accuracy = { abs: 0.1 }; return file; }, /unknown tolerance key `abs`/, 'tolerances.nn_accuracy'],
     ['a text metric', (file) => { file.runs[1].metrics.nn_accuracy = '0.9'; return file; }, /finite number or null/, 'runs[1].metrics.nn_accuracy'],
@@ -72,7 +74,7 @@ describe('baseline files', () => {
   for (const [what, corrupt, message, field] of broken) {
     it(`refuses ${what} with a LabError naming the file and field`, () => {
       const path = join(tempFolder(), 'sweep.json');
-      const file = JSON.parse(serializeBaseline(createBaseline({ experiment: 'sweep', sweepKeys: [], runs: twoRuns })));
+      const file = JSON.parse(serializeBaseline(createBaseline({ experiment: 'sweep', sweepKeys: [], runs: twoRuns }))) as LooseFile;
       writeFileSync(path, JSON.stringify(corrupt(file)));
       const error = (() => {
         try {

@@ -1,3 +1,5 @@
+// The page callbacks below run in Chromium: they need the DOM types, which Node code does not.
+/// <reference lib="dom" />
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import { createRandom } from '@siamese-lab/core';
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, jsonForScript, scriptSafeSource } from '../src/escape.ts';
@@ -160,7 +161,7 @@ describe('escaping', () => {
     const source = 'var s = "</script>"; var t = "</SCRIPT >";';
     const safe = scriptSafeSource(source);
     expect(safe.toLowerCase()).not.toContain('</script');
-    expect(new Function(`${safe}; return [s, t];`)()).toEqual(['</script>', '</SCRIPT >']);
+    expect(runInNewContext(`${safe}; [s, t];`)).toEqual(['</script>', '</SCRIPT >']);
   });
 });
 
