@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { LabError } from '@siamese-lab/core';
 import { finishedStatuses, type ClassShape, type ParamValue, type RunStatus } from '@siamese-lab/run-record';
 import { migrations } from './schema.ts';
+import type { CheckpointRow, EmbeddingRow, ExperimentRow, FinalMetricRow, RunProgressRow, RunRow, StepMetricsRow } from './rows.ts';
 
 export interface ExperimentRecord {
   id: number;
@@ -284,17 +285,17 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
 
   const owner = ownerId();
 
-  const toExperiment = (row: any): ExperimentRecord => ({
+  const toExperiment = (row: ExperimentRow): ExperimentRecord => ({
     id: row.id,
     name: row.name,
     description: row.description,
     filePath: row.file_path,
-    spec: JSON.parse(row.spec_json),
-    sweepKeys: JSON.parse(row.sweep_keys_json),
+    spec: JSON.parse(row.spec_json) as unknown,
+    sweepKeys: JSON.parse(row.sweep_keys_json) as string[],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
-  const toRun = (row: any): RunRecord => ({
+  const toRun = (row: RunRow): RunRecord => ({
     id: row.id,
     experimentId: row.experiment_id,
     experimentName: row.experiment_name,
@@ -302,7 +303,7 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
     configHash: row.config_hash,
     label: row.label,
     status: row.status,
-    params: JSON.parse(row.params_json),
+    params: JSON.parse(row.params_json) as Record<string, ParamValue>,
     backend: row.backend,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -311,9 +312,9 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
     stepsDone: row.steps_done,
     nanSteps: row.nan_steps,
     firstNanStep: row.first_nan_step,
-    nanDetail: row.nan_detail_json ? JSON.parse(row.nan_detail_json) : null,
+    nanDetail: row.nan_detail_json ? (JSON.parse(row.nan_detail_json) as unknown) : null,
     error: row.error,
-    provenance: row.provenance_json ? JSON.parse(row.provenance_json) : null,
+    provenance: row.provenance_json ? (JSON.parse(row.provenance_json) as unknown) : null,
   });
   const runSelect = `SELECT runs.*, experiments.name AS experiment_name FROM runs JOIN experiments ON experiments.id = runs.experiment_id`;
 
@@ -348,14 +349,14 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
     },
 
     getExperiment(name: string): ExperimentRecord | undefined {
-      const row = db.prepare(`SELECT * FROM experiments WHERE name = ?`).get(name);
+      const row = db.prepare(`SELECT * FROM experiments WHERE name = ?`).get(name) as ExperimentRow | undefined;
       return row ? toExperiment(row) : undefined;
     },
 
     listExperiments(): ExperimentSummary[] {
-      const rows = db.prepare(`SELECT * FROM experiments ORDER BY updated_at DESC`).all();
+      const rows = db.prepare(`SELECT * FROM experiments ORDER BY updated_at DESC`).all() as ExperimentRow[];
       const counts = db.prepare(`SELECT status, COUNT(*) AS n FROM runs WHERE experiment_id = ? GROUP BY status`);
-      return rows.map((row: any) => {
+      return rows.map((row) => {
         const runCounts: Partial<Record<RunStatus, number>> = {};
         for (const count of counts.all(row.id) as Array<{ status: RunStatus; n: number }>) runCounts[count.status] = count.n;
         return { ...toExperiment(row), runCounts };
@@ -372,7 +373,7 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
          VALUES (?, ?, ?, ?, 'queued', ?, ?)
          ON CONFLICT(experiment_id, config_hash) DO UPDATE SET run_index = excluded.run_index, label = excluded.label`,
       ).run(experimentId, input.runIndex, input.configHash, input.label, JSON.stringify(input.params), now());
-      return toRun(db.prepare(`${runSelect} WHERE runs.experiment_id = ? AND runs.config_hash = ?`).get(experimentId, input.configHash));
+      return toRun(db.prepare(`${runSelect} WHERE runs.experiment_id = ? AND runs.config_hash = ?`).get(experimentId, input.configHash) as RunRow);
     },
 
     /**
@@ -382,7 +383,9 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
     claimRun(runId: number, claim: { backend: string; provenance: unknown; leaseSeconds: number; force?: boolean }): boolean {
       return db
         .transaction(() => {
-          const row = db.prepare(`SELECT status, lease_owner, lease_expires_at FROM runs WHERE id = ?`).get(runId) as any;
+          const row = db.prepare(`SELECT status, lease_owner, lease_expires_at FROM runs WHERE id = ?`).get(runId) as
+            | Pick<RunRow, 'status' | 'lease_owner' | 'lease_expires_at'>
+            | undefined;
           if (!row) return false;
           if (!claim.force && finishedStatuses.includes(row.status)) return false;
           if (row.status === 'running' && row.lease_owner !== owner) {
@@ -525,10 +528,7 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
         values.push(filter.status);
       }
       const sql = `${runSelect}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY experiments.name, runs.run_index`;
-      return db
-        .prepare(sql)
-        .all(...values)
-        .map(toRun);
+      return (db.prepare(sql).all(...values) as RunRow[]).map(toRun);
     },
 
     /**
@@ -543,7 +543,7 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
                (SELECT MAX(step) FROM step_metrics WHERE step_metrics.run_id = runs.id) AS last_step
              FROM runs JOIN experiments ON experiments.id = runs.experiment_id ORDER BY runs.id`,
           )
-          .all() as any[]
+          .all() as RunProgressRow[]
       ).map((row) => ({
         id: row.id,
         experimentId: row.experiment_id,
@@ -564,12 +564,12 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
     },
 
     getRun(runId: number): RunRecord | undefined {
-      const row = db.prepare(`${runSelect} WHERE runs.id = ?`).get(runId);
+      const row = db.prepare(`${runSelect} WHERE runs.id = ?`).get(runId) as RunRow | undefined;
       return row ? toRun(row) : undefined;
     },
 
     getStepMetrics(runId: number): StepMetricRow[] {
-      return (db.prepare(`SELECT * FROM step_metrics WHERE run_id = ? ORDER BY step`).all(runId) as any[]).map((row) => ({
+      return (db.prepare(`SELECT * FROM step_metrics WHERE run_id = ? ORDER BY step`).all(runId) as StepMetricsRow[]).map((row) => ({
         step: row.step,
         loss: row.loss,
         positiveDistance: row.positive_distance,
@@ -581,14 +581,14 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
 
     getFinalMetrics(runId: number): Record<string, number | null> {
       const metrics: Record<string, number | null> = {};
-      for (const row of db.prepare(`SELECT name, value FROM final_metrics WHERE run_id = ? ORDER BY name`).all(runId) as any[]) {
+      for (const row of db.prepare(`SELECT name, value FROM final_metrics WHERE run_id = ? ORDER BY name`).all(runId) as FinalMetricRow[]) {
         metrics[row.name] = row.value;
       }
       return metrics;
     },
 
     getEmbedding(runId: number): StoredEmbedding | undefined {
-      const row = db.prepare(`SELECT * FROM embeddings WHERE run_id = ?`).get(runId) as any;
+      const row = db.prepare(`SELECT * FROM embeddings WHERE run_id = ?`).get(runId) as EmbeddingRow | undefined;
       if (!row) return undefined;
       const copy = (buffer: Buffer) => buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
       return {
@@ -597,12 +597,12 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
         points: new Float32Array(copy(row.points)),
         labels: new Uint8Array(copy(row.labels)),
         domains: row.domains ? new Uint8Array(copy(row.domains)) : null,
-        classShapes: row.class_shapes_json ? JSON.parse(row.class_shapes_json) : null,
+        classShapes: row.class_shapes_json ? (JSON.parse(row.class_shapes_json) as ClassShape[]) : null,
       };
     },
 
     getCheckpoint(runId: number): StoredCheckpoint | undefined {
-      const row = db.prepare(`SELECT * FROM checkpoints WHERE run_id = ?`).get(runId) as any;
+      const row = db.prepare(`SELECT * FROM checkpoints WHERE run_id = ?`).get(runId) as CheckpointRow | undefined;
       if (!row) return undefined;
       const manifest = JSON.parse(row.manifest_json) as Array<{ name: string; shape: number[]; length: number }>;
       const all = new Float32Array(row.weights.buffer.slice(row.weights.byteOffset, row.weights.byteOffset + row.weights.byteLength));
