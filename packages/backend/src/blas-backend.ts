@@ -85,12 +85,12 @@ function makeMatMulKernel(addon: BlasAddon, fallback: KernelFunc, fused: boolean
     const { inputs, backend, attrs } = args;
     const { a, b, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined>;
     const transposeA = Boolean(attrs.transposeA), transposeB = Boolean(attrs.transposeB);
-    const activation = fused ? String(attrs.activation ?? 'linear') : 'linear';
+    const activation = fused && typeof attrs.activation === 'string' ? attrs.activation : 'linear';
     const activationCode = ACTIVATION_CODES[activation];
     const plan = a && b && a.dtype === 'float32' && b.dtype === 'float32' ? planMatMul(a, b, transposeA, transposeB) : undefined;
     const biasMode = plan ? biasModeOf(bias ?? undefined, plan) : undefined;
     if (!plan || biasMode === undefined || activationCode === undefined || preluActivationWeights) {
-      return fallback(args as never); // shapes or options sgemm does not cover: tfjs' own wasm kernel
+      return fallback(args); // shapes or options sgemm does not cover: tfjs' own wasm kernel
     }
     const out = backend.makeOutput(plan.outShape, 'float32');
     addon.batchedMatMul(
@@ -110,7 +110,7 @@ function makeMatMulKernel(addon: BlasAddon, fallback: KernelFunc, fused: boolean
 function makeSharingIdentityKernel(fallback: KernelFunc): KernelFunc {
   return ((args: KernelArgs) => {
     const { x } = args.inputs as Record<string, TensorInfo>;
-    if (x.dtype === 'string') return fallback(args as never);
+    if (x.dtype === 'string') return fallback(args);
     args.backend.incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
   }) as unknown as KernelFunc;

@@ -26,29 +26,29 @@ export function denseLayer(
   }
   if (tf.getBackend() !== BLAS_BACKEND || x.dtype !== 'float32') {
     return tf.tidy(() => {
-      const preActivation = tf.add(tf.matMul(x, weights as Tensor2D), bias) as Tensor2D;
+      const preActivation = tf.add<Tensor2D>(tf.matMul(x, weights), bias);
       return relu ? tf.relu(preActivation) : preActivation;
     });
   }
   const attrs = { activation: options.activation };
   const engine = tf.engine();
   const forward = (input: Tensor, w: Tensor, b: Tensor) =>
-    engine.runKernel(DENSE_FORWARD_KERNEL, { x: input, weights: w, bias: b }, attrs) as Tensor2D;
+    engine.runKernel<Tensor2D>(DENSE_FORWARD_KERNEL, { x: input, weights: w, bias: b }, attrs);
   const backward = (dy: Tensor, [input, w, out]: Tensor[], inputGradient: boolean) =>
-    engine.runKernel(DENSE_BACKWARD_KERNEL, { dy, out, x: input, weights: w }, { ...attrs, inputGradient }) as Tensor[];
+    engine.runKernel<Tensor[]>(DENSE_BACKWARD_KERNEL, { dy, out, x: input, weights: w }, { ...attrs, inputGradient });
 
   if (options.inputNeedsGradient === false) {
-    const fused = tf.customGrad(((w: Tensor, b: Tensor, save: GradSaveFunc) => {
+    const fused = tf.customGrad<Tensor2D>(((w: Tensor, b: Tensor, save: GradSaveFunc) => {
       const out = forward(x, w, b);
       save([x, w, out]);
       return { value: out, gradFunc: (dy: Tensor, saved: Tensor[]) => backward(dy, saved, false) };
-    }) as never) as (w: Tensor, b: Tensor) => Tensor2D;
+    }) as never);
     return fused(weights, bias);
   }
-  const fused = tf.customGrad(((input: Tensor, w: Tensor, b: Tensor, save: GradSaveFunc) => {
+  const fused = tf.customGrad<Tensor2D>(((input: Tensor, w: Tensor, b: Tensor, save: GradSaveFunc) => {
     const out = forward(input, w, b);
     save([input, w, out]);
     return { value: out, gradFunc: (dy: Tensor, saved: Tensor[]) => backward(dy, saved, true) };
-  }) as never) as (input: Tensor, w: Tensor, b: Tensor) => Tensor2D;
+  }) as never);
   return fused(x, weights, bias);
 }

@@ -68,7 +68,7 @@ function describeCpu(): Numerics['cpu'] {
 function packageVersion(name: string): string | null {
   try {
     const require = createRequire(import.meta.url);
-    return `${name} ${JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version}`;
+    return `${name} ${(JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version}`;
   } catch {
     return null;
   }

@@ -49,7 +49,7 @@ function loadTensorflow(): Promise<string | undefined> {
     const hasBinding = existsSync(libDir) && readdirSync(libDir).some((dir) => existsSync(join(libDir, dir, 'tfjs_binding.node')));
     if (!hasBinding) return '@tensorflow/tfjs-node has no native binding (its install script could not download libtensorflow)';
     try {
-      await import('@tensorflow/tfjs-node' as string);
+      await import('@tensorflow/tfjs-node');
     } catch (error) {
       return `@tensorflow/tfjs-node does not load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
     }

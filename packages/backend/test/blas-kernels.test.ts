@@ -74,7 +74,7 @@ describe.skipIf(!realAddon).each(providers)('blas backend kernels on %s against 
       for (const biasShape of biasShapes) {
         test(`fused matMul transposeA=${transposeA} transposeB=${transposeB} ${activation} bias ${JSON.stringify(biasShape)}`, async () => {
           const inputs = () => ({
-            a: tf.mul(randomTensor(transposeA ? [2, 11, 6] : [2, 6, 11], 31), 2) as tf.Tensor3D,
+            a: tf.mul<tf.Tensor3D>(randomTensor(transposeA ? [2, 11, 6] : [2, 6, 11], 31), 2),
             b: randomTensor(transposeB ? [2, 9, 11] : [2, 11, 9], 32) as tf.Tensor3D,
             bias: biasShape ? randomTensor(biasShape, 33) : undefined,
           });
@@ -110,7 +110,7 @@ describe.skipIf(!realAddon).each(providers)('blas backend kernels on %s against 
     const compute = () => tf.tidy(() => {
       const a = randomTensor([6, 5], 51), b = randomTensor([5, 4], 52), bias = randomTensor([4], 53);
       const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
-        tf.sum(tf.mul(tf.fused.matMul({ a: x as tf.Tensor2D, b: y as tf.Tensor2D, bias: z, activation: 'relu' }), randomTensor([6, 4], 54)));
+        tf.sum(tf.mul(tf.fused.matMul({ a: x, b: y, bias: z, activation: 'relu' }), randomTensor([6, 4], 54)));
       return tf.grads(f)([a, b, bias]);
     });
     const expected = await on('wasm', compute);

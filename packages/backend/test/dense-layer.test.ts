@@ -6,7 +6,7 @@ import { on, randomTensor, relativeError } from './helpers.ts';
 const hasBlas = loadBlasAddon().addon !== undefined;
 
 function unfused(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: 'relu' | 'linear'): tf.Tensor2D {
-  const z = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
+  const z = tf.add<tf.Tensor2D>(tf.matMul(x, w), b);
   return activation === 'relu' ? tf.relu(z) : z;
 }
 
@@ -68,9 +68,9 @@ describe('denseLayer on the other backends', () => {
 
   test('rejects shapes that do not fit', async () => {
     await selectBackend('wasm');
-    const x = tf.zeros([2, 3]) as tf.Tensor2D;
-    const w = tf.zeros([4, 5]) as tf.Tensor2D;
-    const b = tf.zeros([5]) as tf.Tensor1D;
+    const x = tf.zeros<tf.Rank.R2>([2, 3]);
+    const w = tf.zeros<tf.Rank.R2>([4, 5]);
+    const b = tf.zeros<tf.Rank.R1>([5]);
     expect(() => denseLayer(x, w, b, { activation: 'relu' })).toThrow(/do not fit/);
     tf.dispose([x, w, b]);
   });

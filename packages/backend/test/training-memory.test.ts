@@ -19,7 +19,7 @@ function trainCountingTensors(checkpoints: number[], makeOptimizer: () => tf.Opt
   const loss = () => {
     let h = tf.concat2d([left, right], 0);
     for (let i = 0; i < 3; i++) {
-      h = denseLayer(h, variables[2 * i] as tf.Variable<tf.Rank.R2>, variables[2 * i + 1] as tf.Variable<tf.Rank.R1>, {
+      h = denseLayer(h, variables[2 * i], variables[2 * i + 1], {
         activation: i < 2 ? 'relu' : 'linear',
         inputNeedsGradient: i > 0,
       });
@@ -27,7 +27,7 @@ function trainCountingTensors(checkpoints: number[], makeOptimizer: () => tf.Opt
     const [a, b] = tf.split(h, 2, 0);
     const d2 = tf.sum(tf.square(tf.sub(a, b)), 1);
     const d = tf.sqrt(tf.add(d2, 1e-6));
-    return tf.mean(tf.add(tf.mul(similar, d2), tf.mul(tf.sub(1, similar), tf.square(tf.relu(tf.sub(5, d)))))) as tf.Scalar;
+    return tf.mean<tf.Scalar>(tf.add(tf.mul(similar, d2), tf.mul(tf.sub(1, similar), tf.square(tf.relu(tf.sub(5, d))))));
   };
   const counts: number[] = [];
   const losses: number[] = [];

@@ -2,7 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { BACKEND_NAMES } from '@siamese-lab/backend';
-import { runStatuses, type RunStatus } from '@siamese-lab/run-record';
+import { runStatuses } from '@siamese-lab/run-record';
 import { describeFailure } from './failure.ts';
 import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, runCommand, showCommand, type Output } from './commands.ts';
 import { baselineCommand, checkCommand } from './regression-commands.ts';
@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
           .positional('experiment', { type: 'string', describe: 'experiment name' })
           .option('status', { choices: runStatuses, describe: 'only runs with this status' }),
       (args) => {
-        exitCode = lsCommand({ db: args.db, experiment: args.experiment, status: args.status as RunStatus | undefined }, io);
+        exitCode = lsCommand({ db: args.db, experiment: args.experiment, status: args.status }, io);
       },
     )
     .command(
@@ -91,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       'compare runs: the parameters that differ, and metrics side by side',
       (command) => command.positional('runs', { type: 'number', array: true, demandOption: true, describe: 'two or more run ids' }),
       (args) => {
-        exitCode = compareCommand({ db: args.db, runs: args.runs as number[] }, io);
+        exitCode = compareCommand({ db: args.db, runs: args.runs }, io);
       },
     )
     .command(
