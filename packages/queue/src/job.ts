@@ -83,6 +83,7 @@ export function validateRunJob(data: unknown, workerVersion: string): { job: Run
     throw new RejectedJob(`the run's parameters hash to ${hash}, not the job's config hash ${job.run.configHash}`);
   return {
     job,
-    run: { index: job.run.index, spec: spec.data, params: flattenParams(spec.data), overrides: {}, configHash: hash, label: job.run.label },
+    // A worker may run on another machine: a relative data.directory resolves against its own working directory.
+    run: { index: job.run.index, spec: spec.data, params: flattenParams(spec.data), overrides: {}, configHash: hash, label: job.run.label, dataFolder: process.cwd() },
   };
 }

@@ -54,6 +54,7 @@ const run: PlannedRun = {
   overrides: { seed: 3 },
   configHash: configHash(spec),
   label: 'seed=3',
+  dataFolder: process.cwd(),
 };
 
 describe('run jobs', () => {

@@ -47,7 +47,7 @@ describe('buildOptimizer', () => {
     for (const name of ['sgd', 'adam'] as const) {
       const optimizer = createTrainingOptimizer(buildOptimizer(optimizerSpec({ name, learning_rate: 0.1 })));
       const x = tf.variable(tf.scalar(1));
-      const step = () => tf.tidy(() => optimizer.prepare(tf.variableGrads(() => tf.square(x) as tf.Scalar, [x]).grads).apply());
+      const step = () => tf.tidy(() => optimizer.prepare(tf.variableGrads(() => tf.square(x), [x]).grads).apply());
       optimizer.setLearningRate(0);
       step();
       expect(x.dataSync()[0], `${name} with rate 0`).toBe(1);

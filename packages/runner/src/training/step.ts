@@ -51,5 +51,5 @@ export function trainingStep(parts: StepParts, batch: PairBatch, options: { want
 }
 
 function pairDistances(distance: Distance, [a, b]: [tf.Tensor2D, tf.Tensor2D]): Float32Array {
-  return tf.tidy(() => distance.fromSquared(distance.squared(a, b)).dataSync() as Float32Array);
+  return tf.tidy(() => distance.measure(a, b).distance.dataSync() as Float32Array);
 }
