@@ -42,7 +42,8 @@ function results(db: string, experiment: string) {
   }
 }
 
-describe('lab run --jobs', () => {
+// Several `lab` processes training real (tiny) sweeps: minutes on a loaded machine.
+describe('lab run --jobs', { timeout: 600_000 }, () => {
   it('trains the runs in worker processes with the same results as one process with the same threads per run', () => {
     const folder = tempFolder();
     const file = writeExperiment(folder, 'sweep.yaml', sweep('jobs', 30));

@@ -55,7 +55,8 @@ afterAll(async () => {
   ip('netns', 'del', namespace);
 });
 
-describe('queue workers in their own network namespace', () => {
+// Several `lab` processes training real (tiny) sweeps: minutes on a loaded machine.
+describe('queue workers in their own network namespace', { timeout: 600_000 }, () => {
   it('train a sweep whose jobs and results cross a veth pair to a password-protected Redis', async (context) => {
     if (unavailable) return context.skip(unavailable);
     const password = `pw-${suffix}-${Date.now()}`;

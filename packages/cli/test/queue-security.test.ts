@@ -23,7 +23,8 @@ async function finished(queue: Queue, job: Job): Promise<{ state: string; reason
   }
 }
 
-describe.skipIf(!haveRedis)('a lab worker and the jobs in its queue', () => {
+// Several `lab` processes training real (tiny) sweeps: minutes on a loaded machine.
+describe.skipIf(!haveRedis)('a lab worker and the jobs in its queue', { timeout: 600_000 }, () => {
   it('fails malformed, hostile and other-version jobs with a clear reason and never trains them', async () => {
     server = await startRedis();
     const folder = tempFolder();

@@ -46,7 +46,8 @@ async function queueCounts(url: string): Promise<Record<string, number>> {
   }
 }
 
-describe.skipIf(!haveRedis)('lab run --queue with lab worker processes', () => {
+// Several `lab` processes training real (tiny) sweeps: minutes on a loaded machine.
+describe.skipIf(!haveRedis)('lab run --queue with lab worker processes', { timeout: 600_000 }, () => {
   it('three workers and a coordinator: every run of a 12-run sweep recorded once, with the metrics of a local sweep', async () => {
     const server = await redis();
     const folder = tempFolder();
@@ -54,6 +55,13 @@ describe.skipIf(!haveRedis)('lab run --queue with lab worker processes', () => {
     const workers = [worker(server.url), worker(server.url), worker(server.url)];
     const db = join(folder, 'queue.sqlite');
     const sweep = coordinator(file, db, server.url);
+    // The coordinator's store answers while the sweep is running.
+    await sweep.waitFor(/-> completed/);
+    const listed = lab(['ls', 'queue-twelve', '--db', db]);
+    expect(listed.status, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/completed/);
+    const report = lab(['report', 'queue-twelve', '--db', db]);
+    expect(report.status, report.stderr).toBe(0);
     expect(await sweep.exited, sweep.stderr()).toBe(0);
     expect(sweep.stderr()).toMatch(/queue-twelve: 12 completed, 0 nan, 0 failed, 0 already done/);
     const distributed = expectRecordedOnce(db, 'queue-twelve', 12, 30);

@@ -160,6 +160,31 @@ describe('runs', () => {
   });
 });
 
+describe('runs trained elsewhere (queue workers)', () => {
+  const elsewhere = {
+    backend: 'blas',
+    provenance: { hostname: 'worker-1' },
+    startedAt: '2026-01-01T00:00:00.000Z',
+    stepMetrics: [{ step: 1, loss: 1, positiveDistance: 0.5, negativeDistance: 2, learningRate: 0.1, nan: false }],
+    outcome: { status: 'completed' as const, wallSeconds: 2, stepsDone: 1, nanSteps: 0, firstNanStep: null, metrics: { nn_accuracy: 0.5 } },
+  };
+
+  it('are recorded by the lease holder in one go: where they ran, their steps and their result', () => {
+    const { store, run } = plannedStore();
+    expect(store.recordTrainedElsewhere(run.id, elsewhere, { 'optimizer.name': 'sgd' })).toBe(false); // not claimed: nothing written
+    expect(store.getRun(run.id)!.status).toBe('queued');
+    expect(store.claimRun(run.id, { backend: 'queue', provenance: { hostname: 'coordinator' }, leaseSeconds: 60 })).toBe(true);
+    expect(store.recordTrainedElsewhere(run.id, elsewhere, { 'optimizer.name': 'sgd' })).toBe(true);
+    const recorded = store.getRun(run.id)!;
+    expect(recorded).toMatchObject({ status: 'completed', backend: 'blas', provenance: { hostname: 'worker-1' }, startedAt: elsewhere.startedAt, stepsDone: 1 });
+    expect(store.getStepMetrics(run.id)).toEqual(elsewhere.stepMetrics);
+    expect(store.getFinalMetrics(run.id)).toEqual({ nn_accuracy: 0.5 });
+    // Finished, it is no longer held: a second delivery of the same result is refused.
+    expect(store.recordTrainedElsewhere(run.id, elsewhere, { 'optimizer.name': 'sgd' })).toBe(false);
+    store.close();
+  });
+});
+
 describe('reads for a live view', () => {
   it("lists every run with its last logged step, and data_version moves only on another connection's commit", () => {
     const { store, run } = plannedStore();
