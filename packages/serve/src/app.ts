@@ -30,6 +30,19 @@ const badRequest = (c: Context, what: string) => c.json({ error: what }, 400);
 export function createApp(options: AppOptions): Hono {
   const { store, feed } = options;
   const embeddings = new EmbeddingCache(store);
+  // Every open experiment page asks for its charts when the sweep moves; pages that show the
+  // same runs of the same database state share one computation.
+  const chartsCache = new Map<string, ReturnType<typeof experimentCharts>>();
+  const chartsOf = (name: string, runIds: number[] | null) => {
+    const key = `${store.dataVersion()}|${name}|${runIds?.join(',') ?? '*'}`;
+    let charts = chartsCache.get(key);
+    if (charts === undefined) {
+      charts = experimentCharts(store, name, runIds);
+      chartsCache.set(key, charts);
+      while (chartsCache.size > 8) chartsCache.delete(chartsCache.keys().next().value!);
+    }
+    return charts;
+  };
   const app = new Hono();
 
   app.use('*', async (c, next) => {
@@ -65,7 +78,7 @@ export function createApp(options: AppOptions): Hono {
     const runs = c.req.query('runs');
     const runIds = runs === undefined ? null : parseRunIdList(runs);
     if (runs !== undefined && runIds === null) return badRequest(c, 'runs must be a comma-separated list of run ids');
-    const charts = name === null ? null : experimentCharts(store, name, runIds);
+    const charts = name === null ? null : chartsOf(name, runIds);
     return charts ? c.json({ charts }) : notFound(c, 'experiment');
   });
 

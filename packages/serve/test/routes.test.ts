@@ -5,7 +5,7 @@ import type { RunStore } from '@siamese-lab/store';
 import { openRunStore } from '@siamese-lab/store';
 import type { ChartSection } from '@siamese-lab/report';
 import { createApp, LiveFeed, type CompareView, type ExperimentsView, type ExperimentView, type RunView } from '../src/index.ts';
-import { seedDatabase, syntheticOutcome, tempDatabase } from './fixtures.ts';
+import { seedDatabase, stepRows, syntheticOutcome, tempDatabase } from './fixtures.ts';
 
 const opened: RunStore[] = [];
 afterAll(() => opened.forEach((store) => store.close()));
@@ -120,6 +120,21 @@ describe('every route', () => {
     const png = Buffer.from(await image.arrayBuffer());
     expect(png.subarray(1, 4).toString()).toBe('PNG');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([28, 28]);
+  });
+});
+
+describe('the charts request', () => {
+  it('follows the database: after another connection commits, the curves have the new steps', async () => {
+    const { getJson, writer } = appFor(2); // run 2 is running, logged steps 10..50
+    const rowsOfRun2 = async () => {
+      const { charts } = await getJson<{ charts: ChartSection[] }>('/api/experiments/sweep/charts');
+      const spec = charts.find((chart) => chart.id === 'loss-curves')!.spec as unknown as { data: { values: Array<{ r: number }> } };
+      return spec.data.values.filter((row) => row.r === 1).length;
+    };
+    expect(await rowsOfRun2()).toBe(5);
+    expect(await rowsOfRun2()).toBe(5);
+    writer.appendStepMetrics(2, stepRows(60, 100));
+    expect(await rowsOfRun2()).toBe(10);
   });
 });
 
