@@ -415,6 +415,96 @@ Napi::Value GemmBound(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// The seed's pair loss on embeddings a, b [rows, dim] with labels s [rows] (1 = similar):
+//   sq = sum_k (a - b)^2, d = sqrt(sq + epsilon), h = relu(margin - d),
+//   loss_i = s sq + (1 - s) h^2, reduced by mean (or sum),
+// each step a float32 operation as tfjs' composable graph does it, and the gradient as tfjs'
+// gradients of those operations (so a NaN appears exactly where tfjs' would: d = 0 with
+// epsilon = 0 gives 0 / 0 in sqrt's gradient, for positive pairs too).
+struct PairLossArgs {
+  const float* a;
+  const float* b;
+  const float* similar;
+  int rows, dim;
+  float margin, epsilon;
+  bool mean;
+};
+
+bool pairLossArgs(const Napi::CallbackInfo& info, Heap& heap, size_t first, PairLossArgs& args) {
+  args.rows = intArg(info, first + 3);
+  args.dim = intArg(info, first + 4);
+  args.margin = static_cast<float>(numberArg(info, first + 5));
+  args.epsilon = static_cast<float>(numberArg(info, first + 6));
+  args.mean = info[first + 7].ToBoolean();
+  const size_t count = static_cast<size_t>(args.rows) * args.dim;
+  args.a = heap.floats(info[first], count, "a");
+  args.b = heap.floats(info[first + 1], count, "b");
+  args.similar = heap.floats(info[first + 2], args.rows, "similar");
+  return args.rows > 0 && args.dim > 0;
+}
+
+// contrastiveLoss(memory, aOffset, bOffset, similarOffset, rows, dim, margin, epsilon, mean, outOffset)
+Napi::Value ContrastiveLoss(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 10)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
+  Heap heap = heapOf(info[0]);
+  PairLossArgs args;
+  const bool sized = pairLossArgs(info, heap, 1, args);
+  float* out = heap.floats(info[9], 1, "out");
+  if (!report(info, heap)) return info.Env().Undefined();
+  float total = 0.f;
+  for (int i = 0; sized && i < args.rows; ++i) {
+    float sq = 0.f;
+    for (int k = 0; k < args.dim; ++k) {
+      const float diff = args.a[i * args.dim + k] - args.b[i * args.dim + k];
+      sq += diff * diff;
+    }
+    const float d = args.epsilon == 0.f ? std::sqrt(sq) : std::sqrt(sq + args.epsilon);
+    const float t = args.margin - d;
+    const float h = t < 0.f ? 0.f : t;
+    total += args.similar[i] * sq + (1.f - args.similar[i]) * (h * h);
+  }
+  *out = args.mean ? total / static_cast<float>(args.rows) : total;
+  return info.Env().Undefined();
+}
+
+// contrastiveLossGrad(memory, aOffset, bOffset, similarOffset, rows, dim, margin, epsilon, mean, dyOffset, daOffset, dbOffset)
+Napi::Value ContrastiveLossGrad(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 12)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
+  Heap heap = heapOf(info[0]);
+  PairLossArgs args;
+  const bool sized = pairLossArgs(info, heap, 1, args);
+  const float* dy = heap.floats(info[9], 1, "dy");
+  const size_t count = static_cast<size_t>(args.rows) * args.dim;
+  float* da = heap.floats(info[10], count, "da");
+  float* db = heap.floats(info[11], count, "db");
+  if (!report(info, heap) || !sized) return info.Env().Undefined();
+  const float perPair = args.mean ? *dy / static_cast<float>(args.rows) : *dy;
+  for (int i = 0; i < args.rows; ++i) {
+    const float* ai = args.a + static_cast<size_t>(i) * args.dim;
+    const float* bi = args.b + static_cast<size_t>(i) * args.dim;
+    float sq = 0.f;
+    for (int k = 0; k < args.dim; ++k) sq += (ai[k] - bi[k]) * (ai[k] - bi[k]);
+    const float d = args.epsilon == 0.f ? std::sqrt(sq) : std::sqrt(sq + args.epsilon);
+    const float t = args.margin - d;
+    const float h = t < 0.f ? 0.f : t;
+    const float s = args.similar[i];
+    const float dHinge = perPair * (1.f - s);
+    const float dH = dHinge * (h * 2.f);
+    const float step = std::isnan(t) ? t : (t > 0.f ? 1.f : 0.f);
+    const float dT = dH * step;
+    const float dSqrtInput = -dT / (d * 2.f);
+    const float dSq = perPair * s + dSqrtInput;
+    for (int k = 0; k < args.dim; ++k) {
+      const float g = dSq * ((ai[k] - bi[k]) * 2.f);
+      da[static_cast<size_t>(i) * args.dim + k] = g;
+      db[static_cast<size_t>(i) * args.dim + k] = -g;
+    }
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchedMatMul", Napi::Function::New(env, BatchedMatMul));
   exports.Set("denseForward", Napi::Function::New(env, DenseForward));
@@ -429,6 +519,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getConfig", Napi::Function::New(env, GetConfig));
   exports.Set("timers", Napi::Function::New(env, Timers));
   exports.Set("gemmBound", Napi::Function::New(env, GemmBound));
+  exports.Set("contrastiveLoss", Napi::Function::New(env, ContrastiveLoss));
+  exports.Set("contrastiveLossGrad", Napi::Function::New(env, ContrastiveLossGrad));
   return exports;
 }
 

@@ -13,6 +13,9 @@ export const DENSE_BACKWARD_KERNEL = 'SiameseLabDenseGrad';
 /** Custom kernels of the fused optimizer step (see fused-optimizer.ts); registered for 'blas' only. */
 export const OPTIMIZER_UPDATE_KERNEL = 'SiameseLabOptimizerUpdate';
 export const ALL_FINITE_KERNEL = 'SiameseLabAllFinite';
+/** Custom kernels of the fused pair loss (see pair-loss.ts); registered for 'blas' only. */
+export const PAIR_LOSS_KERNEL = 'SiameseLabContrastiveLoss';
+export const PAIR_LOSS_GRAD_KERNEL = 'SiameseLabContrastiveLossGrad';
 
 const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, elu: 4, sigmoid: 5 };
 const BIAS_NONE = 0, BIAS_SCALAR = 1, BIAS_PER_COLUMN = 2, BIAS_FULL_MATRIX = 3;
@@ -193,6 +196,31 @@ function makeAllFiniteKernel(addon: BlasAddon): KernelFunc {
   }) as unknown as KernelFunc;
 }
 
+/** Inputs a, b [rows, dim], similar [rows]; attrs margin, epsilon, mean; a scalar output. */
+function makePairLossKernel(addon: BlasAddon): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { backend, attrs } = args;
+    const { a, b, similar } = args.inputs as Record<string, TensorInfo>;
+    const out = backend.makeOutput([], 'float32');
+    addon.contrastiveLoss(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, similar), a.shape[0], a.shape[1],
+      Number(attrs.margin), Number(attrs.epsilon), Boolean(attrs.mean), offsetOf(backend, out));
+    return out;
+  }) as unknown as KernelFunc;
+}
+
+/** Inputs dy (scalar), a, b, similar; outputs [da, db]. */
+function makePairLossGradKernel(addon: BlasAddon): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { backend, attrs } = args;
+    const { dy, a, b, similar } = args.inputs as Record<string, TensorInfo>;
+    const da = backend.makeOutput(a.shape, 'float32');
+    const db = backend.makeOutput(b.shape, 'float32');
+    addon.contrastiveLossGrad(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, similar), a.shape[0], a.shape[1],
+      Number(attrs.margin), Number(attrs.epsilon), Boolean(attrs.mean), offsetOf(backend, dy), offsetOf(backend, da), offsetOf(backend, db));
+    return [da, db];
+  }) as unknown as KernelFunc;
+}
+
 /**
  * Registers the 'blas' backend and its kernels (once). Must run after the wasm kernels are
  * registered (importing tfjs.ts does that) and before the first tf.setBackend('blas'),
@@ -215,6 +243,8 @@ export function registerBlasBackend(addon: BlasAddon): void {
   tf.registerKernel({ kernelName: DENSE_BACKWARD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeDenseBackwardKernel(addon) });
   tf.registerKernel({ kernelName: OPTIMIZER_UPDATE_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeOptimizerUpdateKernel(addon) });
   tf.registerKernel({ kernelName: ALL_FINITE_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeAllFiniteKernel(addon) });
+  tf.registerKernel({ kernelName: PAIR_LOSS_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makePairLossKernel(addon) });
+  tf.registerKernel({ kernelName: PAIR_LOSS_GRAD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makePairLossGradKernel(addon) });
 
   // Priority below wasm and cpu: 'blas' is only ever chosen on purpose, through selectBackend.
   tf.registerBackend(BLAS_BACKEND, () => {

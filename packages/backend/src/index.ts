@@ -16,3 +16,4 @@ export {
 } from './numerics.ts';
 export { createTrainingOptimizer, type TrainingOptimizer, type PreparedUpdate } from './fused-optimizer.ts';
 export { readNativeTimers, measureGemmBound } from './gemm-provider.ts';
+export { fusedContrastiveLoss, type FusedPairLossOptions } from './pair-loss.ts';

@@ -36,6 +36,16 @@ export interface BlasAddon {
   /** One pass over all variables: new values and slots written at the plan's offsets; returns whether every gradient element is finite. */
   optimizerUpdate(memory: ArrayBuffer, kind: number, constants: Float64Array, plan: Float64Array): boolean;
   allFinite(memory: ArrayBuffer, offset: number, count: number): boolean;
+  /** The seed's contrastive loss (euclidean, margin, epsilon; mean or sum) of embeddings a, b [rows, dim], written at outOffset. */
+  contrastiveLoss(
+    memory: ArrayBuffer, aOffset: number, bOffset: number, similarOffset: number, rows: number, dim: number,
+    margin: number, epsilon: number, mean: boolean, outOffset: number,
+  ): void;
+  /** Its gradient with respect to a and b, given the loss's gradient dy (a scalar at dyOffset). */
+  contrastiveLossGrad(
+    memory: ArrayBuffer, aOffset: number, bOffset: number, similarOffset: number, rows: number, dim: number,
+    margin: number, epsilon: number, mean: boolean, dyOffset: number, daOffset: number, dbOffset: number,
+  ): void;
   /** Threads of every pool the addon uses (OpenBLAS's and OpenMP's); returns the count in force. */
   setNumThreads(threads: number): number;
   getNumThreads(): number;

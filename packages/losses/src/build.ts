@@ -1,3 +1,4 @@
+import { fusedContrastiveLoss } from '@siamese-lab/backend';
 import { cosineDistance, euclideanDistance, type Distance } from './distances.ts';
 import { meanOverNonZeroReducer, meanReducer, sumReducer, type Reducer } from './reducers.ts';
 import { contrastiveLoss, squaredMarginContrastiveLoss, type PairLoss } from './contrastive.ts';
@@ -25,5 +26,10 @@ export function buildPairLoss(spec: LossSpec): PairLoss {
   const reducer: Reducer =
     spec.reducer === 'sum' ? sumReducer() : spec.reducer === 'mean_non_zero' ? meanOverNonZeroReducer() : meanReducer();
   const build = spec.kind === 'squared_margin' ? squaredMarginContrastiveLoss : contrastiveLoss;
-  return build({ margin: spec.margin, distance, reducer });
+  const composable = build({ margin: spec.margin, distance, reducer });
+  if (spec.kind !== 'contrastive' || spec.distance !== 'euclidean' || spec.reducer === 'mean_non_zero') return composable;
+  // The seed's loss: one native call for the loss and one for its gradient where the backend has
+  // them (blas), the same graph as above everywhere else.
+  const fused = { margin: spec.margin, epsilon: spec.epsilon, reducer: spec.reducer };
+  return (left, right, similar) => fusedContrastiveLoss(left, right, similar, fused) ?? composable(left, right, similar);
 }
