@@ -443,6 +443,24 @@ bool pairLossArgs(const Napi::CallbackInfo& info, Heap& heap, size_t first, Pair
   return args.rows > 0 && args.dim > 0;
 }
 
+// One pair's forward terms: sq = |a - b|^2, d = sqrt(sq + epsilon), t = margin - d, h = relu(t).
+struct PairTerms {
+  float squared, distance, marginGap, hinge;
+};
+
+PairTerms pairTerms(const PairLossArgs& args, int i) {
+  const float* ai = args.a + static_cast<size_t>(i) * args.dim;
+  const float* bi = args.b + static_cast<size_t>(i) * args.dim;
+  float sq = 0.f;
+  for (int k = 0; k < args.dim; ++k) {
+    const float diff = ai[k] - bi[k];
+    sq += diff * diff;
+  }
+  const float d = args.epsilon == 0.f ? std::sqrt(sq) : std::sqrt(sq + args.epsilon);
+  const float t = args.margin - d;
+  return {sq, d, t, t < 0.f ? 0.f : t};
+}
+
 // contrastiveLoss(memory, aOffset, bOffset, similarOffset, rows, dim, margin, epsilon, mean, outOffset)
 Napi::Value ContrastiveLoss(const Napi::CallbackInfo& info) {
   if (!checkArgs(info, 10)) return info.Env().Undefined();
@@ -454,15 +472,8 @@ Napi::Value ContrastiveLoss(const Napi::CallbackInfo& info) {
   if (!report(info, heap)) return info.Env().Undefined();
   float total = 0.f;
   for (int i = 0; sized && i < args.rows; ++i) {
-    float sq = 0.f;
-    for (int k = 0; k < args.dim; ++k) {
-      const float diff = args.a[i * args.dim + k] - args.b[i * args.dim + k];
-      sq += diff * diff;
-    }
-    const float d = args.epsilon == 0.f ? std::sqrt(sq) : std::sqrt(sq + args.epsilon);
-    const float t = args.margin - d;
-    const float h = t < 0.f ? 0.f : t;
-    total += args.similar[i] * sq + (1.f - args.similar[i]) * (h * h);
+    const PairTerms p = pairTerms(args, i);
+    total += args.similar[i] * p.squared + (1.f - args.similar[i]) * (p.hinge * p.hinge);
   }
   *out = args.mean ? total / static_cast<float>(args.rows) : total;
   return info.Env().Undefined();
@@ -484,18 +495,14 @@ Napi::Value ContrastiveLossGrad(const Napi::CallbackInfo& info) {
   for (int i = 0; i < args.rows; ++i) {
     const float* ai = args.a + static_cast<size_t>(i) * args.dim;
     const float* bi = args.b + static_cast<size_t>(i) * args.dim;
-    float sq = 0.f;
-    for (int k = 0; k < args.dim; ++k) sq += (ai[k] - bi[k]) * (ai[k] - bi[k]);
-    const float d = args.epsilon == 0.f ? std::sqrt(sq) : std::sqrt(sq + args.epsilon);
-    const float t = args.margin - d;
-    const float h = t < 0.f ? 0.f : t;
+    const PairTerms p = pairTerms(args, i);
     const float s = args.similar[i];
     const float dHinge = perPair * (1.f - s);
-    const float dH = dHinge * (h * 2.f);
-    const float step = std::isnan(t) ? t : (t > 0.f ? 1.f : 0.f);
+    const float dH = dHinge * (p.hinge * 2.f);
+    const float step = std::isnan(p.marginGap) ? p.marginGap : (p.marginGap > 0.f ? 1.f : 0.f);
     const float dT = dH * step;
-    const float dSqrtInput = -dT / (d * 2.f);
-    const float dSq = perPair * s + dSqrtInput;
+    const float dSqrtInput = -dT / (p.distance * 2.f);
+    const float dSq = perPair * s + dSqrtInput;  // the squared distance feeds both terms
     for (int k = 0; k < args.dim; ++k) {
       const float g = dSq * ((ai[k] - bi[k]) * 2.f);
       da[static_cast<size_t>(i) * args.dim + k] = g;
