@@ -77,6 +77,9 @@ describe.skipIf(!haveRedis)('a lab worker and the jobs in its queue', { timeout:
       );
       expect((await finished(queue, allowed)).state).toBe('completed');
       expect(worker.stderr()).toMatch(/ training guarded /);
+      // SIGTERM (or Ctrl-C): the worker finishes its job, lets go of Redis and ends.
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
     } finally {
       await queue.close();
       connection.disconnect();

@@ -31,7 +31,7 @@ export interface QueueWorkerOptions {
  * experiment file, trains and evaluates it with the local runner's code, and returns the
  * result (the coordinator records it). Provenance is this machine's.
  */
-export function startQueueWorker(options: QueueWorkerOptions): Worker {
+export function startQueueWorker(options: QueueWorkerOptions): { worker: Worker; close(): Promise<void> } {
   const name = `${hostname()}:${process.pid}`;
   const version = projectVersion();
   const lockMs = (options.lockSeconds ?? 30) * 1000;
@@ -91,8 +91,9 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker {
     });
   };
 
+  const connection = connectRedis(options.address);
   const worker = new Worker(QUEUE_NAME, processRun, {
-    connection: connectRedis(options.address),
+    connection,
     concurrency: 1,
     lockDuration: lockMs,
     stalledInterval: lockMs,
@@ -107,5 +108,12 @@ export function startQueueWorker(options: QueueWorkerOptions): Worker {
     lastProblem = { text: error.message, at: Date.now() };
     options.log(`queue problem (retrying): ${error.message}`);
   });
-  return worker;
+  return {
+    worker,
+    // BullMQ leaves a connection it was given open: without this the process would not end.
+    close: async () => {
+      await worker.close();
+      connection.disconnect();
+    },
+  };
 }
