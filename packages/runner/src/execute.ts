@@ -203,7 +203,7 @@ export function planStoredRuns(store: RunStore, experiment: ExperimentSpec, forc
     name: experiment.name,
     description: experiment.description,
     filePath: experiment.filePath,
-    spec: { base: experiment.base, runs: experiment.runs.map((run) => run.overrides) },
+    spec: { base: experiment.base, runs: experiment.runs.map((run) => run.overrides), claims: experiment.claims },
     sweepKeys: experiment.sweepKeys,
   });
   const planned = experiment.runs.map((run) => ({ run, stored: store.planRun(record.id, { runIndex: run.index, configHash: run.configHash, label: run.label, params: run.params }) }));

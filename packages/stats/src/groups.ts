@@ -104,7 +104,7 @@ export function matchesWhere(run: Observation, where: Record<string, ParameterVa
 }
 
 /** The values a parameter takes over the runs, in first-seen order. */
-export function distinctValues(runs: readonly Observation[], key: string): ParameterValue[] {
+export function distinctValues(runs: ReadonlyArray<Pick<Observation, 'params'>>, key: string): ParameterValue[] {
   const seen = new Map<string, ParameterValue>();
   for (const run of runs) if (!seen.has(parameterKey(run.params[key]))) seen.set(parameterKey(run.params[key]), run.params[key] ?? null);
   return [...seen.values()];

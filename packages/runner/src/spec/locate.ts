@@ -67,6 +67,7 @@ interface SchemaDefinition {
   type: string;
   innerType?: z.ZodType;
   in?: z.ZodType;
+  element?: z.ZodType;
   shape?: Record<string, z.ZodType>;
 }
 
@@ -77,7 +78,14 @@ function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (;;) {
     const def = definitionOf(current);
-    const wrapped = ['default', 'optional', 'nullable', 'prefault'].includes(def.type) ? def.innerType : def.type === 'pipe' ? def.in : undefined;
+    // A list's keys are its entries' (e.g. claims[0].pool): paths to them skip the index.
+    const wrapped = ['default', 'optional', 'nullable', 'prefault'].includes(def.type)
+      ? def.innerType
+      : def.type === 'pipe'
+        ? def.in
+        : def.type === 'array'
+          ? def.element
+          : undefined;
     if (!wrapped) return current;
     current = wrapped;
   }

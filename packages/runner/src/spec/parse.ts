@@ -6,6 +6,8 @@ import { LabError } from '@siamese-lab/core';
 import { didYouMean, isKnownPath, knownKeysAt, locate, type PathSegment, type SourceDocument } from './locate.ts';
 import { experimentFileSchema, runSpecSchema, type ExperimentFile, type RunSpec } from './schema.ts';
 import { expandSweep, ZipLengthError, type PlannedRun } from './sweep.ts';
+import { planClaims } from './claims.ts';
+import type { Claim } from '@siamese-lab/stats';
 
 /** An experiment file parsed once into a validated, fully resolved plan of runs. */
 export interface ExperimentSpec {
@@ -18,6 +20,8 @@ export interface ExperimentSpec {
   sweepKeys: string[];
   runs: PlannedRun[];
   maxRuns: number;
+  /** The file's `claims`, validated against the runs (empty when it has none). */
+  claims: Claim[];
 }
 
 const defaultMaxRuns = 200;
@@ -321,5 +325,6 @@ function planExperiment(file: ExperimentFile, sources: SourceDocument[], path: s
     sweepKeys: expanded.sweepKeys,
     runs,
     maxRuns,
+    claims: planClaims(file.claims ?? [], { sources, runs }),
   };
 }

@@ -3,6 +3,7 @@ import { BACKEND_NAMES } from '@siamese-lab/backend';
 import { PAIR_SAMPLER_KINDS } from '@siamese-lab/data';
 import { activations, type TowerSpec } from '@siamese-lab/model';
 import { distanceKinds, lossKinds, reducerKinds } from '@siamese-lab/losses';
+import { claimsSchema } from './claims.ts';
 
 /**
  * The schema of one run's parameters, exactly as an experiment file writes them under `base`
@@ -225,6 +226,8 @@ export const experimentFileSchema = z.strictObject({
     .optional(),
   /** Default cap on the number of runs; larger sweeps need --yes. */
   max_runs: positiveInt('max_runs').optional(),
+  /** What the experiment should show, checked by lab check (spec/claims.ts). */
+  claims: claimsSchema.optional(),
 });
 
 export type ExperimentFile = z.infer<typeof experimentFileSchema>;
