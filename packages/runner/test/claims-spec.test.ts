@@ -47,10 +47,18 @@ describe('claims in experiment files', () => {
 `),
     );
     expect(spec.claims).toHaveLength(3);
-    expect(spec.claims[0]).toMatchObject({ metric: 'anisotropy', by: 'optimizer.name', expectation: { kind: 'order', higher: 'adam', lower: 'sgd' } });
+    expect(spec.claims[0]).toMatchObject({
+      metric: 'anisotropy',
+      by: 'optimizer.name',
+      expectation: { kind: 'order', higher: 'adam', lower: 'sgd' },
+    });
     expect(spec.claims[0].location).toMatch(/claims-\d+\.yaml:8:5$/);
     expect(spec.claims[1]).toMatchObject({ expectation: { kind: 'order', higher: 0, lower: 1e-6 }, where: { 'optimizer.name': 'sgd' } });
-    expect(spec.claims[2]).toMatchObject({ expectation: { kind: 'threshold', direction: 'above', value: 0.3 }, confidence: 0.99, where: { 'loss.epsilon': 1e-6 } });
+    expect(spec.claims[2]).toMatchObject({
+      expectation: { kind: 'threshold', direction: 'above', value: 0.3 },
+      confidence: 0.99,
+      where: { 'loss.epsilon': 1e-6 },
+    });
   });
 
   it('a file without claims has none', () => {
@@ -58,15 +66,50 @@ describe('claims in experiment files', () => {
   });
 
   const cases: Array<[string, string, RegExp, RegExp]> = [
-    ['a value that is not swept', '  - { metric: anisotropy, by: optimizer.name, expect: "adma > sgd" }', /`adma` is not a value of optimizer.name/, /did you mean `adam`/],
-    ['an unknown parameter', '  - { metric: anisotropy, by: optimizer.nme, expect: "adam > sgd" }', /`optimizer.nme` is not a parameter/, /did you mean `optimizer.name`/],
-    ['a parameter that does not vary', '  - { metric: anisotropy, by: loss.margin, expect: "5 > 4" }', /`loss.margin` does not vary/, /sweep.grid/],
-    ['no operator', '  - { metric: anisotropy, by: optimizer.name, expect: "adam beats sgd" }', /is not a comparison of two values/, /"sgd > adam"/],
+    [
+      'a value that is not swept',
+      '  - { metric: anisotropy, by: optimizer.name, expect: "adma > sgd" }',
+      /`adma` is not a value of optimizer.name/,
+      /did you mean `adam`/,
+    ],
+    [
+      'an unknown parameter',
+      '  - { metric: anisotropy, by: optimizer.nme, expect: "adam > sgd" }',
+      /`optimizer.nme` is not a parameter/,
+      /did you mean `optimizer.name`/,
+    ],
+    [
+      'a parameter that does not vary',
+      '  - { metric: anisotropy, by: loss.margin, expect: "5 > 4" }',
+      /`loss.margin` does not vary/,
+      /sweep.grid/,
+    ],
+    [
+      'no operator',
+      '  - { metric: anisotropy, by: optimizer.name, expect: "adam beats sgd" }',
+      /is not a comparison of two values/,
+      /"sgd > adam"/,
+    ],
     ['a threshold without a number', '  - { metric: anisotropy, expect: "> high" }', /is not a comparison with a number/, /"> 0.3"/],
-    ['an order claim without by', '  - { metric: anisotropy, expect: "adam > sgd" }', /is not a comparison with a number/, /name it with `by`/],
+    [
+      'an order claim without by',
+      '  - { metric: anisotropy, expect: "adam > sgd" }',
+      /is not a comparison with a number/,
+      /name it with `by`/,
+    ],
     ['nan_runs without by', '  - { metric: nan_runs, expect: "< 0.5" }', /nan_runs compares groups/, /by: loss.epsilon/],
-    ['a where value no run has', '  - { metric: anisotropy, by: optimizer.name, expect: "adam > sgd", where: { loss.epsilon: 1 } }', /no run has loss.epsilon = 1/, /0, 1e-6/],
-    ['an unknown key', '  - { metric: anisotropy, by: optimizer.name, expect: "adam > sgd", pooled: true }', /unknown key `pooled`/, /did you mean `pool`/],
+    [
+      'a where value no run has',
+      '  - { metric: anisotropy, by: optimizer.name, expect: "adam > sgd", where: { loss.epsilon: 1 } }',
+      /no run has loss.epsilon = 1/,
+      /0, 1e-6/,
+    ],
+    [
+      'an unknown key',
+      '  - { metric: anisotropy, by: optimizer.name, expect: "adam > sgd", pooled: true }',
+      /unknown key `pooled`/,
+      /did you mean `pool`/,
+    ],
     ['a bad metric name', '  - { metric: "Aniso tropy", by: optimizer.name, expect: "adam > sgd" }', /metric is a metric name/, /./],
     ['the same value twice', '  - { metric: anisotropy, by: optimizer.name, expect: "adam > adam" }', /two different values/, /./],
   ];

@@ -35,7 +35,11 @@ function resample(values: readonly number[], random: ReturnType<typeof createRan
  * groups are independent runs, e.g. seeds of two settings). Null when a group has fewer than two
  * values, or (studentized) when neither group varies.
  */
-export function bootstrapDifferenceInterval(a: readonly number[], b: readonly number[], options: BootstrapOptions = {}): BootstrapInterval | null {
+export function bootstrapDifferenceInterval(
+  a: readonly number[],
+  b: readonly number[],
+  options: BootstrapOptions = {},
+): BootstrapInterval | null {
   const confidence = options.confidence ?? 0.95;
   assertConfidence(confidence);
   const resamples = options.resamples ?? 4_000;

@@ -9,8 +9,19 @@
  * crosses zero. The share of NaN runs is compared with Fisher's exact test.
  */
 import { oneSampleTTest } from './t-tests.ts';
-import { comparePair, groupRuns, matchesWhere, nanRunsMetric, parameterKey, summarizeGroup, type GroupSummary, type Observation, type PairComparison, type ParameterValue } from './groups.ts';
-import { formatInterval, formatP, formatParameter, formatSigned, formatStatistic } from './format.ts';
+import {
+  comparePair,
+  groupRuns,
+  matchesWhere,
+  nanRunsMetric,
+  parameterKey,
+  summarizeGroup,
+  type GroupSummary,
+  type Observation,
+  type PairComparison,
+  type ParameterValue,
+} from './groups.ts';
+import { formatInterval, formatP, formatParameter, formatStatistic } from './format.ts';
 
 export type ClaimExpectation =
   /** "higher > lower": the metric is larger for runs with by = higher than for by = lower. */
@@ -62,7 +73,11 @@ export interface ClaimResult {
 export function describeClaim(claim: Claim): string {
   const scope = [
     claim.by ? `by ${claim.by}` : '',
-    claim.where && Object.keys(claim.where).length ? `where ${Object.entries(claim.where).map(([key, value]) => `${key} = ${formatParameter(value)}`).join(', ')}` : '',
+    claim.where && Object.keys(claim.where).length
+      ? `where ${Object.entries(claim.where)
+          .map(([key, value]) => `${key} = ${formatParameter(value)}`)
+          .join(', ')}`
+      : '',
     claim.pool ? 'pooled' : '',
   ].filter(Boolean);
   return `${claim.metric} ${claim.expect.trim()}${scope.length ? ` (${scope.join('; ')})` : ''}`;
@@ -74,25 +89,49 @@ function decideOrder(comparison: PairComparison, confidence: number): { verdict:
   if (comparison.metric === nanRunsMetric) {
     if (a.runs === 0 || b.runs === 0) return { verdict: 'undecided', reason: 'a group has no finished run' };
     const fisher = comparison.fisher!;
-    if (fisher.p >= alpha) return { verdict: 'undecided', reason: `Fisher's p = ${formatP(fisher.p)} is not below ${formatP(alpha)}${a.runs + b.runs < 8 ? ' (more runs a group would tell)' : ''}` };
-    return fisher.difference > 0 ? { verdict: 'holds', reason: `Fisher's p = ${formatP(fisher.p)} < ${formatP(alpha)}` } : { verdict: 'fails', reason: `the opposite holds: Fisher's p = ${formatP(fisher.p)}` };
+    if (fisher.p >= alpha)
+      return {
+        verdict: 'undecided',
+        reason: `Fisher's p = ${formatP(fisher.p)} is not below ${formatP(alpha)}${a.runs + b.runs < 8 ? ' (more runs a group would tell)' : ''}`,
+      };
+    return fisher.difference > 0
+      ? { verdict: 'holds', reason: `Fisher's p = ${formatP(fisher.p)} < ${formatP(alpha)}` }
+      : { verdict: 'fails', reason: `the opposite holds: Fisher's p = ${formatP(fisher.p)}` };
   }
-  if (a.n < 2 || b.n < 2) return { verdict: 'undecided', reason: `not enough seeds: ${a.n} vs ${b.n} values (at least 2 a group, and more for a permutation test to reach p < ${formatP(alpha)})` };
+  if (a.n < 2 || b.n < 2)
+    return {
+      verdict: 'undecided',
+      reason: `not enough seeds: ${a.n} vs ${b.n} values (at least 2 a group, and more for a permutation test to reach p < ${formatP(alpha)})`,
+    };
   const welch = comparison.welch;
   if (!welch) return { verdict: 'undecided', reason: 'neither group varies, so no interval can be given' };
   const interval = welch.interval;
   const side = interval.low > 0 ? 1 : interval.high < 0 ? -1 : 0;
-  if (side === 0) return { verdict: 'undecided', reason: `the ${formatStatistic(confidence * 100)}% interval of the difference ${formatInterval(interval)} crosses zero` };
+  if (side === 0)
+    return {
+      verdict: 'undecided',
+      reason: `the ${formatStatistic(confidence * 100)}% interval of the difference ${formatInterval(interval)} crosses zero`,
+    };
   const permutation = comparison.permutation!;
   if (permutation.p >= alpha) {
-    const floor = permutation.smallestPossibleP >= alpha ? `; with ${a.n} vs ${b.n} runs the smallest possible p is ${formatP(permutation.smallestPossibleP)}, add seeds` : '';
-    return { verdict: 'undecided', reason: `Welch's interval excludes zero but the permutation test does not confirm it (p = ${formatP(permutation.p)})${floor}` };
+    const floor =
+      permutation.smallestPossibleP >= alpha
+        ? `; with ${a.n} vs ${b.n} runs the smallest possible p is ${formatP(permutation.smallestPossibleP)}, add seeds`
+        : '';
+    return {
+      verdict: 'undecided',
+      reason: `Welch's interval excludes zero but the permutation test does not confirm it (p = ${formatP(permutation.p)})${floor}`,
+    };
   }
   const tests = `Welch's ${formatStatistic(confidence * 100)}% interval ${formatInterval(interval)} and permutation p = ${formatP(permutation.p)}`;
   return side > 0 ? { verdict: 'holds', reason: tests } : { verdict: 'fails', reason: `the opposite holds: ${tests}` };
 }
 
-function decideThreshold(group: GroupSummary, expectation: Extract<ClaimExpectation, { kind: 'threshold' }>, confidence: number): { verdict: Verdict; reason: string; evidence: string } {
+function decideThreshold(
+  group: GroupSummary,
+  expectation: Extract<ClaimExpectation, { kind: 'threshold' }>,
+  confidence: number,
+): { verdict: Verdict; reason: string; evidence: string } {
   const sign = expectation.direction === 'above' ? '>' : '<';
   const counts = `n = ${group.n}${group.withoutValue ? ` (${group.withoutValue} run(s) without a value${group.nanRuns ? `, ${group.nanRuns} ended NaN` : ''})` : ''}`;
   const test = oneSampleTTest(group.values, expectation.value, confidence);
@@ -101,9 +140,18 @@ function decideThreshold(group: GroupSummary, expectation: Extract<ClaimExpectat
   if (!test) return { verdict: 'undecided', reason: 'the values do not vary, so no interval can be given', evidence };
   const above = test.interval.low > expectation.value;
   const below = test.interval.high < expectation.value;
-  if (!above && !below) return { verdict: 'undecided', reason: `the ${formatStatistic(confidence * 100)}% interval of the mean contains ${formatStatistic(expectation.value)}`, evidence };
+  if (!above && !below)
+    return {
+      verdict: 'undecided',
+      reason: `the ${formatStatistic(confidence * 100)}% interval of the mean contains ${formatStatistic(expectation.value)}`,
+      evidence,
+    };
   const holds = above === (expectation.direction === 'above');
-  return { verdict: holds ? 'holds' : 'fails', reason: `the ${formatStatistic(confidence * 100)}% interval of the mean is ${above ? 'above' : 'below'} ${formatStatistic(expectation.value)}${holds ? '' : `, not ${sign} it`}`, evidence };
+  return {
+    verdict: holds ? 'holds' : 'fails',
+    reason: `the ${formatStatistic(confidence * 100)}% interval of the mean is ${above ? 'above' : 'below'} ${formatStatistic(expectation.value)}${holds ? '' : `, not ${sign} it`}`,
+    evidence,
+  };
 }
 
 function combine(verdicts: Verdict[]): Verdict {
@@ -118,7 +166,11 @@ function describeFixed(fixed: Record<string, ParameterValue>): string {
 }
 
 /** Decides one claim on the runs; settings with neither compared value present are skipped. */
-export function evaluateClaim(claim: Claim, runs: readonly Observation[], options: { sweepKeys: readonly string[]; confidence?: number; seed?: number }): ClaimResult {
+export function evaluateClaim(
+  claim: Claim,
+  runs: readonly Observation[],
+  options: { sweepKeys: readonly string[]; confidence?: number; seed?: number },
+): ClaimResult {
   const confidence = claim.confidence ?? options.confidence ?? 0.95;
   const settings: SettingVerdict[] = [];
   const expectation = claim.expectation;
@@ -128,7 +180,15 @@ export function evaluateClaim(claim: Claim, runs: readonly Observation[], option
     const decision = decideThreshold(group, expectation, confidence);
     settings.push({ fixed: {}, verdict: decision.verdict, reason: decision.reason, evidence: decision.evidence, comparison: null, group });
   } else {
-    const settingsOfRuns = groupRuns(runs, { metric: claim.metric, by: claim.by!, sweepKeys: options.sweepKeys, pool: claim.pool, where: claim.where, confidence, seed: options.seed });
+    const settingsOfRuns = groupRuns(runs, {
+      metric: claim.metric,
+      by: claim.by!,
+      sweepKeys: options.sweepKeys,
+      pool: claim.pool,
+      where: claim.where,
+      confidence,
+      seed: options.seed,
+    });
     for (const setting of settingsOfRuns) {
       const find = (value: ParameterValue) => setting.groups.find((group) => parameterKey(group.value) === parameterKey(value));
       const higher = find(expectation.higher);
@@ -136,7 +196,14 @@ export function evaluateClaim(claim: Claim, runs: readonly Observation[], option
       if (!higher && !lower) continue;
       if (!higher || !lower) {
         const missing = formatParameter(higher ? expectation.lower : expectation.higher);
-        settings.push({ fixed: setting.fixed, verdict: 'undecided', reason: `no run with ${claim.by} = ${missing}`, evidence: '', comparison: null, group: null });
+        settings.push({
+          fixed: setting.fixed,
+          verdict: 'undecided',
+          reason: `no run with ${claim.by} = ${missing}`,
+          evidence: '',
+          comparison: null,
+          group: null,
+        });
         continue;
       }
       // Compared in the claim's order, so the sentence and the difference read "higher vs lower".
@@ -146,15 +213,26 @@ export function evaluateClaim(claim: Claim, runs: readonly Observation[], option
     }
   }
   if (settings.length === 0) {
-    settings.push({ fixed: {}, verdict: 'undecided', reason: `no finished run matches the claim${claim.where ? ` (where ${JSON.stringify(claim.where)})` : ''}`, evidence: '', comparison: null, group: null });
+    settings.push({
+      fixed: {},
+      verdict: 'undecided',
+      reason: `no finished run matches the claim${claim.where ? ` (where ${JSON.stringify(claim.where)})` : ''}`,
+      evidence: '',
+      comparison: null,
+      group: null,
+    });
   }
   const noValue = claim.metric !== nanRunsMetric && runs.every((run) => typeof run.metrics[claim.metric] !== 'number');
   if (noValue && runs.length > 0) {
     const recorded = [...new Set(runs.flatMap((run) => Object.keys(run.metrics)))].sort();
-    for (const setting of settings) setting.reason = `no run recorded \`${claim.metric}\` (recorded: ${recorded.join(', ')}, or ${nanRunsMetric})`;
+    for (const setting of settings)
+      setting.reason = `no run recorded \`${claim.metric}\` (recorded: ${recorded.join(', ')}, or ${nanRunsMetric})`;
   }
   const verdict = combine(settings.map((setting) => setting.verdict));
-  const lines = settings.map((setting) => `${describeFixed(setting.fixed)}${setting.verdict}: ${setting.reason}${setting.evidence ? `\n      ${setting.evidence}` : ''}`);
+  const lines = settings.map(
+    (setting) =>
+      `${describeFixed(setting.fixed)}${setting.verdict}: ${setting.reason}${setting.evidence ? `\n      ${setting.evidence}` : ''}`,
+  );
   const text = `${verdict.toUpperCase().padEnd(9)} ${describeClaim(claim)}${claim.location ? `  [${claim.location}]` : ''}\n${lines.map((line) => `    ${line}`).join('\n')}`;
   return { claim, confidence, verdict, settings, text };
 }
@@ -166,7 +244,11 @@ export interface ClaimsSummary {
   passed: boolean;
 }
 
-export function evaluateClaims(claims: readonly Claim[], runs: readonly Observation[], options: { sweepKeys: readonly string[]; confidence?: number; seed?: number }): ClaimsSummary {
+export function evaluateClaims(
+  claims: readonly Claim[],
+  runs: readonly Observation[],
+  options: { sweepKeys: readonly string[]; confidence?: number; seed?: number },
+): ClaimsSummary {
   const results = claims.map((claim) => evaluateClaim(claim, runs, options));
   const counts: Record<Verdict, number> = { holds: 0, fails: 0, undecided: 0 };
   for (const result of results) counts[result.verdict]++;

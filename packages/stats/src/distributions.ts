@@ -18,7 +18,9 @@ const stirlingThreshold = 15;
 function stirlingCorrection(x: number): number {
   const inverse = 1 / x;
   const inverseSquared = inverse * inverse;
-  return inverse * (1 / 12 - inverseSquared * (1 / 360 - inverseSquared * (1 / 1260 - inverseSquared * (1 / 1680 - inverseSquared / 1188))));
+  return (
+    inverse * (1 / 12 - inverseSquared * (1 / 360 - inverseSquared * (1 / 1260 - inverseSquared * (1 / 1680 - inverseSquared / 1188))))
+  );
 }
 
 /** ln Γ(x) for x > 0: Stirling's series for large x, Lanczos (g = 7) below. */
@@ -43,7 +45,8 @@ export function logBeta(a: number, b: number): number {
   const small = Math.min(a, b);
   if (big < stirlingThreshold) return logGamma(a) + logGamma(b) - logGamma(a + b);
   const sum = big + small;
-  const bigOverSum = -(big - 0.5) * Math.log1p(small / big) - small * Math.log(sum) + small + stirlingCorrection(big) - stirlingCorrection(sum);
+  const bigOverSum =
+    -(big - 0.5) * Math.log1p(small / big) - small * Math.log(sum) + small + stirlingCorrection(big) - stirlingCorrection(sum);
   return logGamma(small) + bigOverSum;
 }
 

@@ -22,7 +22,7 @@ export function formatP(p: number | null | undefined): string {
 }
 
 /** A parameter value as a person writes it: 1e-6 rather than 0.000001. */
-export function formatParameter(value: unknown): string {
+export function formatParameter(value: string | number | boolean | null | undefined): string {
   if (typeof value === 'number' && value !== 0 && Math.abs(value) < 1e-3) return value.toExponential();
   if (value === null || value === undefined) return '-';
   return String(value);

@@ -145,7 +145,9 @@ function describeCounts(a: GroupSummary, b: GroupSummary): string {
     .filter((group) => group.withoutValue > 0 || group.unfinished > 0)
     .map((group) =>
       [
-        group.withoutValue > 0 ? `${group.withoutValue} run(s) of ${group.label} without a value${group.nanRuns > 0 ? ` (${group.nanRuns} ended NaN)` : ''}` : '',
+        group.withoutValue > 0
+          ? `${group.withoutValue} run(s) of ${group.label} without a value${group.nanRuns > 0 ? ` (${group.nanRuns} ended NaN)` : ''}`
+          : '',
         group.unfinished > 0 ? `${group.unfinished} unfinished` : '',
       ]
         .filter(Boolean)
@@ -157,7 +159,8 @@ function describeCounts(a: GroupSummary, b: GroupSummary): string {
 export function comparePair(a: GroupSummary, b: GroupSummary, metric: string, confidence: number, seed: number): PairComparison {
   const percent = `${Math.round(confidence * 1000) / 10}%`;
   if (metric === nanRunsMetric) {
-    const fisher = a.runs > 0 && b.runs > 0 ? fisherExactTest({ successes: a.nanRuns, trials: a.runs }, { successes: b.nanRuns, trials: b.runs }) : null;
+    const fisher =
+      a.runs > 0 && b.runs > 0 ? fisherExactTest({ successes: a.nanRuns, trials: a.runs }, { successes: b.nanRuns, trials: b.runs }) : null;
     const difference = fisher ? fisher.difference : NaN;
     const sentence = `${metric}: ${describeGroup(a, metric)} vs ${describeGroup(b, metric)}; difference ${formatSigned(difference)}, p = ${formatP(fisher?.p)} (Fisher's exact test), n = ${a.runs} vs ${b.runs} runs`;
     return { metric, a, b, difference, bootstrap: null, welch: null, permutation: null, hedgesG: NaN, fisher, sentence };
@@ -190,7 +193,9 @@ export function comparePair(a: GroupSummary, b: GroupSummary, metric: string, co
 export function groupRuns(runs: readonly Observation[], options: CompareOptions): Array<Omit<Setting, 'pairs'>> {
   const confidence = options.confidence ?? 0.95;
   const selected = runs.filter((run) => matchesWhere(run, options.where));
-  const others = options.pool ? [] : options.sweepKeys.filter((key) => key !== options.by && key !== 'seed' && !(options.where && key in options.where));
+  const others = options.pool
+    ? []
+    : options.sweepKeys.filter((key) => key !== options.by && key !== 'seed' && !(options.where && key in options.where));
   const settings = new Map<string, Observation[]>();
   for (const run of selected) {
     const key = JSON.stringify(others.map((name) => parameterKey(run.params[name])));
@@ -200,7 +205,12 @@ export function groupRuns(runs: readonly Observation[], options: CompareOptions)
   return [...settings.values()].map((members) => ({
     fixed: Object.fromEntries(others.map((name) => [name, members[0].params[name] ?? null])),
     groups: distinctValues(members, options.by).map((value) =>
-      summarizeGroup(value, members.filter((run) => parameterKey(run.params[options.by]) === parameterKey(value)), options.metric, confidence),
+      summarizeGroup(
+        value,
+        members.filter((run) => parameterKey(run.params[options.by]) === parameterKey(value)),
+        options.metric,
+        confidence,
+      ),
     ),
   }));
 }
@@ -216,7 +226,8 @@ export function compareGroups(runs: readonly Observation[], options: CompareOpti
     confidence,
     settings: groupRuns(runs, options).map(({ fixed, groups }) => {
       const pairs: PairComparison[] = [];
-      for (let i = 0; i < groups.length; i++) for (let j = i + 1; j < groups.length; j++) pairs.push(comparePair(groups[i], groups[j], options.metric, confidence, seed));
+      for (let i = 0; i < groups.length; i++)
+        for (let j = i + 1; j < groups.length; j++) pairs.push(comparePair(groups[i], groups[j], options.metric, confidence, seed));
       return { fixed, groups, pairs };
     }),
   };

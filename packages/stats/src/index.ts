@@ -23,4 +23,15 @@ export {
   type GroupComparison,
   type CompareOptions,
 } from './groups.ts';
-export { evaluateClaim, evaluateClaims, formatClaims, describeClaim, type Claim, type ClaimExpectation, type ClaimResult, type ClaimsSummary, type SettingVerdict, type Verdict } from './claims.ts';
+export {
+  evaluateClaim,
+  evaluateClaims,
+  formatClaims,
+  describeClaim,
+  type Claim,
+  type ClaimExpectation,
+  type ClaimResult,
+  type ClaimsSummary,
+  type SettingVerdict,
+  type Verdict,
+} from './claims.ts';

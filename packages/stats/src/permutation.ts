@@ -34,7 +34,11 @@ export function binomialCoefficient(n: number, k: number): number {
  * there are few, else a seeded Monte Carlo sample, counted as scipy does ((hits + 1) / (B + 1)).
  * Null when a group is empty.
  */
-export function permutationTest(a: readonly number[], b: readonly number[], options: PermutationOptions = {}): PermutationTestResult | null {
+export function permutationTest(
+  a: readonly number[],
+  b: readonly number[],
+  options: PermutationOptions = {},
+): PermutationTestResult | null {
   if (a.length === 0 || b.length === 0) return null;
   const pooled = [...a, ...b];
   const total = pooled.reduce((sum, value) => sum + value, 0);

@@ -22,7 +22,13 @@ const logChoose = (n: number, k: number) => logGamma(n + 1) - logGamma(k + 1) - 
  */
 export function fisherExactTest(a: Count, b: Count): FisherResult {
   for (const count of [a, b]) {
-    if (!Number.isInteger(count.successes) || !Number.isInteger(count.trials) || count.successes < 0 || count.successes > count.trials || count.trials < 1) {
+    if (
+      !Number.isInteger(count.successes) ||
+      !Number.isInteger(count.trials) ||
+      count.successes < 0 ||
+      count.successes > count.trials ||
+      count.trials < 1
+    ) {
       throw new Error(`a count needs whole numbers 0 <= successes <= trials, trials >= 1; got ${count.successes} of ${count.trials}`);
     }
   }

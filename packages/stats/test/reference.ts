@@ -24,5 +24,7 @@ export const sample = (name: string): number[] => reference.samples.find((entry)
 /** |actual − expected| within `relative` of |expected|, or `absolute` near zero. */
 export function expectClose(actual: number, expected: number, relative = 1e-9, absolute = 1e-14): void {
   expect(Number.isFinite(actual), `${actual} should be finite`).toBe(true);
-  expect(Math.abs(actual - expected), `${actual} vs scipy's ${expected}`).toBeLessThanOrEqual(Math.max(absolute, relative * Math.abs(expected)));
+  expect(Math.abs(actual - expected), `${actual} vs scipy's ${expected}`).toBeLessThanOrEqual(
+    Math.max(absolute, relative * Math.abs(expected)),
+  );
 }

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { binomialCoefficient, fisherExactTest, hedgesG, mean, meanInterval, oneSampleTTest, permutationTest, standardDeviation, welchTTest } from '../src/index.ts';
+import {
+  binomialCoefficient,
+  fisherExactTest,
+  hedgesG,
+  mean,
+  meanInterval,
+  oneSampleTTest,
+  permutationTest,
+  standardDeviation,
+  welchTTest,
+} from '../src/index.ts';
 import { expectClose, reference, sample } from './reference.ts';
 
 describe('descriptive statistics and the t interval of a mean, against scipy', () => {
@@ -89,7 +99,10 @@ describe('one-sample t-test, against scipy', () => {
 describe("Fisher's exact test, against scipy", () => {
   for (const { table, p } of reference.fisher) {
     it(JSON.stringify(table), () => {
-      const result = fisherExactTest({ successes: table[0][0], trials: table[0][0] + table[0][1] }, { successes: table[1][0], trials: table[1][0] + table[1][1] });
+      const result = fisherExactTest(
+        { successes: table[0][0], trials: table[0][0] + table[0][1] },
+        { successes: table[1][0], trials: table[1][0] + table[1][1] },
+      );
       expectClose(result.p, p, 1e-9);
     });
   }

@@ -5,7 +5,15 @@
  */
 import { z } from 'zod';
 import { LabError } from '@siamese-lab/core';
-import { distinctValues, formatParameter, nanRunsMetric, parameterKey, type Claim, type ClaimExpectation, type ParameterValue } from '@siamese-lab/stats';
+import {
+  distinctValues,
+  formatParameter,
+  nanRunsMetric,
+  parameterKey,
+  type Claim,
+  type ClaimExpectation,
+  type ParameterValue,
+} from '@siamese-lab/stats';
 import { didYouMean, locate, type PathSegment, type SourceDocument } from './locate.ts';
 import type { PlannedRun } from './sweep.ts';
 
@@ -47,11 +55,17 @@ export function planClaims(entries: readonly ClaimEntry[], context: { sources: S
   const parameterNames = [...new Set(context.runs.flatMap((run) => Object.keys(run.params)))];
   const observations = context.runs.map((run) => ({ params: run.params }));
   return entries.map((entry, index): Claim => {
-    const problem = (message: string, field: string | undefined, hint: string, key?: string) => new LabError(message, { ...at(index, field, key), hint });
+    const problem = (message: string, field: string | undefined, hint: string, key?: string) =>
+      new LabError(message, { ...at(index, field, key), hint });
     const knownParameter = (name: string, field: string, key?: string) => {
       if (parameterNames.includes(name)) return;
       const suggestion = didYouMean(name, parameterNames);
-      throw problem(`\`${name}\` is not a parameter of these runs`, field, suggestion ? `did you mean \`${suggestion}\`?` : 'use a dotted run parameter such as optimizer.name or loss.epsilon', key);
+      throw problem(
+        `\`${name}\` is not a parameter of these runs`,
+        field,
+        suggestion ? `did you mean \`${suggestion}\`?` : 'use a dotted run parameter such as optimizer.name or loss.epsilon',
+        key,
+      );
     };
     let selected = observations;
     for (const [key, wanted] of Object.entries(entry.where ?? {})) {
@@ -59,7 +73,12 @@ export function planClaims(entries: readonly ClaimEntry[], context: { sources: S
       const values = distinctValues(selected, key);
       const match = values.find((value) => parameterKey(value) === parameterKey(wanted)) ?? matchValue(String(wanted), values);
       if (match === undefined) {
-        throw problem(`no run has ${key} = ${formatParameter(wanted)}`, 'where', `the runs have ${key} = ${values.map(formatParameter).join(', ')}`, key);
+        throw problem(
+          `no run has ${key} = ${formatParameter(wanted)}`,
+          'where',
+          `the runs have ${key} = ${values.map(formatParameter).join(', ')}`,
+          key,
+        );
       }
       selected = selected.filter((run) => parameterKey(run.params[key]) === parameterKey(match));
     }
@@ -69,25 +88,50 @@ export function planClaims(entries: readonly ClaimEntry[], context: { sources: S
       knownParameter(entry.by, 'by');
       const values = distinctValues(selected, entry.by);
       if (values.length < 2) {
-        throw problem(`\`${entry.by}\` does not vary across the ${where ? 'selected ' : ''}runs (all have ${formatParameter(values[0])})`, 'by', 'a claim compares values of a swept parameter: list them in sweep.grid or sweep.zip');
+        throw problem(
+          `\`${entry.by}\` does not vary across the ${where ? 'selected ' : ''}runs (all have ${formatParameter(values[0])})`,
+          'by',
+          'a claim compares values of a swept parameter: list them in sweep.grid or sweep.zip',
+        );
       }
       const order = orderPattern.exec(entry.expect);
-      if (!order) throw problem(`\`${entry.expect}\` is not a comparison of two values of ${entry.by}`, 'expect', `write e.g. "${formatParameter(values[0])} > ${formatParameter(values[1])}"`);
+      if (!order)
+        throw problem(
+          `\`${entry.expect}\` is not a comparison of two values of ${entry.by}`,
+          'expect',
+          `write e.g. "${formatParameter(values[0])} > ${formatParameter(values[1])}"`,
+        );
       const [left, right] = [order[1], order[3]].map((text) => {
         const value = matchValue(text, values);
         if (value === undefined) {
           const suggestion = didYouMean(text, values.map(formatParameter));
-          throw problem(`\`${text}\` is not a value of ${entry.by} in these runs`, 'expect', `the values are ${values.map(formatParameter).join(', ')}${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`);
+          throw problem(
+            `\`${text}\` is not a value of ${entry.by} in these runs`,
+            'expect',
+            `the values are ${values.map(formatParameter).join(', ')}${suggestion ? ` (did you mean \`${suggestion}\`?)` : ''}`,
+          );
         }
         return value;
       });
-      if (parameterKey(left) === parameterKey(right)) throw problem('a claim compares two different values', 'expect', `e.g. "${formatParameter(values[0])} > ${formatParameter(values[1])}"`);
+      if (parameterKey(left) === parameterKey(right))
+        throw problem(
+          'a claim compares two different values',
+          'expect',
+          `e.g. "${formatParameter(values[0])} > ${formatParameter(values[1])}"`,
+        );
       expectation = order[2] === '>' ? { kind: 'order', higher: left, lower: right } : { kind: 'order', higher: right, lower: left };
     } else {
-      if (entry.metric === nanRunsMetric) throw problem(`${nanRunsMetric} compares groups of runs: give \`by\``, 'by', `e.g. by: loss.epsilon with expect: "0 > 1e-6"`);
+      if (entry.metric === nanRunsMetric)
+        throw problem(`${nanRunsMetric} compares groups of runs: give \`by\``, 'by', `e.g. by: loss.epsilon with expect: "0 > 1e-6"`);
       const threshold = thresholdPattern.exec(entry.expect);
       if (!threshold) {
-        throw problem(`\`${entry.expect}\` is not a comparison with a number`, 'expect', orderPattern.test(entry.expect) ? 'to compare values of a parameter, name it with `by`' : 'write e.g. "> 0.3" (the mean over the selected runs is above 0.3)');
+        throw problem(
+          `\`${entry.expect}\` is not a comparison with a number`,
+          'expect',
+          orderPattern.test(entry.expect)
+            ? 'to compare values of a parameter, name it with `by`'
+            : 'write e.g. "> 0.3" (the mean over the selected runs is above 0.3)',
+        );
       }
       expectation = { kind: 'threshold', direction: threshold[1] === '>' ? 'above' : 'below', value: Number(threshold[2]) };
     }
