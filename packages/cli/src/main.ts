@@ -6,6 +6,8 @@ import { runStatuses } from '@siamese-lab/run-record';
 import { describeFailure } from './failure.ts';
 import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, runCommand, showCommand, type Output } from './commands.ts';
 import { baselineCommand, checkCommand } from './regression-commands.ts';
+import { compareGroupsCommand, defaultCompareMetrics } from './compare-groups.ts';
+import { LabError } from '@siamese-lab/core';
 import { sweepArguments, sweepOptions } from './sweep-options.ts';
 import { queueArguments, queueOptions, queueSweepOptions, workerCommand } from './queue-commands.ts';
 import { serveCommand, serveOptions } from './serve-command.ts';
@@ -87,11 +89,30 @@ export async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
-      'compare <runs..>',
-      'compare runs: the parameters that differ, and metrics side by side',
-      (command) => command.positional('runs', { type: 'number', array: true, demandOption: true, describe: 'two or more run ids' }),
+      'compare <targets..>',
+      'compare runs side by side (run ids), or groups of runs with statistics (EXPERIMENT --by PARAM)',
+      (command) =>
+        command
+          .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'two or more run ids, or one experiment (name or file) with --by' })
+          .option('by', { type: 'string', describe: 'group the experiment\'s runs by this parameter (e.g. optimizer.name) and compare the groups' })
+          .option('metric', { type: 'string', array: true, describe: `with --by: the metric(s) to compare (default: ${defaultCompareMetrics.join(', ')})` })
+          .option('pool', { type: 'boolean', default: false, describe: 'with --by: pool over the other swept parameters (default: compare within each of their settings)' })
+          .option('confidence', { type: 'number', default: 0.95, describe: 'with --by: the confidence level of the intervals' })
+          .option('json', { type: 'boolean', default: false, describe: 'with --by: print the comparison as JSON' })
+          .example('$0 compare 3 7', 'two runs: the parameters that differ, metrics side by side')
+          .example('$0 compare optimizer-sweep --by optimizer.name --metric anisotropy', 'SGD vs Adam over seeds: means, intervals, effect size, tests'),
       (args) => {
-        exitCode = compareCommand({ db: args.db, runs: args.runs }, io);
+        const targets = args.targets.map(String);
+        if (args.by !== undefined) {
+          if (targets.length !== 1) throw new LabError('compare --by takes one experiment', { field: '--by', hint: 'e.g. pnpm lab compare optimizer-sweep --by optimizer.name' });
+          exitCode = compareGroupsCommand({ db: args.db, experiment: targets[0], by: args.by, metrics: args.metric?.map(String), pool: args.pool, json: args.json, confidence: args.confidence }, io);
+          return;
+        }
+        const ids = targets.map(Number);
+        if (ids.some((id) => !Number.isInteger(id))) {
+          throw new LabError(`compare takes run ids, or an experiment with --by (got ${targets.join(' ')})`, { hint: 'e.g. pnpm lab compare 3 7, or pnpm lab compare optimizer-sweep --by optimizer.name' });
+        }
+        exitCode = compareCommand({ db: args.db, runs: ids }, io);
       },
     )
     .command(
@@ -135,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'check <target>',
-      'compare an experiment\'s metrics with its baseline; exit 1 when a metric leaves its tolerance or a run appears or disappears',
+      'compare an experiment\'s metrics with its baseline and decide its claims; exit 1 when a metric leaves its tolerance, a run appears or disappears, or a claim fails',
       (command) =>
         command
           .positional('target', { type: 'string', demandOption: true, describe: 'experiment file (runs what is missing first) or experiment name (reads the store)' })
@@ -144,11 +165,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('backend', { choices: backendChoices, describe: 'override the backend of every run (experiment file only)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
           .option('yes', { type: 'boolean', default: false, describe: 'allow a sweep larger than its max_runs' })
+          .option('confidence', { type: 'number', default: 0.95, describe: 'the confidence level at which the experiment\'s claims are decided' })
           .example('$0 check optimizer-sweep', 'the recorded runs against experiments/baselines/optimizer-sweep.json')
           .example('$0 check experiments/quickstart.yaml --fresh', 're-train and compare'),
       async (args) => {
         exitCode = await checkCommand(
-          { db: args.db, target: args.target, baseline: args.baseline, fresh: args.fresh, backend: args.backend, json: args.json, yes: args.yes },
+          { db: args.db, target: args.target, baseline: args.baseline, fresh: args.fresh, backend: args.backend, json: args.json, yes: args.yes, confidence: args.confidence },
           io,
           stop,
         );

@@ -19,6 +19,7 @@ import { isFinishedStatus } from '@siamese-lab/run-record';
 import { openRunStore } from '@siamese-lab/store';
 import type { Output } from './commands.ts';
 import { createProgressPrinter } from './progress.ts';
+import { baselineIsOptional, checkClaims, checkConfidenceLevel, storedClaims } from './claims-check.ts';
 
 /** An argument that names an existing file, or ends like a YAML file, is an experiment file; anything else an experiment name. */
 function isExperimentFile(target: string): boolean {
@@ -63,10 +64,11 @@ export function baselineCommand(args: { db: string; experiment: string; baseline
 }
 
 export async function checkCommand(
-  args: { db: string; target: string; baseline?: string; fresh: boolean; backend?: BackendName; json: boolean; yes: boolean },
+  args: { db: string; target: string; baseline?: string; fresh: boolean; backend?: BackendName; json: boolean; yes: boolean; confidence?: number },
   io: Output,
   stop: { requested: boolean },
 ): Promise<number> {
+  checkConfidenceLevel(args.confidence);
   const plan = isExperimentFile(args.target) ? parseExperimentFile(args.target) : undefined;
   if (!plan && (args.fresh || args.backend)) {
     throw new LabError(`${args.fresh ? '--fresh' : '--backend'} needs an experiment file, not the name \`${args.target}\``, {
@@ -76,8 +78,9 @@ export async function checkCommand(
   const name = plan?.name ?? args.target;
   const baselinePath = args.baseline ?? defaultBaselinePath(name, plan?.filePath);
   // Read the baseline before training anything: a missing or broken file should not cost a sweep.
-  const baseline = readBaseline(baselinePath);
-  if (baseline.experiment !== name) {
+  // An experiment with claims needs none (a name's claims are known once the store is open).
+  const baseline = baselineIsOptional(baselinePath, args.baseline, plan?.claims.length) ? undefined : readBaseline(baselinePath);
+  if (baseline && baseline.experiment !== name) {
     throw new LabError(`the baseline ${baselinePath} is for experiment \`${baseline.experiment}\`, not \`${name}\``, {
       location: baselinePath,
       field: 'experiment',
@@ -106,10 +109,12 @@ export async function checkCommand(
     } else {
       runs = observeRuns(store, name);
     }
-    const result = compareWithBaseline(baseline, runs, baselinePath);
-    if (args.json) io.out(JSON.stringify(result, null, 2));
-    else io.out(formatCheckResult(result));
-    return result.passed ? 0 : 1;
+    const claims = checkClaims(plan?.claims ?? storedClaims(store, name), runs, plan?.sweepKeys ?? store.getExperiment(name)!.sweepKeys, args.confidence ?? 0.95);
+    if (!baseline && !claims) readBaseline(baselinePath); // neither a baseline nor claims: the usual "no baseline" error
+    const result = baseline && compareWithBaseline(baseline, runs, baselinePath);
+    if (args.json) io.out(JSON.stringify({ ...(result ?? { experiment: name, passed: true }), claims: claims?.summary }, null, 2));
+    else io.out([result ? formatCheckResult(result) : `${name}: no baseline at ${baselinePath}; checking its claims only`, claims?.text].filter(Boolean).join('\n\n'));
+    return (result?.passed ?? true) && (claims?.summary.passed ?? true) ? 0 : 1;
   } finally {
     store.close();
     if (temporary) rmSync(temporary, { recursive: true, force: true });

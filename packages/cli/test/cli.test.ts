@@ -8,7 +8,7 @@ describe('lab --help', () => {
   it('lists every verb and exits 0', () => {
     const result = lab(['--help']);
     expect(result.status).toBe(0);
-    for (const verb of ['run <file>', 'ls', 'show <run>', 'compare <runs..>', 'export <experiment>', 'report <experiment>', 'rm']) {
+    for (const verb of ['run <file>', 'ls', 'show <run>', 'compare <targets..>', 'export <experiment>', 'report <experiment>', 'rm']) {
       expect(result.stdout).toContain(verb);
     }
   });

@@ -1,0 +1,37 @@
+/** The claims part of `lab check`: an experiment's claims decided on its runs (see @siamese-lab/stats). */
+import { existsSync } from 'node:fs';
+import { evaluateClaims, formatClaims, type Claim, type ClaimsSummary, type Observation } from '@siamese-lab/stats';
+import type { RunStore } from '@siamese-lab/store';
+import { LabError } from '@siamese-lab/core';
+
+/** --confidence, checked before anything runs. */
+export function checkConfidenceLevel(confidence: number | undefined): void {
+  if (confidence !== undefined && !(confidence > 0.5 && confidence < 1)) {
+    throw new LabError(`--confidence ${confidence} is not a confidence level`, {
+      field: '--confidence',
+      hint: 'give a level between 0.5 and 1, such as 0.95 or 0.99',
+    });
+  }
+}
+
+/** The claims an experiment was run with, as its file stated them then (validated when it was parsed). */
+export function storedClaims(store: RunStore, experiment: string): Claim[] {
+  const spec = store.getExperiment(experiment)?.spec as { claims?: Claim[] } | undefined;
+  return Array.isArray(spec?.claims) ? spec.claims : [];
+}
+
+/** An experiment with claims may be checked without a baseline file: then only its claims are. */
+export function baselineIsOptional(baselinePath: string, explicitBaseline: string | undefined, claimCount: number | undefined): boolean {
+  return explicitBaseline === undefined && !existsSync(baselinePath) && claimCount !== 0;
+}
+
+export function checkClaims(
+  claims: readonly Claim[],
+  runs: readonly Observation[],
+  sweepKeys: readonly string[],
+  confidence: number,
+): { summary: ClaimsSummary; text: string } | undefined {
+  if (claims.length === 0) return undefined;
+  const summary = evaluateClaims(claims, runs, { sweepKeys, confidence });
+  return { summary, text: formatClaims(summary) };
+}
