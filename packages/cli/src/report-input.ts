@@ -49,6 +49,8 @@ export function collectReportInput(store: RunStore, experimentName: string): Rep
       classNames,
       runs,
       generatedAt: new Date().toISOString(),
+      // The claims as the file stated them when it was run (validated then), decided in the report.
+      claims: (experiment.spec as { claims?: ReportInput['claims'] }).claims ?? [],
     };
   });
 }

@@ -20,6 +20,7 @@ import {
   stratifiedSubsample,
 } from './shaping.ts';
 import type { ParamValue, ReportInput, ReportRun } from './types.ts';
+import { intervalChart } from './interval-chart.ts';
 
 export interface ChartSection {
   /** Fixed identifier (never from user input): used for element ids and SVG file names. */
@@ -671,6 +672,7 @@ export function distanceCurveChart(input: ReportInput, options: ChartOptions): C
 
 export function buildCharts(input: ReportInput, options: ChartOptions): ChartSection[] {
   return [
+    intervalChart(input),
     embeddingChart(input, options),
     anisotropyChart(input),
     axisRatioChart(input),

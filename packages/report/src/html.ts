@@ -1,5 +1,6 @@
 /** The report page: escaped text, the run table, inlined libraries and the specs as JSON. */
 import type { ChartSection } from './charts.ts';
+import { claimsSectionHtml, claimsStyles } from './claims-section.ts';
 import { escapeHtml, jsonForScript, scriptSafeSource } from './escape.ts';
 import { bestRunsByMetric, formatParamValue, metricDirection, metricNames } from './shaping.ts';
 import { isRunStatus } from '@siamese-lab/run-record';
@@ -188,6 +189,7 @@ export function reportHtml(input: ReportInput, charts: ChartSection[], libraries
   for (const chart of drawn) specs[chart.id] = chart.spec;
   const name = input.experiment.name;
   const navigation = [
+    '<a href="#section-claims">Claims</a>',
     ...charts.map((chart) => `<a href="#section-${chart.id}">${escapeHtml(chart.title)}</a>`),
     '<a href="#section-runs">Runs</a>',
   ].join('');
@@ -200,7 +202,7 @@ export function reportHtml(input: ReportInput, charts: ChartSection[], libraries
 <meta http-equiv="Content-Security-Policy" content="${policy}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(name)} · Siamese Lab report</title>
-<style>${styles}</style>
+<style>${styles}${claimsStyles}</style>
 </head>
 <body>
 <main>
@@ -210,6 +212,7 @@ ${input.experiment.description ? `<p class="description">${escapeHtml(input.expe
 <p class="meta">Generated ${escapeHtml(input.generatedAt)} · ${escapeHtml(statusSummary(input.runs))}${input.sweepKeys.length > 0 ? ` · swept: ${input.sweepKeys.map(escapeHtml).join(', ')}` : ''}</p>
 <nav>${navigation}</nav>
 </header>
+${claimsSectionHtml(input)}
 ${charts.map(chartSectionHtml).join('\n')}
 <section id="section-runs">
 <h2>Runs</h2>

@@ -2,6 +2,8 @@ import type { ClassShape, ParamValue, RunStatus } from '@siamese-lab/run-record'
 
 export type { ClassShape, ParamValue };
 
+import type { Claim } from '@siamese-lab/stats';
+
 /** One run as the report sees it (see `collectReportInput` for how the store fills it). */
 
 export interface CurvePoint {
@@ -46,6 +48,8 @@ export interface ReportInput {
   /** May include unfinished runs: the report shows what is finished. */
   runs: ReportRun[];
   generatedAt: string;
+  /** The experiment file's claims (as parsed by the runner), decided in the report's first section. */
+  claims?: Claim[];
 }
 
 export interface RenderOptions {

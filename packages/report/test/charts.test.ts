@@ -161,7 +161,7 @@ describe('all charts', () => {
   it('gives every chart a title, a one-sentence reading guide, and fixed ids', () => {
     const charts = buildCharts(syntheticReportInput(8, 5, { pointsPerRun: 100, curveLength: 20 }), chartOptions);
     expect(charts.map((chart) => chart.id)).toEqual([
-      'embedding', 'anisotropy', 'axis-ratio', 'nan-share', 'first-nan-step', 'loss-curves', 'distance-curves',
+      'intervals', 'embedding', 'anisotropy', 'axis-ratio', 'nan-share', 'first-nan-step', 'loss-curves', 'distance-curves',
     ]);
     for (const chart of charts) {
       expect(chart.title.length).toBeGreaterThan(0);

@@ -148,7 +148,7 @@ function describeCounts(a: GroupSummary, b: GroupSummary): string {
         group.withoutValue > 0
           ? `${group.withoutValue} run(s) of ${group.label} without a value${group.nanRuns > 0 ? ` (${group.nanRuns} ended NaN)` : ''}`
           : '',
-        group.unfinished > 0 ? `${group.unfinished} unfinished` : '',
+        group.unfinished > 0 ? `${group.unfinished} run(s) of ${group.label} unfinished` : '',
       ]
         .filter(Boolean)
         .join(', '),

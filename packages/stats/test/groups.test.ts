@@ -79,7 +79,7 @@ describe('comparing groups of runs', () => {
     expect([sgd.runs, sgd.unfinished]).toEqual([6, 1]);
     const pair = compareGroups(runs, { metric: 'anisotropy', by: 'optimizer.name', sweepKeys: ['optimizer.name', 'seed'] }).settings[0]
       .pairs[0];
-    expect(pair.sentence).toMatch(/n = 4 vs 6; 2 run\(s\) of adam without a value \(2 ended NaN\); 1 unfinished$/);
+    expect(pair.sentence).toMatch(/n = 4 vs 6; 2 run\(s\) of adam without a value \(2 ended NaN\); 1 run\(s\) of sgd unfinished$/);
   });
 
   it('with one run a group, says that no interval can be given', () => {
