@@ -1,18 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LabError } from '@siamese-lab/core';
 import { parseExperimentFile } from '../src/index.ts';
+import { experimentFileWriter, parseErrorOf as errorOf } from './helpers.ts';
 
-const folder = mkdtempSync(join(tmpdir(), 'lab-claims-'));
-let counter = 0;
+const file = experimentFileWriter('lab-claims-');
 
 /** An experiment sweeping optimizer and epsilon over two seeds, with the given claims block. */
 function withClaims(claims: string): string {
-  const path = join(folder, `claims-${++counter}.yaml`);
-  writeFileSync(
-    path,
+  return file(
     `name: claims
 sweep:
   grid:
@@ -21,17 +15,6 @@ sweep:
   seeds: 2
 ${claims}`,
   );
-  return path;
-}
-
-function errorOf(path: string): LabError {
-  try {
-    parseExperimentFile(path);
-  } catch (error) {
-    if (error instanceof LabError) return error;
-    throw error;
-  }
-  throw new Error('expected a LabError');
 }
 
 describe('claims in experiment files', () => {
@@ -52,7 +35,7 @@ describe('claims in experiment files', () => {
       by: 'optimizer.name',
       expectation: { kind: 'order', higher: 'adam', lower: 'sgd' },
     });
-    expect(spec.claims[0].location).toMatch(/claims-\d+\.yaml:8:5$/);
+    expect(spec.claims[0].location).toMatch(/experiment-\d+\.yaml:8:5$/);
     expect(spec.claims[1]).toMatchObject({ expectation: { kind: 'order', higher: 0, lower: 1e-6 }, where: { 'optimizer.name': 'sgd' } });
     expect(spec.claims[2]).toMatchObject({
       expectation: { kind: 'threshold', direction: 'above', value: 0.3 },
@@ -118,7 +101,7 @@ describe('claims in experiment files', () => {
       const error = errorOf(withClaims(`claims:\n${line}\n`));
       expect(error.message).toMatch(message);
       expect(error.hint).toMatch(hint);
-      expect(error.location).toMatch(/claims-\d+\.yaml:8:\d+$/);
+      expect(error.location).toMatch(/experiment-\d+\.yaml:8:\d+$/);
       expect(error.field).toMatch(/^claims(\[0\]|\.0)/);
     });
   }

@@ -1,3 +1,5 @@
+import { LabError } from '@siamese-lab/core';
+import { parseExperimentFile } from '../src/index.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,3 +21,25 @@ export const tinyBase = `
   training: { steps: 30, log_every: 5 }
   evaluation: { test_limit: 300, verification_pairs: 200 }
 `;
+
+/** Writes experiment files into one temporary folder, each under a fresh name unless one is given. */
+export function experimentFileWriter(prefix: string): (text: string, name?: string) => string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  let counter = 0;
+  return (text, name = `experiment-${++counter}.yaml`) => {
+    const path = join(folder, name);
+    writeFileSync(path, text);
+    return path;
+  };
+}
+
+/** The LabError that parsing an experiment file throws (fails the test if it throws none). */
+export function parseErrorOf(path: string): LabError {
+  try {
+    parseExperimentFile(path);
+  } catch (error) {
+    if (error instanceof LabError) return error;
+    throw error;
+  }
+  throw new Error('expected a LabError');
+}

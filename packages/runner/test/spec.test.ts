@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LabError } from '@siamese-lab/core';
 import { parseExperimentFile } from '../src/index.ts';
+import { parseErrorOf as errorOf } from './helpers.ts';
 
 const folder = mkdtempSync(join(tmpdir(), 'lab-spec-'));
 let counter = 0;
@@ -13,15 +13,6 @@ function file(text: string, name = `experiment-${++counter}.yaml`): string {
   return path;
 }
 
-function errorOf(path: string): LabError {
-  try {
-    parseExperimentFile(path);
-  } catch (error) {
-    if (error instanceof LabError) return error;
-    throw error;
-  }
-  throw new Error('expected a LabError');
-}
 
 describe('parseExperimentFile', () => {
   it('fills every default of the seed into base', () => {
