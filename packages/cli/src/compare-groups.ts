@@ -57,7 +57,7 @@ export function formatGroupComparison(comparison: GroupComparison): string {
         nanMetric ? group.runs : group.n,
         nanMetric ? formatStatistic(group.nanRuns / group.runs) : formatStatistic(group.mean),
         nanMetric ? '-' : formatStatistic(group.sd),
-        nanMetric ? '-' : group.n < 2 ? 'none (one run)' : formatInterval(group.interval),
+        nanMetric ? '-' : group.n === 0 ? '-' : group.n === 1 ? 'none (one run)' : formatInterval(group.interval),
       ]);
       const table = formatTable([comparison.by, 'runs', 'NaN runs', 'n', nanMetric ? 'share NaN' : 'mean', 'sd', percent], rows);
       const notes = setting.groups
