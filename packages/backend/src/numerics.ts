@@ -53,7 +53,8 @@ function describeCpu(): Numerics['cpu'] {
     try {
       const info = readFileSync('/proc/cpuinfo', 'utf8');
       const line = /^(?:flags|Features)\s*:\s*(.*)$/m.exec(info);
-      present = new Set(line ? line[1].trim().split(/\s+/) : []);
+      // The kernel's name for SSE3 is "pni" (Prescott New Instructions).
+      present = new Set((line ? line[1].trim().split(/\s+/) : []).map((flag) => (flag === 'pni' ? 'sse3' : flag)));
     } catch {
       // Not Linux: the flags are unknown, which compares as "different" to any machine that knows them.
     }

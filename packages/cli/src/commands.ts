@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { LabError } from '@siamese-lab/core';
 import { renderReport } from '@siamese-lab/report';
 import { parseExperimentFile, preflightExperiment, runExperiment, type ExperimentOutcome } from '@siamese-lab/runner';
-import type { BackendName } from '@siamese-lab/backend';
+import { formatNumerics, numericsDifferences, parseNumerics, type BackendName } from '@siamese-lab/backend';
 import type { RunStatus } from '@siamese-lab/run-record';
 import { openRunStore, type RunRecord, type RunStore } from '@siamese-lab/store';
 import { csvField, formatDuration, formatNumber, formatTable } from './format.ts';
@@ -116,6 +116,38 @@ export function lsCommand(args: { db: string; experiment?: string; status?: RunS
   return 0;
 }
 
+/** A run's numerics as one line; runs recorded before numerics were tracked say so. */
+function numericsLine(run: RunRecord): string {
+  const numerics = parseNumerics((run.provenance as { numerics?: unknown } | null)?.numerics);
+  return numerics ? formatNumerics(numerics) : 'not recorded (a run from before numerics were tracked)';
+}
+
+/**
+ * Runs of one configuration (same config hash) whose numerics differ: their metrics may differ by
+ * rounding alone, which the reader should know before reading the metrics side by side.
+ */
+function numericsNotes(runs: readonly RunRecord[]): string[] {
+  const notes: string[] = [];
+  for (const [index, run] of runs.entries()) {
+    for (const other of runs.slice(index + 1)) {
+      if (other.configHash !== run.configHash) continue;
+      const a = parseNumerics((run.provenance as { numerics?: unknown } | null)?.numerics);
+      const b = parseNumerics((other.provenance as { numerics?: unknown } | null)?.numerics);
+      if (!a || !b) {
+        notes.push(`runs ${run.id} and ${other.id} have the same configuration; numerics not recorded for ${!a ? run.id : other.id}, so rounding differences cannot be ruled out`);
+        continue;
+      }
+      const differences = numericsDifferences(a, b);
+      notes.push(
+        differences.length
+          ? `runs ${run.id} and ${other.id} have the same configuration but different numerics (${differences.join('; ')}): their metrics may differ by float rounding alone`
+          : `runs ${run.id} and ${other.id} have the same configuration and identical numerics: their metrics should be bit-identical`,
+      );
+    }
+  }
+  return notes;
+}
+
 function requireRun(store: RunStore, id: number): RunRecord {
   const run = Number.isInteger(id) ? store.getRun(id) : undefined;
   if (!run) throw new LabError(`no run with id ${id}`, { hint: 'run ids are in the first column of: pnpm lab ls EXPERIMENT' });
@@ -149,6 +181,7 @@ export function showCommand(args: { db: string; run: number }, io: Output): numb
       // The backend as the run used it: on blas, the GEMM provider, its version, kernel and threads.
       if (provenance.backend) lines.push(`computed on  ${provenance.backend}`);
     }
+    lines.push(`numerics     ${numericsLine(run)}`);
     io.out(lines.join('\n'));
   } finally {
     store.close();
@@ -181,6 +214,8 @@ export function compareCommand(args: { db: string; runs: number[] }, io: Output)
         ],
       )}`,
     );
+    io.out(`\nnumerics\n${runs.map((run) => `run ${run.id}  ${numericsLine(run)}`).join('\n')}`);
+    for (const note of numericsNotes(runs)) io.out(`note: ${note}`);
   } finally {
     store.close();
   }

@@ -54,10 +54,12 @@ export function baselineCommand(args: { db: string; experiment: string; baseline
   const previous: Baseline | undefined = existsSync(path) ? readBaseline(path) : undefined;
   const baseline = createBaseline({ experiment: name, sweepKeys, runs, previous });
   writeBaseline(path, baseline);
-  const backends = [...new Set(runs.map((run) => run.backend ?? '?'))].join(', ');
+  const numerics = Object.keys(baseline.numerics);
+  const unrecorded = baseline.runs.filter((run) => run.numerics === null).length;
   io.err(
-    `${previous ? 'updated' : 'wrote'} the baseline of ${name}: ${runs.length} run(s) on ${backends}, ${Object.keys(baseline.tolerances).length} metrics` +
-      `${previous ? ' (tolerances kept from the previous file)' : ''}. Review it, then commit it.`,
+    `${previous ? 'updated' : 'wrote'} the baseline of ${name}: ${runs.length} run(s) under ${numerics.length ? numerics.join(', ') : 'unrecorded numerics'}` +
+      `${unrecorded && numerics.length ? ` (${unrecorded} run(s) without recorded numerics)` : ''}` +
+      `${previous ? ', bands kept from the previous file' : ''}. Review it, then commit it.`,
   );
   io.out(path);
   return 0;

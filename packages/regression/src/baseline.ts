@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { numericsDifferences, parseNumerics, type Numerics } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
 import type { ParamValue } from '@siamese-lab/run-record';
-import { defaultToleranceFor, untrackedMetrics, type Tolerance } from './tolerances.ts';
+import { checkSeedLevel, defaultSeedLevel, type SeedLevelSettings } from './seed-level.ts';
+import { defaultBands, untrackedMetrics, type BandClass, type BandTable, type Tolerance } from './tolerances.ts';
 
-/** The version of the baseline file format; a file with another version is refused. */
-export const baselineFormatVersion = 1;
+/** The version of the baseline file format written; format 1 (before numerics were recorded) is still read. */
+export const baselineFormatVersion = 2;
 
 /** One finished run as a baseline sees it, from the store or a fresh training. */
 export interface ObservedRun {
@@ -16,6 +18,8 @@ export interface ObservedRun {
   stepsDone: number;
   params: Record<string, ParamValue>;
   metrics: Record<string, number | null>;
+  /** The run's numerical environment (from its provenance); null for runs recorded before it was. */
+  numerics: Numerics | null;
 }
 
 /** One run of a baseline file (snake_case, as the file writes it). */
@@ -24,6 +28,8 @@ export interface BaselineRun {
   label: string;
   status: string;
   backend: string | null;
+  /** The name of the run's entry in the file's `numerics`; null when not recorded. */
+  numerics: string | null;
   steps_done: number;
   /** The swept parameters and the seed: what tells the runs apart, for a reviewer. */
   parameters: Record<string, ParamValue>;
@@ -36,24 +42,56 @@ export interface BaselineRun {
 export interface Baseline {
   format: number;
   experiment: string;
-  /** How the tolerance bands are read; informational, rewritten on every save. */
+  /** How the bands are read; informational, rewritten on every save. */
   note: string;
-  /** Bands for a run checked on the backend it was recorded on (runs repeat exactly there). */
-  tolerances: Record<string, Tolerance>;
-  /** Wider bands for a run checked on another backend: float differences grow during training. */
-  cross_backend_tolerances: Record<string, Tolerance>;
+  /** The numerical environments the runs were recorded under, by name (usually one). */
+  numerics: Record<string, Numerics>;
+  /** Per class, per optimizer, per metric. Identical numerics need no bands: any difference fails. */
+  bands: Record<BandClass, BandTable>;
+  /** The check of each setting's mean over seeds. */
+  seed_level: SeedLevelSettings;
   runs: BaselineRun[];
 }
 
 const toleranceNote =
-  'A metric passes when |now - baseline| <= max(absolute, relative * |baseline|); a null metric must stay null. ' +
-  '`tolerances` apply on the run\'s own backend, `cross_backend_tolerances` on another one. ' +
-  'Edit them here (or per run, in a run\'s `tolerances`) after review; `lab baseline` keeps them when it re-records.';
+  'Each run is checked in one of three classes. identical numerics (same backend, GEMM provider, version, kernel, threads and CPU as recorded ' +
+  'in `numerics`): bit-identical results are expected and any difference fails. same_backend (the same backend with other numerics) and ' +
+  'different_backend: a metric passes when |now - baseline| <= max(absolute, relative * |baseline|) with the `bands` of the class and the ' +
+  'run\'s optimizer (an optimizer without its own bands gets adam\'s); event counts (nan_steps, first_nan_step, collapsed, non_finite) and ' +
+  'null metrics must match exactly. In those two classes each setting\'s mean over seeds is also checked (see `seed_level`). The bands ' +
+  'are measured (packages/regression/measurements/README.md); edit them here, or per run in a run\'s `tolerances`, after review: ' +
+  '`lab baseline` keeps them when it re-records.';
+
+/** A short, stable name for a numerics record: "blas-openblas-Haswell-2t". */
+function numericsName(numerics: Numerics): string {
+  const threads = numerics.threads.openblas ?? numerics.threads.omp;
+  return [numerics.backend, numerics.gemm.provider, numerics.gemm.kernel, threads === null ? null : `${threads}t`]
+    .filter((part) => part !== null)
+    .join('-')
+    .replace(/[^A-Za-z0-9_.-]+/g, '_');
+}
+
+/** Names every distinct numerics of the runs; two records that differ only in what the name leaves out get -2, -3... */
+function nameNumerics(runs: readonly ObservedRun[]): { table: Record<string, Numerics>; nameOf: (numerics: Numerics | null) => string | null } {
+  const table: Record<string, Numerics> = {};
+  const nameOf = (numerics: Numerics | null): string | null => {
+    if (!numerics) return null;
+    const existing = Object.entries(table).find(([, known]) => numericsDifferences(known, numerics).length === 0);
+    if (existing) return existing[0];
+    const base = numericsName(numerics);
+    let name = base;
+    for (let suffix = 2; name in table; suffix++) name = `${base}-${suffix}`;
+    table[name] = numerics;
+    return name;
+  };
+  for (const run of runs) nameOf(run.numerics);
+  return { table, nameOf };
+}
 
 /**
- * Builds a baseline from finished runs: the swept parameters (and seed) of each, every metric but
- * the untracked ones, and one tolerance per metric: `previous` tolerances (a reviewed file being
- * re-recorded) win over the measured defaults.
+ * Builds a baseline from finished runs: the swept parameters (and seed) of each, its numerics,
+ * every metric but the untracked ones, and the bands: those of `previous` (a reviewed file being
+ * re-recorded, format 2) win over the measured defaults, and so do its per-run overrides.
  */
 export function createBaseline(input: {
   experiment: string;
@@ -62,7 +100,9 @@ export function createBaseline(input: {
   previous?: Baseline;
 }): Baseline {
   const { experiment, sweepKeys, runs, previous } = input;
-  const parameterKeys = [...new Set([...sweepKeys, 'seed'])];
+  // The optimizer always: it chooses the bands. The seed: it tells the runs of a setting apart.
+  const parameterKeys = [...new Set([...sweepKeys, 'optimizer.name', 'seed'])];
+  const { table, nameOf } = nameNumerics(runs);
   const baselineRuns: BaselineRun[] = runs.map((run) => {
     const kept = previous?.runs.find((old) => old.config_hash === run.configHash)?.tolerances;
     return {
@@ -70,16 +110,27 @@ export function createBaseline(input: {
       label: run.label,
       status: run.status,
       backend: run.backend,
+      numerics: nameOf(run.numerics),
       steps_done: run.stepsDone,
       parameters: Object.fromEntries(parameterKeys.filter((key) => key in run.params).map((key) => [key, run.params[key]])),
       metrics: Object.fromEntries(Object.entries(run.metrics).filter(([name]) => !untrackedMetrics.includes(name))),
       ...(kept ? { tolerances: kept } : {}),
     };
   });
-  const metricNames = [...new Set(baselineRuns.flatMap((run) => Object.keys(run.metrics)))];
-  const tolerances = Object.fromEntries(metricNames.map((name) => [name, previous?.tolerances[name] ?? defaultToleranceFor(name)]));
-  const crossBackend = Object.fromEntries(metricNames.map((name) => [name, previous?.cross_backend_tolerances[name] ?? defaultToleranceFor(name, true)]));
-  return { format: baselineFormatVersion, experiment, note: toleranceNote, tolerances, cross_backend_tolerances: crossBackend, runs: baselineRuns };
+  return {
+    format: baselineFormatVersion,
+    experiment,
+    note: toleranceNote,
+    numerics: table,
+    bands: structuredClone(previous?.bands ?? defaultBands),
+    seed_level: { ...(previous?.seed_level ?? defaultSeedLevel) },
+    runs: baselineRuns,
+  };
+}
+
+/** The numerics a baseline run was recorded under, or undefined when the file does not say. */
+export function baselineRunNumerics(baseline: Baseline, run: BaselineRun): Numerics | undefined {
+  return run.numerics === null ? undefined : baseline.numerics[run.numerics];
 }
 
 /** Objects with sorted keys, so a re-recorded baseline diffs line by line. */
@@ -97,8 +148,8 @@ function sortKeys(value: unknown): unknown {
 }
 
 /**
- * The file text: the top level in a fixed, readable order (format, experiment, note, tolerances,
- * runs), runs in the experiment's order, every other object with sorted keys; two-space indent and
+ * The file text: the top level in a fixed, readable order (format, experiment, note, numerics,
+ * bands, seed_level, runs), runs in the experiment's order, every other object with sorted keys; two-space indent and
  * a final newline. The same baseline always gives the same bytes.
  */
 export function serializeBaseline(baseline: Baseline): string {
@@ -106,13 +157,14 @@ export function serializeBaseline(baseline: Baseline): string {
     format: baseline.format,
     experiment: baseline.experiment,
     note: baseline.note,
-    tolerances: sortKeys(baseline.tolerances),
-    cross_backend_tolerances: sortKeys(baseline.cross_backend_tolerances),
+    numerics: sortKeys(baseline.numerics),
+    bands: { same_backend: sortKeys(baseline.bands.same_backend), different_backend: sortKeys(baseline.bands.different_backend) },
+    seed_level: sortKeys(baseline.seed_level),
     runs: baseline.runs.map((run) => {
       const sorted = sortKeys(run) as Record<string, unknown>;
       // Identity first, then what is measured: easier to review than alphabetical.
-      const { config_hash, label, status, backend, steps_done, parameters, metrics, tolerances } = sorted;
-      return { config_hash, label, status, backend, steps_done, parameters, metrics, tolerances };
+      const { config_hash, label, status, backend, numerics, steps_done, parameters, metrics, tolerances } = sorted;
+      return { config_hash, label, status, backend, numerics, steps_done, parameters, metrics, tolerances };
     }),
   };
   // One line per tolerance ({ "relative": 0.05 }) keeps the tables short enough to review.
@@ -153,7 +205,28 @@ function checkTolerance(value: unknown, path: string, field: string): Tolerance 
   return value;
 }
 
-/** Reads and validates a baseline file; every problem is a LabError naming the file and the field. */
+function checkToleranceTable(value: unknown, path: string, field: string): Record<string, Tolerance> {
+  if (!isRecord(value)) throw new LabError('must be an object of metric name to tolerance', { location: path, field, hint: 'fix the file, or re-record it with lab baseline' });
+  return Object.fromEntries(Object.entries(value).map(([name, tolerance]) => [name, checkTolerance(tolerance, path, `${field}.${name}`)]));
+}
+
+function checkBands(value: unknown, path: string): Record<BandClass, BandTable> {
+  const fail = (message: string, field: string) => new LabError(message, { location: path, field, hint: 'bands is { "same_backend": { OPTIMIZER: { METRIC: tolerance } }, "different_backend": { ... } }' });
+  if (!isRecord(value)) throw fail('bands must be an object', 'bands');
+  const bands = {} as Record<BandClass, BandTable>;
+  for (const bandClass of ['same_backend', 'different_backend'] as const) {
+    const table = value[bandClass];
+    if (!isRecord(table)) throw fail(`bands.${bandClass} must be an object of optimizer name to metric tolerances`, `bands.${bandClass}`);
+    bands[bandClass] = Object.fromEntries(Object.entries(table).map(([optimizer, metrics]) => [optimizer, checkToleranceTable(metrics, path, `bands.${bandClass}.${optimizer}`)]));
+  }
+  return bands;
+}
+
+/**
+ * Reads and validates a baseline file; every problem is a LabError naming the file and the field.
+ * A format 1 file (no numerics, one pair of tolerance tables) is read with the default bands and
+ * unknown numerics, so its runs are never taken to have identical numerics.
+ */
 export function readBaseline(path: string): Baseline {
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new LabError(`no baseline file at ${path}`, {
@@ -169,14 +242,22 @@ export function readBaseline(path: string): Baseline {
   }
   const fail = (message: string, field?: string) => new LabError(message, { location: path, field, hint: 'fix the file, or re-record it with lab baseline' });
   if (!isRecord(raw)) throw fail('a baseline must be a JSON object');
-  if (raw.format !== baselineFormatVersion) throw fail(`unsupported baseline format ${JSON.stringify(raw.format)} (this Siamese Lab reads format ${baselineFormatVersion})`, 'format');
+  if (raw.format !== baselineFormatVersion && raw.format !== 1) {
+    throw fail(`unsupported baseline format ${JSON.stringify(raw.format)} (this Siamese Lab reads formats 1 and ${baselineFormatVersion})`, 'format');
+  }
+  const legacy = raw.format === 1;
   if (typeof raw.experiment !== 'string' || raw.experiment === '') throw fail('experiment must be the experiment name', 'experiment');
-  if (!isRecord(raw.tolerances)) throw fail('tolerances must be an object of metric name to tolerance', 'tolerances');
-  const tolerances = Object.fromEntries(Object.entries(raw.tolerances).map(([name, value]) => [name, checkTolerance(value, path, `tolerances.${name}`)]));
-  if (!isRecord(raw.cross_backend_tolerances)) throw fail('cross_backend_tolerances must be an object of metric name to tolerance', 'cross_backend_tolerances');
-  const crossBackend = Object.fromEntries(
-    Object.entries(raw.cross_backend_tolerances).map(([name, value]) => [name, checkTolerance(value, path, `cross_backend_tolerances.${name}`)]),
-  );
+  const numerics: Record<string, Numerics> = {};
+  if (!legacy) {
+    if (!isRecord(raw.numerics)) throw fail('numerics must be an object of name to numerics record', 'numerics');
+    for (const [name, value] of Object.entries(raw.numerics)) {
+      const parsed = parseNumerics(value);
+      if (!parsed) throw fail('not a numerics record (backend, gemm, threads, cpu, env)', `numerics.${name}`);
+      numerics[name] = parsed;
+    }
+  }
+  const bands = legacy ? structuredClone(defaultBands) : checkBands(raw.bands, path);
+  const seedLevel = legacy ? { ...defaultSeedLevel } : checkSeedLevel(raw.seed_level, path);
   if (!Array.isArray(raw.runs)) throw fail('runs must be a list', 'runs');
   const seen = new Set<string>();
   const runs = raw.runs.map((run: unknown, index): BaselineRun => {
@@ -190,22 +271,24 @@ export function readBaseline(path: string): Baseline {
     for (const [name, value] of Object.entries(run.metrics)) {
       if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) throw fail('a metric must be a finite number or null', `${field}.metrics.${name}`);
     }
-    const runTolerances = run.tolerances === undefined ? undefined : isRecord(run.tolerances) ? run.tolerances : undefined;
-    if (run.tolerances !== undefined && !runTolerances) throw fail('tolerances must be an object', `${field}.tolerances`);
+    const numericsName = legacy || run.numerics === undefined || run.numerics === null ? null : run.numerics;
+    if (numericsName !== null && (typeof numericsName !== 'string' || !(numericsName in numerics))) {
+      throw fail(`numerics ${JSON.stringify(numericsName)} is not a name in the file's numerics`, `${field}.numerics`);
+    }
+    if (run.tolerances !== undefined && !isRecord(run.tolerances)) throw fail('tolerances must be an object', `${field}.tolerances`);
     return {
       config_hash: run.config_hash,
       label: typeof run.label === 'string' ? run.label : run.config_hash,
       status: run.status,
       backend: typeof run.backend === 'string' ? run.backend : null,
+      numerics: numericsName,
       steps_done: typeof run.steps_done === 'number' ? run.steps_done : 0,
       parameters: isRecord(run.parameters) ? (run.parameters as Record<string, ParamValue>) : {},
       metrics: run.metrics as Record<string, number | null>,
-      ...(runTolerances
-        ? { tolerances: Object.fromEntries(Object.entries(runTolerances).map(([name, value]) => [name, checkTolerance(value, path, `${field}.tolerances.${name}`)])) }
-        : {}),
+      ...(run.tolerances ? { tolerances: checkToleranceTable(run.tolerances, path, `${field}.tolerances`) } : {}),
     };
   });
-  return { format: baselineFormatVersion, experiment: raw.experiment, note: typeof raw.note === 'string' ? raw.note : toleranceNote, tolerances, cross_backend_tolerances: crossBackend, runs };
+  return { format: baselineFormatVersion, experiment: raw.experiment, note: toleranceNote, numerics, bands, seed_level: seedLevel, runs };
 }
 
 /** Where an experiment's baseline lives: `baselines/<name>.json` beside its experiment file. */

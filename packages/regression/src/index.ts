@@ -5,10 +5,15 @@ export {
   readBaseline,
   defaultBaselinePath,
   baselineFormatVersion,
+  baselineRunNumerics,
   type Baseline,
   type BaselineRun,
   type ObservedRun,
 } from './baseline.ts';
-export { compareWithBaseline, formatCheckResult, type CheckResult, type RunCheck, type MetricCheck, type RunOutcome } from './compare.ts';
-export { defaultTolerances, defaultCrossBackendTolerances, defaultToleranceFor, fallbackTolerance, allowedBand, untrackedMetrics, type Tolerance } from './tolerances.ts';
+export { compareWithBaseline, classifyRun, formatCheckResult, type CheckResult, type RunCheck, type MetricCheck, type RunOutcome } from './compare.ts';
+export { checkSeedMeans, defaultSeedLevel, settingOf, type SeedCheck, type SeedLevelSettings } from './seed-level.ts';
+export {
+  defaultBands, bandFor, fallbackBandOptimizer, fallbackTolerance, allowedBand, untrackedMetrics, exactMetrics,
+  type Tolerance, type NumericsClass, type BandClass, type BandTable,
+} from './tolerances.ts';
 export { observeRuns } from './observe.ts';

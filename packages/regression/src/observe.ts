@@ -1,4 +1,5 @@
 import { LabError } from '@siamese-lab/core';
+import { parseNumerics } from '@siamese-lab/backend';
 import type { RunStore } from '@siamese-lab/store';
 import type { ObservedRun } from './baseline.ts';
 
@@ -26,6 +27,7 @@ export function observeRuns(store: RunStore, experiment: string, configHashes?: 
         stepsDone: run.stepsDone,
         params: run.params,
         metrics: store.getFinalMetrics(run.id),
+        numerics: parseNumerics((run.provenance as { numerics?: unknown } | null)?.numerics) ?? null,
       })),
   );
 }

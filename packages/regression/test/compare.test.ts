@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { allowedBand, compareWithBaseline, createBaseline, formatCheckResult, type Baseline } from '../src/index.ts';
-import { observedRun } from './helpers.ts';
+import { numericsOf, observedRun } from './helpers.ts';
 
 function baselineOf(...runs: ReturnType<typeof observedRun>[]): Baseline {
   const baseline = createBaseline({ experiment: 'sweep', sweepKeys: ['optimizer.name'], runs });
-  baseline.tolerances.nn_accuracy = { absolute: 0.01 };
-  baseline.tolerances.final_loss = { relative: 0.05 };
+  for (const optimizer of ['sgd', 'adam']) {
+    baseline.bands.same_backend[optimizer].nn_accuracy = { absolute: 0.01 };
+    baseline.bands.same_backend[optimizer].final_loss = { relative: 0.05 };
+  }
   return baseline;
 }
+
+/** The same run under other numerics: another OpenBLAS kernel. */
+const otherKernel = numericsOf({ kernel: 'Prescott' });
 
 describe('allowedBand', () => {
   it('is the wider of the absolute and the relative half-width', () => {
@@ -21,8 +26,22 @@ describe('allowedBand', () => {
 describe('compareWithBaseline', () => {
   const baseline = baselineOf(observedRun());
 
-  it('passes metrics inside their band, at its edge included', () => {
-    const result = compareWithBaseline(baseline, [observedRun({ metrics: { nn_accuracy: 0.81, final_loss: 2.1 } })], 'b.json');
+  it('identical numerics: the same numbers pass, any difference fails', () => {
+    expect(compareWithBaseline(baseline, [observedRun()], 'b.json')).toMatchObject({ passed: true, classes: { identical: 1, same_backend: 0, different_backend: 0 } });
+    const result = compareWithBaseline(baseline, [observedRun({ metrics: { nn_accuracy: 0.8000001 } })], 'b.json');
+    expect(result.passed).toBe(false);
+    expect(result.runs[0]).toMatchObject({ numerics_class: 'identical', reason: expect.stringMatching(/identical numerics: bit-identical results expected/) });
+    expect(result.runs[0].checks.find((check) => check.metric === 'nn_accuracy')).toMatchObject({ low: 0.8, high: 0.8, passed: false });
+    expect(formatCheckResult(result)).toMatch(/optimizer\.name=sgd, seed=1 \[aaaa0000\]\s+identical\s+identical numerics/);
+  });
+
+  it('same backend, other numerics: the measured same_backend bands of the run\'s optimizer, at their edge included, and says what differs', () => {
+    const result = compareWithBaseline(baseline, [observedRun({ numerics: otherKernel, metrics: { nn_accuracy: 0.81, final_loss: 2.1 } })], 'b.json');
+    expect(result.runs[0]).toMatchObject({ numerics_class: 'same_backend', reason: 'gemm.kernel: Haswell -> Prescott; the same_backend bands of sgd' });
+    const text = formatCheckResult(result);
+    expect(text).toMatch(/numerics of the baseline: blas: OpenBLAS 0\.3\.21 \(Haswell kernel\), 2 OpenBLAS threads/);
+    expect(text).toMatch(/numerics now: +blas: OpenBLAS 0\.3\.21 \(Prescott kernel\)/);
+    expect(text).toMatch(/\[aaaa0000\]\s+same_backend\s+gemm\.kernel: Haswell -> Prescott; the same_backend bands of sgd/);
     expect(result.passed).toBe(true);
     expect(result.counts).toEqual({ pass: 1, fail: 0, missing: 0, added: 0 });
     // Timing is recorded but never compared.
@@ -30,7 +49,7 @@ describe('compareWithBaseline', () => {
   });
 
   it('fails a metric outside its band and reports baseline, now and the band', () => {
-    const result = compareWithBaseline(baseline, [observedRun({ metrics: { nn_accuracy: 0.75 } })], 'b.json');
+    const result = compareWithBaseline(baseline, [observedRun({ numerics: otherKernel, metrics: { nn_accuracy: 0.75 } })], 'b.json');
     expect(result.passed).toBe(false);
     const failing = result.runs[0].checks.filter((check) => !check.passed);
     expect(failing).toEqual([{ metric: 'nn_accuracy', baseline: 0.8, now: 0.75, low: 0.79, high: 0.81, passed: false }]);
@@ -41,10 +60,10 @@ describe('compareWithBaseline', () => {
   });
 
   it('fails when the status or step count changes, or a metric becomes null or goes missing', () => {
-    const nan = compareWithBaseline(baseline, [observedRun({ status: 'nan', stepsDone: 12, metrics: { first_nan_step: 12, nan_steps: 1 } })], 'b.json');
+    const nan = compareWithBaseline(baseline, [observedRun({ numerics: otherKernel, status: 'nan', stepsDone: 12, metrics: { first_nan_step: 12, nan_steps: 1 } })], 'b.json');
     expect(nan.runs[0].checks.filter((check) => !check.passed).map((check) => check.metric)).toEqual(['status', 'steps_done', 'first_nan_step', 'nan_steps']);
     expect(formatCheckResult(nan)).toMatch(/status\s+completed\s+nan\s+must match/);
-    const nullMetric = compareWithBaseline(baseline, [observedRun({ metrics: { anisotropy: null } })], 'b.json');
+    const nullMetric = compareWithBaseline(baseline, [observedRun({ numerics: otherKernel, metrics: { anisotropy: null } })], 'b.json');
     expect(nullMetric.runs[0].checks.find((check) => check.metric === 'anisotropy')).toMatchObject({ passed: false, note: 'now undefined (null)' });
     const { nn_accuracy: _, ...withoutAccuracy } = observedRun().metrics;
     const missingMetric = compareWithBaseline(baseline, [{ ...observedRun(), metrics: withoutAccuracy }], 'b.json');
@@ -65,20 +84,35 @@ describe('compareWithBaseline', () => {
     expect(text).toContain('pnpm lab baseline');
   });
 
-  it('uses the wider cross-backend tolerances when a run ran on another backend, and says so', () => {
-    const moved = observedRun({ metrics: { nn_accuracy: 0.76 } });
+  it('another backend: the different_backend bands; an unmeasured optimizer gets adam\'s, and the reason says so', () => {
+    const moved = observedRun({ numerics: otherKernel, metrics: { nn_accuracy: 0.785 } });
     expect(compareWithBaseline(baseline, [moved], 'b.json').passed).toBe(false);
-    const elsewhere = compareWithBaseline(baseline, [{ ...moved, backend: 'wasm' }], 'b.json');
-    expect(elsewhere.passed).toBe(true);
-    expect(elsewhere.cross_backend).toBe(true);
-    expect(formatCheckResult(elsewhere)).toMatch(/compared across backends \(blas -> wasm\)/);
+    const wasm = numericsOf({ backend: 'wasm', provider: 'xnnpack', kernel: 'wasm-simd128' });
+    const elsewhere = compareWithBaseline(baseline, [{ ...moved, backend: 'wasm', numerics: wasm }], 'b.json');
+    expect(elsewhere.passed, formatCheckResult(elsewhere)).toBe(true);
+    expect(elsewhere.runs[0]).toMatchObject({ numerics_class: 'different_backend', reason: 'backend blas -> wasm; the different_backend bands of sgd' });
     // A gross change still fails across backends.
-    expect(compareWithBaseline(baseline, [{ ...observedRun({ metrics: { nn_accuracy: 0.5 } }), backend: 'wasm' }], 'b.json').passed).toBe(false);
+    expect(compareWithBaseline(baseline, [{ ...observedRun({ metrics: { nn_accuracy: 0.5 } }), backend: 'wasm', numerics: wasm }], 'b.json').passed).toBe(false);
+
+    const rmsprop = { 'optimizer.name': 'rmsprop', seed: 1 };
+    const unmeasured = baselineOf(observedRun({ params: rmsprop }));
+    const result = compareWithBaseline(unmeasured, [observedRun({ params: rmsprop, numerics: otherKernel })], 'b.json');
+    expect(result.runs[0].reason).toBe('gemm.kernel: Haswell -> Prescott; the same_backend bands of adam (none measured for rmsprop)');
+  });
+
+  it('never assumes identical numerics when the baseline or the run does not record them', () => {
+    const old = baselineOf(observedRun({ numerics: null }));
+    const result = compareWithBaseline(old, [observedRun()], 'b.json');
+    expect(result.runs[0].numerics_class).toBe('same_backend');
+    expect(result.runs[0].reason).toMatch(/^the baseline does not record its numerics \(re-record it with lab baseline\)/);
+    expect(compareWithBaseline(baseline, [observedRun({ numerics: null })], 'b.json').runs[0].reason).toMatch(/^this run does not record its numerics/);
   });
 
   it('lets a run override a tolerance of the file', () => {
     const loose = baselineOf(observedRun());
     loose.runs[0].tolerances = { nn_accuracy: { absolute: 0.1 } };
-    expect(compareWithBaseline(loose, [observedRun({ metrics: { nn_accuracy: 0.75 } })], 'b.json').passed).toBe(true);
+    expect(compareWithBaseline(loose, [observedRun({ numerics: otherKernel, metrics: { nn_accuracy: 0.75 } })], 'b.json').passed).toBe(true);
+    // Identical numerics stay exact whatever the overrides say.
+    expect(compareWithBaseline(loose, [observedRun({ metrics: { nn_accuracy: 0.75 } })], 'b.json').passed).toBe(false);
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tf } from '@siamese-lab/backend';
+import { describeNumerics, tf, type Numerics } from '@siamese-lab/backend';
 
 export interface Provenance {
   gitCommit: string | null;
@@ -10,6 +10,8 @@ export interface Provenance {
   node: string;
   tfjs: string;
   backend: string;
+  /** What decides the rounding: backend, GEMM provider and kernel, threads, CPU flags (describeNumerics()). */
+  numerics: Numerics;
   cpu: string;
   hostname: string;
   commandLine: string[];
@@ -25,9 +27,9 @@ function git(args: string[]): string | null {
   }
 }
 
-let cached: Omit<Provenance, 'backend' | 'recordedAt'> | undefined;
+let cached: Omit<Provenance, 'backend' | 'numerics' | 'recordedAt'> | undefined;
 
-/** Where a result came from: code version, runtime, machine and the command that made it. */
+/** Where a result came from: code version, runtime, numerics of the active backend, machine and the command that made it. */
 export function collectProvenance(backendDescription: string): Provenance {
   if (!cached) {
     const commit = git(['rev-parse', 'HEAD']);
@@ -52,5 +54,5 @@ export function collectProvenance(backendDescription: string): Provenance {
       packages,
     };
   }
-  return { ...cached, backend: backendDescription, recordedAt: new Date().toISOString() };
+  return { ...cached, backend: backendDescription, numerics: describeNumerics(), recordedAt: new Date().toISOString() };
 }
