@@ -157,7 +157,7 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
     if (!data || data.key !== dataKey) data = { key: dataKey, value: loadDataOf(experiment, run) };
     const claimed = store.claimRun(runId, {
       backend: activeBackend.name,
-      provenance: collectProvenance(activeBackend.description),
+      provenance: collectProvenance(activeBackend.description, activeBackend.name),
       leaseSeconds,
       force: options.force,
     });

@@ -30,7 +30,7 @@ function git(args: string[]): string | null {
 let cached: Omit<Provenance, 'backend' | 'numerics' | 'recordedAt'> | undefined;
 
 /** Where a result came from: code version, runtime, numerics of the active backend, machine and the command that made it. */
-export function collectProvenance(backendDescription: string): Provenance {
+export function collectProvenance(backendDescription: string, backendName?: string): Provenance {
   if (!cached) {
     const commit = git(['rev-parse', 'HEAD']);
     const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
@@ -54,5 +54,5 @@ export function collectProvenance(backendDescription: string): Provenance {
       packages,
     };
   }
-  return { ...cached, backend: backendDescription, numerics: describeNumerics(), recordedAt: new Date().toISOString() };
+  return { ...cached, backend: backendDescription, numerics: describeNumerics(backendName), recordedAt: new Date().toISOString() };
 }
