@@ -10,7 +10,8 @@ describe('numerics in lab show and lab compare', () => {
   for (const [name, backend] of [['num-a', 'cpu'], ['num-b', 'cpu'], ['num-c', 'wasm']]) {
     const file = writeExperiment(folder, `${name}.yaml`, `name: ${name}\nbase:${tinyBase}`);
     lab(['run', file, '--db', db, '--backend', backend, '--no-report']);
-    ids.push(JSON.parse(lab(['export', name, '--db', db]).stdout)[0].run_id);
+    const rows = JSON.parse(lab(['export', name, '--db', db]).stdout) as Array<{ run_id: number }>;
+    ids.push(rows[0].run_id);
   }
 
   it('show prints the run\'s numerics: backend, GEMM provider and kernel, CPU flags', () => {
