@@ -15,7 +15,9 @@ const logPath = join(packageDir, 'build', 'native-build.log');
 const fastPathHint = 'apt-get install libdnnl-dev libopenblas-dev && pnpm build';
 
 function warn(reason) {
-  console.warn(`siamese-lab backend: native addon not built (${reason}); the blas backend will fall back to wasm. For the fast path: ${fastPathHint}`);
+  console.warn(
+    `siamese-lab backend: native addon not built (${reason}); the blas backend will fall back to wasm. For the fast path: ${fastPathHint}`,
+  );
   process.exit(0);
 }
 
@@ -26,20 +28,38 @@ function candidateIncludeDirs() {
   const dirs = [];
   const multiarch = '/usr/include/' + (process.arch === 'arm64' ? 'aarch64-linux-gnu' : 'x86_64-linux-gnu');
   for (const flavour of ['openblas-pthread', 'openblas-openmp', 'openblas-serial']) dirs.push(join(multiarch, flavour));
-  dirs.push('/usr/include/openblas', '/usr/local/include/openblas', '/usr/local/include',
-    '/opt/homebrew/opt/openblas/include', '/usr/local/opt/openblas/include', '/usr/include');
+  dirs.push(
+    '/usr/include/openblas',
+    '/usr/local/include/openblas',
+    '/usr/local/include',
+    '/opt/homebrew/opt/openblas/include',
+    '/usr/local/opt/openblas/include',
+    '/usr/include',
+  );
   if (process.env.OPENBLAS_INCLUDE) dirs.unshift(process.env.OPENBLAS_INCLUDE);
   return dirs;
 }
 
 function candidateLibDirs() {
-  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib',
-    '/opt/homebrew/opt/openblas/lib', '/usr/local/opt/openblas/lib'];
+  const dirs = [
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+    '/opt/homebrew/opt/openblas/lib',
+    '/usr/local/opt/openblas/lib',
+  ];
   if (process.env.OPENBLAS_LIBDIR) dirs.unshift(process.env.OPENBLAS_LIBDIR);
   return dirs;
 }
 
-const without = new Set((process.env.SIAMESE_LAB_BUILD_WITHOUT ?? '').split(',').map((name) => name.trim()).filter(Boolean));
+const without = new Set(
+  (process.env.SIAMESE_LAB_BUILD_WITHOUT ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean),
+);
 const hasLibrary = (dir, pattern) => existsSync(dir) && readdirSync(dir).some((f) => pattern.test(f));
 
 /** OpenBLAS: its own cblas.h (with openblas_set_num_threads) and libopenblas. */
@@ -69,12 +89,15 @@ function findOneDnn() {
 const libraries = { onednn: findOneDnn(), openblas: findOpenBlas() };
 const found = Object.values(libraries).filter((library) => library.define);
 if (found.length === 0) warn(`no GEMM library: oneDNN (${libraries.onednn.problem}), OpenBLAS (${libraries.openblas.problem})`);
-const missing = Object.entries(libraries).filter(([, library]) => !library.define).map(([name, library]) => `${name}: ${library.problem}`);
+const missing = Object.entries(libraries)
+  .filter(([, library]) => !library.define)
+  .map(([name, library]) => `${name}: ${library.problem}`);
 const gypEnv = {
   SIAMESE_LAB_GEMM_DEFINES: found.map((library) => library.define).join(' '),
   SIAMESE_LAB_GEMM_INCLUDE_DIRS: [...new Set(found.map((library) => library.includeDir))].join(' '),
   SIAMESE_LAB_GEMM_LIBRARIES: [...new Set(found.flatMap((library) => [`-L${library.libDir}`, `-Wl,-rpath,${library.libDir}`]))]
-    .concat(found.map((library) => library.lib)).join(' '),
+    .concat(found.map((library) => library.lib))
+    .join(' '),
 };
 
 // node-gyp would download Node's headers; use the ones installed beside this node when present.

@@ -18,7 +18,10 @@ export const PAIR_LOSS_KERNEL = 'SiameseLabContrastiveLoss';
 export const PAIR_LOSS_GRAD_KERNEL = 'SiameseLabContrastiveLossGrad';
 
 const ACTIVATION_CODES: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, elu: 4, sigmoid: 5 };
-const BIAS_NONE = 0, BIAS_SCALAR = 1, BIAS_PER_COLUMN = 2, BIAS_FULL_MATRIX = 3;
+const BIAS_NONE = 0,
+  BIAS_SCALAR = 1,
+  BIAS_PER_COLUMN = 2,
+  BIAS_FULL_MATRIX = 3;
 
 let registeredAddon: BlasAddon | undefined;
 
@@ -49,15 +52,18 @@ interface MatMulPlan {
 
 /** Shapes of a batched product, or undefined when the batch dims need general broadcasting. */
 function planMatMul(a: TensorInfo, b: TensorInfo, transposeA: boolean, transposeB: boolean): MatMulPlan | undefined {
-  const aRank = a.shape.length, bRank = b.shape.length;
+  const aRank = a.shape.length,
+    bRank = b.shape.length;
   if (aRank < 2 || bRank < 2) return undefined;
   const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
   const kB = transposeB ? b.shape[bRank - 1] : b.shape[bRank - 2];
   const m = transposeA ? a.shape[aRank - 1] : a.shape[aRank - 2];
   const n = transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1];
   if (k !== kB) return undefined;
-  const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
-  const aBatches = tf.util.sizeFromShape(outerA), bBatches = tf.util.sizeFromShape(outerB);
+  const outerA = a.shape.slice(0, -2),
+    outerB = b.shape.slice(0, -2);
+  const aBatches = tf.util.sizeFromShape(outerA),
+    bBatches = tf.util.sizeFromShape(outerB);
   let outer: number[];
   try {
     outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
@@ -87,7 +93,8 @@ function makeMatMulKernel(addon: BlasAddon, fallback: KernelFunc, fused: boolean
   return ((args: KernelArgs) => {
     const { inputs, backend, attrs } = args;
     const { a, b, bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined>;
-    const transposeA = Boolean(attrs.transposeA), transposeB = Boolean(attrs.transposeB);
+    const transposeA = Boolean(attrs.transposeA),
+      transposeB = Boolean(attrs.transposeB);
     const activation = fused && typeof attrs.activation === 'string' ? attrs.activation : 'linear';
     const activationCode = ACTIVATION_CODES[activation];
     const plan = a && b && a.dtype === 'float32' && b.dtype === 'float32' ? planMatMul(a, b, transposeA, transposeB) : undefined;
@@ -97,9 +104,22 @@ function makeMatMulKernel(addon: BlasAddon, fallback: KernelFunc, fused: boolean
     }
     const out = backend.makeOutput(plan.outShape, 'float32');
     addon.batchedMatMul(
-      heapOf(backend), transposeA, transposeB, plan.batch, plan.m, plan.n, plan.k,
-      offsetOf(backend, a!), plan.aBatches, offsetOf(backend, b!), plan.bBatches, offsetOf(backend, out),
-      bias ? offsetOf(backend, bias) : 0, biasMode, activationCode, Number(attrs.leakyreluAlpha ?? 0.2),
+      heapOf(backend),
+      transposeA,
+      transposeB,
+      plan.batch,
+      plan.m,
+      plan.n,
+      plan.k,
+      offsetOf(backend, a!),
+      plan.aBatches,
+      offsetOf(backend, b!),
+      plan.bBatches,
+      offsetOf(backend, out),
+      bias ? offsetOf(backend, bias) : 0,
+      biasMode,
+      activationCode,
+      Number(attrs.leakyreluAlpha ?? 0.2),
     );
     return out;
   }) as unknown as KernelFunc;
@@ -126,8 +146,17 @@ function makeDenseForwardKernel(addon: BlasAddon): KernelFunc {
     const [rows, inputSize] = x.shape;
     const outputSize = weights.shape[1];
     const out = backend.makeOutput([rows, outputSize], 'float32');
-    addon.denseForward(heapOf(backend), offsetOf(backend, x), offsetOf(backend, weights), offsetOf(backend, bias),
-      offsetOf(backend, out), rows, inputSize, outputSize, attrs.activation === 'relu');
+    addon.denseForward(
+      heapOf(backend),
+      offsetOf(backend, x),
+      offsetOf(backend, weights),
+      offsetOf(backend, bias),
+      offsetOf(backend, out),
+      rows,
+      inputSize,
+      outputSize,
+      attrs.activation === 'relu',
+    );
     return out;
   }) as unknown as KernelFunc;
 }
@@ -142,9 +171,20 @@ function makeDenseBackwardKernel(addon: BlasAddon): KernelFunc {
     const dx = attrs.inputGradient ? backend.makeOutput([rows, inputSize], 'float32') : undefined;
     const dWeights = backend.makeOutput([inputSize, outputSize], 'float32');
     const dBias = backend.makeOutput([outputSize], 'float32');
-    addon.denseBackward(heapOf(backend), offsetOf(backend, dy), offsetOf(backend, out), offsetOf(backend, x),
-      offsetOf(backend, weights), dx ? offsetOf(backend, dx) : -1, offsetOf(backend, dWeights), offsetOf(backend, dBias),
-      rows, inputSize, outputSize, attrs.activation === 'relu');
+    addon.denseBackward(
+      heapOf(backend),
+      offsetOf(backend, dy),
+      offsetOf(backend, out),
+      offsetOf(backend, x),
+      offsetOf(backend, weights),
+      dx ? offsetOf(backend, dx) : -1,
+      offsetOf(backend, dWeights),
+      offsetOf(backend, dBias),
+      rows,
+      inputSize,
+      outputSize,
+      attrs.activation === 'relu',
+    );
     return dx ? [dx, dWeights, dBias] : [dWeights, dBias];
   }) as unknown as KernelFunc;
 }
@@ -158,15 +198,26 @@ function makeOptimizerUpdateKernel(addon: BlasAddon): KernelFunc {
   return ((args: KernelArgs) => {
     const { backend, attrs } = args;
     const inputs = args.inputs as Record<string, TensorInfo>;
-    const count = Number(attrs.variables), slots = Number(attrs.slots);
+    const count = Number(attrs.variables),
+      slots = Number(attrs.slots);
     const plan = new Float64Array(count * 8);
     const newValues: TensorInfo[] = [];
     const newSlots: TensorInfo[][] = Array.from({ length: slots }, () => []);
     for (let i = 0; i < count; i++) {
-      const value = inputs[`value${i}`], gradient = inputs[`gradient${i}`];
+      const value = inputs[`value${i}`],
+        gradient = inputs[`gradient${i}`];
       const newValue = backend.makeOutput(value.shape, 'float32');
       newValues.push(newValue);
-      const row = [tf.util.sizeFromShape(value.shape), offsetOf(backend, value), offsetOf(backend, gradient), offsetOf(backend, newValue), 0, 0, 0, 0];
+      const row = [
+        tf.util.sizeFromShape(value.shape),
+        offsetOf(backend, value),
+        offsetOf(backend, gradient),
+        offsetOf(backend, newValue),
+        0,
+        0,
+        0,
+        0,
+      ];
       for (let s = 0; s < slots; s++) {
         const newSlot = backend.makeOutput(value.shape, 'float32');
         newSlots[s].push(newSlot);
@@ -202,8 +253,18 @@ function makePairLossKernel(addon: BlasAddon): KernelFunc {
     const { backend, attrs } = args;
     const { a, b, similar } = args.inputs as Record<string, TensorInfo>;
     const out = backend.makeOutput([], 'float32');
-    addon.contrastiveLoss(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, similar), a.shape[0], a.shape[1],
-      Number(attrs.margin), Number(attrs.epsilon), Boolean(attrs.mean), offsetOf(backend, out));
+    addon.contrastiveLoss(
+      heapOf(backend),
+      offsetOf(backend, a),
+      offsetOf(backend, b),
+      offsetOf(backend, similar),
+      a.shape[0],
+      a.shape[1],
+      Number(attrs.margin),
+      Number(attrs.epsilon),
+      Boolean(attrs.mean),
+      offsetOf(backend, out),
+    );
     return out;
   }) as unknown as KernelFunc;
 }
@@ -215,8 +276,20 @@ function makePairLossGradKernel(addon: BlasAddon): KernelFunc {
     const { dy, a, b, similar } = args.inputs as Record<string, TensorInfo>;
     const da = backend.makeOutput(a.shape, 'float32');
     const db = backend.makeOutput(b.shape, 'float32');
-    addon.contrastiveLossGrad(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, similar), a.shape[0], a.shape[1],
-      Number(attrs.margin), Number(attrs.epsilon), Boolean(attrs.mean), offsetOf(backend, dy), offsetOf(backend, da), offsetOf(backend, db));
+    addon.contrastiveLossGrad(
+      heapOf(backend),
+      offsetOf(backend, a),
+      offsetOf(backend, b),
+      offsetOf(backend, similar),
+      a.shape[0],
+      a.shape[1],
+      Number(attrs.margin),
+      Number(attrs.epsilon),
+      Boolean(attrs.mean),
+      offsetOf(backend, dy),
+      offsetOf(backend, da),
+      offsetOf(backend, db),
+    );
     return [da, db];
   }) as unknown as KernelFunc;
 }
@@ -247,19 +320,25 @@ export function registerBlasBackend(addon: BlasAddon): void {
   tf.registerKernel({ kernelName: PAIR_LOSS_GRAD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makePairLossGradKernel(addon) });
 
   // Priority below wasm and cpu: 'blas' is only ever chosen on purpose, through selectBackend.
-  tf.registerBackend(BLAS_BACKEND, () => {
-    const wasmBackend = tf.findBackend('wasm') as BackendWasm | null;
-    if (!wasmBackend) throw new Error("the 'wasm' backend must be initialized before 'blas'");
-    const backend = new BackendWasm(wasmBackend.wasm);
-    // Both backends register tensor ids in the one wasm module, so they must draw ids from one counter.
-    Object.defineProperty(backend, 'dataIdNextNumber', {
-      get: () => (wasmBackend as unknown as { dataIdNextNumber: number }).dataIdNextNumber,
-      set: (value: number) => { (wasmBackend as unknown as { dataIdNextNumber: number }).dataIdNextNumber = value; },
-    });
-    // The wasm module belongs to the 'wasm' backend, which must outlive this one: never tear it down here.
-    backend.dispose = () => {};
-    return backend;
-  }, -1);
+  tf.registerBackend(
+    BLAS_BACKEND,
+    () => {
+      const wasmBackend = tf.findBackend('wasm') as BackendWasm | null;
+      if (!wasmBackend) throw new Error("the 'wasm' backend must be initialized before 'blas'");
+      const backend = new BackendWasm(wasmBackend.wasm);
+      // Both backends register tensor ids in the one wasm module, so they must draw ids from one counter.
+      Object.defineProperty(backend, 'dataIdNextNumber', {
+        get: () => (wasmBackend as unknown as { dataIdNextNumber: number }).dataIdNextNumber,
+        set: (value: number) => {
+          (wasmBackend as unknown as { dataIdNextNumber: number }).dataIdNextNumber = value;
+        },
+      });
+      // The wasm module belongs to the 'wasm' backend, which must outlive this one: never tear it down here.
+      backend.dispose = () => {};
+      return backend;
+    },
+    -1,
+  );
 }
 
 export function isBlasBackendRegistered(): boolean {

@@ -17,12 +17,12 @@ export interface DenseLayerOptions {
  * (GEMM, bias, ReLU) and so is the backward pass (ReLU mask, bias gradient, the GEMMs); on
  * every other backend it is the plain tfjs graph, which the fused version matches.
  */
-export function denseLayer(
-  x: Tensor2D, weights: Tensor2D | Variable, bias: Tensor1D | Variable, options: DenseLayerOptions,
-): Tensor2D {
+export function denseLayer(x: Tensor2D, weights: Tensor2D | Variable, bias: Tensor1D | Variable, options: DenseLayerOptions): Tensor2D {
   const relu = options.activation === 'relu';
   if (x.rank !== 2 || weights.rank !== 2 || bias.rank !== 1 || x.shape[1] !== weights.shape[0] || bias.shape[0] !== weights.shape[1]) {
-    throw new Error(`denseLayer: shapes x ${JSON.stringify(x.shape)}, weights ${JSON.stringify(weights.shape)}, bias ${JSON.stringify(bias.shape)} do not fit`);
+    throw new Error(
+      `denseLayer: shapes x ${JSON.stringify(x.shape)}, weights ${JSON.stringify(weights.shape)}, bias ${JSON.stringify(bias.shape)} do not fit`,
+    );
   }
   if (tf.getBackend() !== BLAS_BACKEND || x.dtype !== 'float32') {
     return tf.tidy(() => {

@@ -43,11 +43,16 @@ interface OptimizerConfig {
 
 function fusedKindOf(optimizer: Optimizer, config: OptimizerConfig): FusedKind | undefined {
   switch (optimizer.getClassName()) {
-    case 'SGD': return 'sgd';
-    case 'Momentum': return config.useNesterov ? 'nesterov' : 'momentum';
-    case 'Adam': return 'adam';
-    case 'Adagrad': return 'adagrad';
-    default: return undefined;
+    case 'SGD':
+      return 'sgd';
+    case 'Momentum':
+      return config.useNesterov ? 'nesterov' : 'momentum';
+    case 'Adam':
+      return 'adam';
+    case 'Adagrad':
+      return 'adagrad';
+    default:
+      return undefined;
   }
 }
 
@@ -99,9 +104,15 @@ export function createTrainingOptimizer(optimizer: Optimizer): TrainingOptimizer
   const constants = (): number[] => {
     const epsilon = kind === 'adagrad' ? tf.backend().epsilon() : (config.epsilon ?? 0);
     return [
-      -learningRate, config.momentum ?? 0,
-      config.beta1 ?? 0, 1 - (config.beta1 ?? 0), config.beta2 ?? 0, 1 - (config.beta2 ?? 0),
-      1 - accBeta1, 1 - accBeta2, epsilon,
+      -learningRate,
+      config.momentum ?? 0,
+      config.beta1 ?? 0,
+      1 - (config.beta1 ?? 0),
+      config.beta2 ?? 0,
+      1 - (config.beta2 ?? 0),
+      1 - accBeta1,
+      1 - accBeta2,
+      epsilon,
     ];
   };
 
@@ -116,7 +127,10 @@ export function createTrainingOptimizer(optimizer: Optimizer): TrainingOptimizer
     });
     const slotCount = SLOTS[kind!];
     const outputs = tf.engine().runKernel<Tensor[]>(OPTIMIZER_UPDATE_KERNEL, inputs, {
-      kind: OPTIMIZER_KIND[kind!], constants: constants(), variables: names.length, slots: slotCount,
+      kind: OPTIMIZER_KIND[kind!],
+      constants: constants(),
+      variables: names.length,
+      slots: slotCount,
     });
     const gradientsFinite = outputs[outputs.length - 1];
     let applied = false;

@@ -18,10 +18,14 @@ export function chooseGemmProvider(addon: BlasAddon, threads: number, warn: (lin
       choice = requested;
     } else {
       const known = (GEMM_PROVIDERS as readonly string[]).includes(requested);
-      warn(`SIAMESE_LAB_GEMM=${requested}: ${known ? `${LIBRARY_OF[requested as GemmProviderName]} is not in this build` : `unknown provider (use ${GEMM_PROVIDERS.join(' or ')})`}; using ${present[0]}`);
+      warn(
+        `SIAMESE_LAB_GEMM=${requested}: ${known ? `${LIBRARY_OF[requested as GemmProviderName]} is not in this build` : `unknown provider (use ${GEMM_PROVIDERS.join(' or ')})`}; using ${present[0]}`,
+      );
     }
   } else if (present[0] !== GEMM_PROVIDERS[0]) {
-    warn(`GEMM: ${LIBRARY_OF[GEMM_PROVIDERS[0]]} is not in this build; using ${present[0]}. For the fastest products: apt-get install libdnnl-dev && pnpm build`);
+    warn(
+      `GEMM: ${LIBRARY_OF[GEMM_PROVIDERS[0]]} is not in this build; using ${present[0]}. For the fastest products: apt-get install libdnnl-dev && pnpm build`,
+    );
   }
   if (!addon.setProvider(choice)) throw new Error(`the native addon refused GEMM provider ${choice}`);
   addon.setNumThreads(threads);

@@ -1,18 +1,47 @@
 export { tf } from './tfjs.ts';
 export type {
-  DataType, GradSaveFunc, NamedTensorMap, Optimizer, Rank, Scalar, Tensor, Tensor1D, Tensor2D, Tensor3D, TensorLike, Variable,
+  DataType,
+  GradSaveFunc,
+  NamedTensorMap,
+  Optimizer,
+  Rank,
+  Scalar,
+  Tensor,
+  Tensor1D,
+  Tensor2D,
+  Tensor3D,
+  TensorLike,
+  Variable,
 } from '@tensorflow/tfjs-core';
 export {
-  selectBackend, availableBackends, setBlasThreads, BACKEND_NAMES, FAST_PATH_HINT,
-  type BackendName, type ConcreteBackendName, type ActiveBackend, type SelectBackendOptions,
+  selectBackend,
+  availableBackends,
+  setBlasThreads,
+  BACKEND_NAMES,
+  FAST_PATH_HINT,
+  type BackendName,
+  type ConcreteBackendName,
+  type ActiveBackend,
+  type SelectBackendOptions,
 } from './select-backend.ts';
 export { denseLayer, type DenseLayerOptions } from './dense-layer.ts';
 export {
-  setBlasAddonLoader, GEMM_PROVIDERS, type BlasAddon, type BlasAddonLoader, type GemmProviderInfo, type GemmProviderName,
+  setBlasAddonLoader,
+  GEMM_PROVIDERS,
+  type BlasAddon,
+  type BlasAddonLoader,
+  type GemmProviderInfo,
+  type GemmProviderName,
 } from './native-addon.ts';
 export {
-  describeNumerics, numericsIdentity, numericsDifferences, formatNumerics, parseNumerics, numericsCpuFlags,
-  type Numerics, type GemmDescription,
+  describeNumerics,
+  numericsIdentity,
+  numericsDifferences,
+  formatNumerics,
+  parseNumerics,
+  numericsCpuFlags,
+  type Numerics,
+  type GemmDescription,
 } from './numerics.ts';
 export { createTrainingOptimizer, type TrainingOptimizer, type PreparedUpdate } from './fused-optimizer.ts';
 export { readNativeTimers, measureGemmBound } from './gemm-provider.ts';

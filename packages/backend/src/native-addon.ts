@@ -20,17 +20,46 @@ export const OPTIMIZER_KIND = { sgd: 0, momentum: 1, nesterov: 2, adam: 3, adagr
 /** The functions of native/blas_addon.cc. Offsets are byte offsets into `memory` (the wasm heap). */
 export interface BlasAddon {
   batchedMatMul(
-    memory: ArrayBuffer, transposeA: boolean, transposeB: boolean, batch: number, m: number, n: number, k: number,
-    aOffset: number, aBatches: number, bOffset: number, bBatches: number, outOffset: number,
-    biasOffset: number, biasMode: number, activation: number, leakyreluAlpha: number,
+    memory: ArrayBuffer,
+    transposeA: boolean,
+    transposeB: boolean,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    aOffset: number,
+    aBatches: number,
+    bOffset: number,
+    bBatches: number,
+    outOffset: number,
+    biasOffset: number,
+    biasMode: number,
+    activation: number,
+    leakyreluAlpha: number,
   ): void;
   denseForward(
-    memory: ArrayBuffer, xOffset: number, weightsOffset: number, biasOffset: number, outOffset: number,
-    rows: number, inputs: number, outputs: number, relu: boolean,
+    memory: ArrayBuffer,
+    xOffset: number,
+    weightsOffset: number,
+    biasOffset: number,
+    outOffset: number,
+    rows: number,
+    inputs: number,
+    outputs: number,
+    relu: boolean,
   ): void;
   denseBackward(
-    memory: ArrayBuffer, dyOffset: number, outOffset: number, xOffset: number, weightsOffset: number,
-    dxOffset: number, dWeightsOffset: number, dBiasOffset: number, rows: number, inputs: number, outputs: number,
+    memory: ArrayBuffer,
+    dyOffset: number,
+    outOffset: number,
+    xOffset: number,
+    weightsOffset: number,
+    dxOffset: number,
+    dWeightsOffset: number,
+    dBiasOffset: number,
+    rows: number,
+    inputs: number,
+    outputs: number,
     relu: boolean,
   ): void;
   /** One pass over all variables: new values and slots written at the plan's offsets; returns whether every gradient element is finite. */
@@ -38,13 +67,31 @@ export interface BlasAddon {
   allFinite(memory: ArrayBuffer, offset: number, count: number): boolean;
   /** The seed's contrastive loss (euclidean, margin, epsilon; mean or sum) of embeddings a, b [rows, dim], written at outOffset. */
   contrastiveLoss(
-    memory: ArrayBuffer, aOffset: number, bOffset: number, similarOffset: number, rows: number, dim: number,
-    margin: number, epsilon: number, mean: boolean, outOffset: number,
+    memory: ArrayBuffer,
+    aOffset: number,
+    bOffset: number,
+    similarOffset: number,
+    rows: number,
+    dim: number,
+    margin: number,
+    epsilon: number,
+    mean: boolean,
+    outOffset: number,
   ): void;
   /** Its gradient with respect to a and b, given the loss's gradient dy (a scalar at dyOffset). */
   contrastiveLossGrad(
-    memory: ArrayBuffer, aOffset: number, bOffset: number, similarOffset: number, rows: number, dim: number,
-    margin: number, epsilon: number, mean: boolean, dyOffset: number, daOffset: number, dbOffset: number,
+    memory: ArrayBuffer,
+    aOffset: number,
+    bOffset: number,
+    similarOffset: number,
+    rows: number,
+    dim: number,
+    margin: number,
+    epsilon: number,
+    mean: boolean,
+    dyOffset: number,
+    daOffset: number,
+    dbOffset: number,
   ): void;
   /** Threads of every pool the addon uses (OpenBLAS's and OpenMP's); returns the count in force. */
   setNumThreads(threads: number): number;
@@ -87,7 +134,9 @@ export function loadBlasAddon(): { addon?: BlasAddon; problem?: string } {
       cached = { addon: loader() };
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      cached = { problem: /Cannot find module|ENOENT/.test(reason) ? 'the native addon is not built' : `the native addon does not load (${reason})` };
+      cached = {
+        problem: /Cannot find module|ENOENT/.test(reason) ? 'the native addon is not built' : `the native addon does not load (${reason})`,
+      };
     }
   }
   return cached;

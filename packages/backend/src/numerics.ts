@@ -40,9 +40,27 @@ export interface Numerics {
 
 /** The CPU flags a GEMM provider's dispatch depends on; the rest of /proc/cpuinfo's list does not matter here. */
 export const numericsCpuFlags: readonly string[] = [
-  'sse3', 'ssse3', 'sse4_1', 'sse4_2', 'avx', 'f16c', 'fma', 'avx2',
-  'avx512f', 'avx512dq', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx512_bf16', 'avx512_fp16',
-  'amx_tile', 'amx_bf16', 'amx_int8', 'neon', 'asimd', 'sve',
+  'sse3',
+  'ssse3',
+  'sse4_1',
+  'sse4_2',
+  'avx',
+  'f16c',
+  'fma',
+  'avx2',
+  'avx512f',
+  'avx512dq',
+  'avx512bw',
+  'avx512vl',
+  'avx512_vnni',
+  'avx512_bf16',
+  'avx512_fp16',
+  'amx_tile',
+  'amx_bf16',
+  'amx_int8',
+  'neon',
+  'asimd',
+  'sve',
 ];
 
 let cpuCache: Numerics['cpu'] | undefined;
@@ -80,21 +98,35 @@ function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads
     const provider = loadBlasAddon().addon?.providerInfo();
     if (provider?.name === 'onednn') {
       // oneDNN runs its threads through OpenMP (Debian's build; `threading` says which runtime).
-      const gemm = { provider: provider.name, version: provider.version, kernel: provider.kernel, config: `${provider.threading} threading` };
+      const gemm = {
+        provider: provider.name,
+        version: provider.version,
+        kernel: provider.kernel,
+        config: `${provider.threading} threading`,
+      };
       return { gemm, openblasThreads: null, ...(provider.threading === 'OpenMP' && { ompThreads: provider.threads }) };
     }
     if (provider?.name === 'openblas') {
       const { config } = loadBlasAddon().addon!.getConfig();
-      return { gemm: { provider: 'openblas', version: provider.version, kernel: provider.kernel, config }, openblasThreads: provider.threads };
+      return {
+        gemm: { provider: 'openblas', version: provider.version, kernel: provider.kernel, config },
+        openblasThreads: provider.threads,
+      };
     }
   }
   if (backend === 'wasm') {
     // tfjs' wasm build uses XNNPACK with 128-bit wasm SIMD (Node 20 always has it), one thread:
     // wasm arithmetic is defined bit for bit, so these results do not depend on the CPU.
-    return { gemm: { provider: 'xnnpack', version: packageVersion('@tensorflow/tfjs-backend-wasm'), kernel: 'wasm-simd128' }, openblasThreads: null };
+    return {
+      gemm: { provider: 'xnnpack', version: packageVersion('@tensorflow/tfjs-backend-wasm'), kernel: 'wasm-simd128' },
+      openblasThreads: null,
+    };
   }
   if (backend === 'cpu') {
-    return { gemm: { provider: 'javascript', version: packageVersion('@tensorflow/tfjs-backend-cpu'), kernel: 'float32 via float64 JavaScript' }, openblasThreads: null };
+    return {
+      gemm: { provider: 'javascript', version: packageVersion('@tensorflow/tfjs-backend-cpu'), kernel: 'float32 via float64 JavaScript' },
+      openblasThreads: null,
+    };
   }
   if (backend === 'tensorflow') {
     return { gemm: { provider: 'libtensorflow', version: packageVersion('@tensorflow/tfjs-node'), kernel: null }, openblasThreads: null };
@@ -166,10 +198,16 @@ export function formatNumerics(numerics: Numerics): string {
 export function parseNumerics(value: unknown): Numerics | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const record = value as Partial<Numerics>;
-  if (typeof record.backend !== 'string' || !record.gemm || typeof record.gemm.provider !== 'string' || !record.cpu || !record.threads) return undefined;
+  if (typeof record.backend !== 'string' || !record.gemm || typeof record.gemm.provider !== 'string' || !record.cpu || !record.threads)
+    return undefined;
   return {
     backend: record.backend,
-    gemm: { provider: record.gemm.provider, version: record.gemm.version ?? null, kernel: record.gemm.kernel ?? null, ...(record.gemm.config ? { config: record.gemm.config } : {}) },
+    gemm: {
+      provider: record.gemm.provider,
+      version: record.gemm.version ?? null,
+      kernel: record.gemm.kernel ?? null,
+      ...(record.gemm.config ? { config: record.gemm.config } : {}),
+    },
     threads: { openblas: record.threads.openblas ?? null, omp: record.threads.omp ?? null },
     cpu: { model: String(record.cpu.model ?? 'unknown'), flags: Array.isArray(record.cpu.flags) ? record.cpu.flags.map(String) : [] },
     env: { OPENBLAS_CORETYPE: record.env?.OPENBLAS_CORETYPE ?? null },

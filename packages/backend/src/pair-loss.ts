@@ -15,16 +15,23 @@ export interface FusedPairLossOptions {
  * where the caller runs the composable tfjs graph, which this matches (the same float32
  * operations per element, NaN where tfjs' gradients give NaN).
  */
-export function fusedContrastiveLoss(left: Tensor2D, right: Tensor2D, similar: Tensor1D, options: FusedPairLossOptions): Scalar | undefined {
+export function fusedContrastiveLoss(
+  left: Tensor2D,
+  right: Tensor2D,
+  similar: Tensor1D,
+  options: FusedPairLossOptions,
+): Scalar | undefined {
   const backend = tf.getBackend();
-  if (!tf.getKernel(PAIR_LOSS_KERNEL, backend) || left.dtype !== 'float32' || right.dtype !== 'float32' || similar.dtype !== 'float32') return undefined;
+  if (!tf.getKernel(PAIR_LOSS_KERNEL, backend) || left.dtype !== 'float32' || right.dtype !== 'float32' || similar.dtype !== 'float32')
+    return undefined;
   const attrs = { margin: options.margin, epsilon: options.epsilon, mean: options.reducer === 'mean' };
   const engine = tf.engine();
   const loss = tf.customGrad<Scalar>(((a: Tensor, b: Tensor, save: GradSaveFunc) => {
     save([a, b]);
     return {
       value: engine.runKernel<Scalar>(PAIR_LOSS_KERNEL, { a, b, similar }, attrs),
-      gradFunc: (dy: Tensor, [savedA, savedB]: Tensor[]) => engine.runKernel<Tensor[]>(PAIR_LOSS_GRAD_KERNEL, { dy, a: savedA, b: savedB, similar }, attrs),
+      gradFunc: (dy: Tensor, [savedA, savedB]: Tensor[]) =>
+        engine.runKernel<Tensor[]>(PAIR_LOSS_GRAD_KERNEL, { dy, a: savedA, b: savedB, similar }, attrs),
     };
   }) as never);
   return loss(left, right);

@@ -53,7 +53,9 @@ function loadTensorflow(): Promise<string | undefined> {
     } catch (error) {
       return `@tensorflow/tfjs-node does not load (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
     }
-    return tf.findBackend('tensorflow') || tf.engine().registryFactory?.tensorflow ? undefined : '@tensorflow/tfjs-node registered no backend in this tfjs instance';
+    return tf.findBackend('tensorflow') || tf.engine().registryFactory?.tensorflow
+      ? undefined
+      : '@tensorflow/tfjs-node registered no backend in this tfjs instance';
   })();
   return tensorflowState;
 }

@@ -24,18 +24,50 @@ describe.skipIf(!realAddon).each(providers)('blas backend kernels on %s against 
     expect(tf.getBackend()).toBe('blas');
   });
 
-  const transposes = [[false, false], [false, true], [true, false], [true, true]] as const;
+  const transposes = [
+    [false, false],
+    [false, true],
+    [true, false],
+    [true, true],
+  ] as const;
   // [a shape, b shape] before transposition: op(a) is [.., m, k], op(b) is [.., k, n].
   const shapes: Array<[number[], number[]]> = [
-    [[5, 7], [7, 3]],
-    [[1, 1], [1, 1]],
-    [[33, 64], [64, 17]],
-    [[4, 5, 7], [4, 7, 3]],
-    [[1, 5, 7], [3, 7, 3]],
-    [[3, 5, 7], [1, 7, 3]],
-    [[5, 7], [2, 7, 3]],
-    [[2, 3, 6, 4], [2, 3, 4, 5]],
-    [[64, 200], [200, 96]],
+    [
+      [5, 7],
+      [7, 3],
+    ],
+    [
+      [1, 1],
+      [1, 1],
+    ],
+    [
+      [33, 64],
+      [64, 17],
+    ],
+    [
+      [4, 5, 7],
+      [4, 7, 3],
+    ],
+    [
+      [1, 5, 7],
+      [3, 7, 3],
+    ],
+    [
+      [3, 5, 7],
+      [1, 7, 3],
+    ],
+    [
+      [5, 7],
+      [2, 7, 3],
+    ],
+    [
+      [2, 3, 6, 4],
+      [2, 3, 4, 5],
+    ],
+    [
+      [64, 200],
+      [200, 96],
+    ],
   ];
 
   function transposedShape(shape: number[], transpose: boolean): number[] {
@@ -49,11 +81,12 @@ describe.skipIf(!realAddon).each(providers)('blas backend kernels on %s against 
     for (const [aShape, bShape] of shapes) {
       test(`BatchMatMul ${JSON.stringify(aShape)} x ${JSON.stringify(bShape)} transposeA=${transposeA} transposeB=${transposeB}`, async () => {
         const seed = aShape.length * 100 + bShape[bShape.length - 1] + (transposeA ? 7 : 0) + (transposeB ? 13 : 0);
-        const compute = () => tf.tidy(() => {
-          const a = randomTensor(transposedShape(aShape, transposeA), seed);
-          const b = randomTensor(transposedShape(bShape, transposeB), seed + 1);
-          return tf.matMul(a, b, transposeA, transposeB);
-        });
+        const compute = () =>
+          tf.tidy(() => {
+            const a = randomTensor(transposedShape(aShape, transposeA), seed);
+            const b = randomTensor(transposedShape(bShape, transposeB), seed + 1);
+            return tf.matMul(a, b, transposeA, transposeB);
+          });
         const [expected] = await on('wasm', compute);
         const before = counted!.calls.batchedMatMul ?? 0;
         const [actual] = await on('blas', compute);
@@ -66,7 +99,12 @@ describe.skipIf(!realAddon).each(providers)('blas backend kernels on %s against 
 
   const activations = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid'] as const;
   const activate: Record<(typeof activations)[number], (x: tf.Tensor) => tf.Tensor> = {
-    linear: (x) => x, relu: tf.relu, relu6: tf.relu6, elu: tf.elu, leakyrelu: (x) => tf.leakyRelu(x, 0.1), sigmoid: tf.sigmoid,
+    linear: (x) => x,
+    relu: tf.relu,
+    relu6: tf.relu6,
+    elu: tf.elu,
+    leakyrelu: (x) => tf.leakyRelu(x, 0.1),
+    sigmoid: tf.sigmoid,
   };
   const biasShapes = [undefined, [1], [9], [6, 9]];
   for (const [transposeA, transposeB] of transposes) {
@@ -80,14 +118,17 @@ describe.skipIf(!realAddon).each(providers)('blas backend kernels on %s against 
           });
           // Reference: the unfused graph on wasm (tfjs' own wasm _FusedMatMul mis-adds the bias
           // for batched products, e.g. [[[1,2],[3,4]],...] @ I + [10,20] gives 23 for 13).
-          const [expected] = await on('wasm', () => tf.tidy(() => {
-            const { a, b, bias } = inputs();
-            const product = tf.matMul(a, b, transposeA, transposeB);
-            return activate[activation](bias ? tf.add(product, bias) : product);
-          }));
+          const [expected] = await on('wasm', () =>
+            tf.tidy(() => {
+              const { a, b, bias } = inputs();
+              const product = tf.matMul(a, b, transposeA, transposeB);
+              return activate[activation](bias ? tf.add(product, bias) : product);
+            }),
+          );
           const before = counted!.calls.batchedMatMul ?? 0;
-          const [actual] = await on('blas', () => tf.tidy(() =>
-            tf.fused.matMul({ ...inputs(), transposeA, transposeB, activation, leakyreluAlpha: 0.1 })));
+          const [actual] = await on('blas', () =>
+            tf.tidy(() => tf.fused.matMul({ ...inputs(), transposeA, transposeB, activation, leakyreluAlpha: 0.1 })),
+          );
           expect(counted!.calls.batchedMatMul).toBe(before + 1);
           expect(actual.shape).toEqual(expected.shape);
           expect(relativeError(actual.values, expected.values)).toBeLessThan(1e-5);
@@ -97,22 +138,31 @@ describe.skipIf(!realAddon).each(providers)('blas backend kernels on %s against 
   }
 
   test('fused matMul with prelu falls back to the wasm kernel and still matches', async () => {
-    const compute = () => tf.tidy(() => tf.fused.matMul({
-      a: randomTensor([4, 5], 41), b: randomTensor([5, 3], 42), bias: randomTensor([3], 43),
-      activation: 'prelu', preluActivationWeights: tf.fill([3], 0.25),
-    }));
+    const compute = () =>
+      tf.tidy(() =>
+        tf.fused.matMul({
+          a: randomTensor([4, 5], 41),
+          b: randomTensor([5, 3], 42),
+          bias: randomTensor([3], 43),
+          activation: 'prelu',
+          preluActivationWeights: tf.fill([3], 0.25),
+        }),
+      );
     const [expected] = await on('wasm', compute);
     const [actual] = await on('blas', compute);
     expect(relativeError(actual.values, expected.values)).toBeLessThan(1e-5);
   });
 
   test('gradients through matMul on blas match wasm', async () => {
-    const compute = () => tf.tidy(() => {
-      const a = randomTensor([6, 5], 51), b = randomTensor([5, 4], 52), bias = randomTensor([4], 53);
-      const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
-        tf.sum(tf.mul(tf.fused.matMul({ a: x, b: y, bias: z, activation: 'relu' }), randomTensor([6, 4], 54)));
-      return tf.grads(f)([a, b, bias]);
-    });
+    const compute = () =>
+      tf.tidy(() => {
+        const a = randomTensor([6, 5], 51),
+          b = randomTensor([5, 4], 52),
+          bias = randomTensor([4], 53);
+        const f = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) =>
+          tf.sum(tf.mul(tf.fused.matMul({ a: x, b: y, bias: z, activation: 'relu' }), randomTensor([6, 4], 54)));
+        return tf.grads(f)([a, b, bias]);
+      });
     const expected = await on('wasm', compute);
     const actual = await on('blas', compute);
     expected.forEach((e, i) => expect(relativeError(actual[i].values, e.values)).toBeLessThan(1e-5));
@@ -129,7 +179,10 @@ describe.skipIf(!realAddon).each(providers)('blas backend kernels on %s against 
 
   test('tensors move between wasm and blas, and both backends work in one process', async () => {
     await tf.setBackend('wasm');
-    const onWasm = tf.tensor2d([[1, 2], [3, 4]]);
+    const onWasm = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     await tf.setBackend('blas');
     const product = tf.matMul(onWasm, onWasm);
     expect(Array.from(product.dataSync())).toEqual([7, 10, 15, 22]);

@@ -12,19 +12,20 @@ function unfused(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: 're
 
 /** Value and gradients (x, w, b) of sum(layer(x, w, b) * probe), a scalar touching every output. */
 function valueAndGradients(layer: typeof unfused, activation: 'relu' | 'linear', withInputGradient: boolean) {
-  return () => tf.tidy(() => {
-    const x = randomTensor([12, 10], 1) as tf.Tensor2D;
-    const w = randomTensor([10, 7], 2) as tf.Tensor2D;
-    const b = randomTensor([7], 3) as tf.Tensor1D;
-    const probe = randomTensor([12, 7], 4);
-    const value = layer(x, w, b, activation);
-    const loss = (...args: tf.Tensor[]) => {
-      const [xi, wi, bi] = withInputGradient ? args : [x, ...args];
-      return tf.sum(tf.mul(layer(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D, activation), probe));
-    };
-    const grads = tf.grads(loss)(withInputGradient ? [x, w, b] : [w, b]);
-    return [value, ...grads];
-  });
+  return () =>
+    tf.tidy(() => {
+      const x = randomTensor([12, 10], 1) as tf.Tensor2D;
+      const w = randomTensor([10, 7], 2) as tf.Tensor2D;
+      const b = randomTensor([7], 3) as tf.Tensor1D;
+      const probe = randomTensor([12, 7], 4);
+      const value = layer(x, w, b, activation);
+      const loss = (...args: tf.Tensor[]) => {
+        const [xi, wi, bi] = withInputGradient ? args : [x, ...args];
+        return tf.sum(tf.mul(layer(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D, activation), probe));
+      };
+      const grads = tf.grads(loss)(withInputGradient ? [x, w, b] : [w, b]);
+      return [value, ...grads];
+    });
 }
 
 const fusedLayer = (needsInput: boolean) => (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: 'relu' | 'linear') =>

@@ -88,14 +88,25 @@ for (const backend of ['blas', 'wasm'] as const) {
       const w = tf.variable(tf.zeros([3, 4]));
       const b = tf.variable(tf.zeros([4]));
       const optimizer = createTrainingOptimizer(tf.train.adam(0.1));
-      const check = (wGrad: number[], bGrad: number[]) => tf.tidy(() => {
-        const update = optimizer.prepare({ [w.name]: tf.tensor2d(wGrad, [3, 4]), [b.name]: tf.tensor1d(bGrad) });
-        return update.gradientsFinite.dataSync()[0];
-      });
+      const check = (wGrad: number[], bGrad: number[]) =>
+        tf.tidy(() => {
+          const update = optimizer.prepare({ [w.name]: tf.tensor2d(wGrad, [3, 4]), [b.name]: tf.tensor1d(bGrad) });
+          return update.gradientsFinite.dataSync()[0];
+        });
       const big = Array.from({ length: 12 }, () => 3e38); // sums to +Inf: a sum-based check would flag it
       expect(check(big, [3e38, 3e38, 3e38, 3e38])).toBe(1);
-      expect(check(Array.from({ length: 12 }, (_, i) => (i === 7 ? NaN : 0)), [0, 0, 0, 0])).toBe(0);
-      expect(check(Array.from({ length: 12 }, () => 0), [0, 0, -Infinity, 0])).toBe(0);
+      expect(
+        check(
+          Array.from({ length: 12 }, (_, i) => (i === 7 ? NaN : 0)),
+          [0, 0, 0, 0],
+        ),
+      ).toBe(0);
+      expect(
+        check(
+          Array.from({ length: 12 }, () => 0),
+          [0, 0, -Infinity, 0],
+        ),
+      ).toBe(0);
       optimizer.dispose();
       tf.dispose([w, b]);
     });
@@ -105,7 +116,12 @@ for (const backend of ['blas', 'wasm'] as const) {
       const run = (skipNaNStep: boolean) => {
         const w = tf.variable(tf.tensor1d([0.5, -0.25, 1]));
         const optimizer = createTrainingOptimizer(tf.train.adam(0.1));
-        const gradientSteps = [[0.1, 0.2, 0.3], [NaN, 1, 1], [0.3, -0.1, 0.2], [0.05, 0.05, -0.4]];
+        const gradientSteps = [
+          [0.1, 0.2, 0.3],
+          [NaN, 1, 1],
+          [0.3, -0.1, 0.2],
+          [0.05, 0.05, -0.4],
+        ];
         for (const gradient of gradientSteps) {
           if (!skipNaNStep && gradient.some(Number.isNaN)) continue;
           tf.tidy(() => {
@@ -128,10 +144,11 @@ describe.skipIf(!hasBlas)('fused step memory', () => {
     await selectBackend('blas');
     const optimizer = createTrainingOptimizer(tf.train.adam(0.01));
     const w = tf.variable(randomTensor([8, 8], 5));
-    const stepOnce = () => tf.tidy(() => {
-      const update = optimizer.prepare({ [w.name]: tf.mul(w, 0.1) });
-      update.apply();
-    });
+    const stepOnce = () =>
+      tf.tidy(() => {
+        const update = optimizer.prepare({ [w.name]: tf.mul(w, 0.1) });
+        update.apply();
+      });
     stepOnce();
     const after = tf.memory().numTensors;
     for (let i = 0; i < 200; i++) stepOnce();

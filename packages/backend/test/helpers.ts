@@ -8,7 +8,10 @@ import { createRandom } from '@siamese-lab/core';
 export function randomTensor(shape: number[], seed: number): tf.Tensor {
   const random = createRandom(seed);
   const size = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: size }, () => random.next() * 2 - 1), shape);
+  return tf.tensor(
+    Float32Array.from({ length: size }, () => random.next() * 2 - 1),
+    shape,
+  );
 }
 
 /** max |actual - expected| / max |expected| (0 for two all-zero tensors). */
@@ -28,7 +31,10 @@ function expectSameLength(a: ArrayLike<number>, b: ArrayLike<number>): void {
 }
 
 /** Runs `compute` on `backend` and returns the results as plain arrays (and their shapes). */
-export async function on(backend: string, compute: () => tf.Tensor | tf.Tensor[]): Promise<Array<{ shape: number[]; values: Float32Array }>> {
+export async function on(
+  backend: string,
+  compute: () => tf.Tensor | tf.Tensor[],
+): Promise<Array<{ shape: number[]; values: Float32Array }>> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not initialise`);
   const result = compute();
   const tensors = Array.isArray(result) ? result : [result];
@@ -69,7 +75,10 @@ export function trainDenseLayer(activation: 'relu' | 'linear', steps: number): {
   const x = randomTensor([5, 6], 2) as tf.Tensor2D;
   const target = randomTensor([5, 3], 3);
   const optimizer = tf.train.sgd(0.1);
-  const loss = () => tf.mean<tf.Scalar>(tf.square(tf.sub(denseLayer(x, w as tf.Variable<tf.Rank.R2>, b as tf.Variable<tf.Rank.R1>, { activation }), target)));
+  const loss = () =>
+    tf.mean<tf.Scalar>(
+      tf.square(tf.sub(denseLayer(x, w as tf.Variable<tf.Rank.R2>, b as tf.Variable<tf.Rank.R1>, { activation }), target)),
+    );
   const first = tf.tidy(() => loss().dataSync()[0]);
   for (let i = 0; i < steps; i++) optimizer.minimize(loss);
   const last = tf.tidy(() => loss().dataSync()[0]);

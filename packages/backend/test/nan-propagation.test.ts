@@ -28,7 +28,8 @@ function layerWithNonFinite() {
 }
 
 /** NaN, +Inf, -Inf or "finite" for every element: the pattern that must agree. */
-const kinds = (values: Float32Array) => Array.from(values, (v) => (Number.isNaN(v) ? 'nan' : v === Infinity ? '+inf' : v === -Infinity ? '-inf' : 'finite'));
+const kinds = (values: Float32Array) =>
+  Array.from(values, (v) => (Number.isNaN(v) ? 'nan' : v === Infinity ? '+inf' : v === -Infinity ? '-inf' : 'finite'));
 
 describe.skipIf(!hasBlas)('non-finite values through the fused ReLU layer', () => {
   test('blas keeps every NaN and Inf where tfjs (wasm) has them, in the output and all gradients', async () => {

@@ -4,26 +4,29 @@ import { loadBlasAddon } from '../src/native-addon.ts';
 
 const providers = loadBlasAddon().addon?.providers() ?? [];
 
-test.skipIf(!providers.includes('openblas'))('blas on OpenBLAS: its version, the kernel it dispatched to, and the threads in force', async () => {
-  process.env.SIAMESE_LAB_GEMM = 'openblas';
-  onTestFinished(() => {
-    delete process.env.SIAMESE_LAB_GEMM;
-  });
-  await selectBackend('blas', { blasThreads: 1 });
-  const numerics = describeNumerics();
-  expect(numerics.backend).toBe('blas');
-  expect(numerics.gemm.provider).toBe('openblas');
-  expect(numerics.gemm.version).toMatch(/^OpenBLAS [\d.]+$/);
-  // openblas_get_corename(): a kernel name such as Haswell, SkylakeX or Prescott.
-  expect(numerics.gemm.kernel).toMatch(/^[A-Za-z0-9_]+$/);
-  expect(numerics.threads.openblas).toBe(1);
-  expect(numerics.env.OPENBLAS_CORETYPE).toBe(process.env.OPENBLAS_CORETYPE ?? null);
+test.skipIf(!providers.includes('openblas'))(
+  'blas on OpenBLAS: its version, the kernel it dispatched to, and the threads in force',
+  async () => {
+    process.env.SIAMESE_LAB_GEMM = 'openblas';
+    onTestFinished(() => {
+      delete process.env.SIAMESE_LAB_GEMM;
+    });
+    await selectBackend('blas', { blasThreads: 1 });
+    const numerics = describeNumerics();
+    expect(numerics.backend).toBe('blas');
+    expect(numerics.gemm.provider).toBe('openblas');
+    expect(numerics.gemm.version).toMatch(/^OpenBLAS [\d.]+$/);
+    // openblas_get_corename(): a kernel name such as Haswell, SkylakeX or Prescott.
+    expect(numerics.gemm.kernel).toMatch(/^[A-Za-z0-9_]+$/);
+    expect(numerics.threads.openblas).toBe(1);
+    expect(numerics.env.OPENBLAS_CORETYPE).toBe(process.env.OPENBLAS_CORETYPE ?? null);
 
-  await selectBackend('blas', { blasThreads: 2 });
-  const two = describeNumerics();
-  expect(numericsDifferences(numerics, two)).toEqual(['threads.openblas: 1 -> 2']);
-  expect(formatNumerics(two)).toMatch(/^blas: OpenBLAS [\d.]+ \(\w+ kernel\), 2 OpenBLAS threads/);
-});
+    await selectBackend('blas', { blasThreads: 2 });
+    const two = describeNumerics();
+    expect(numericsDifferences(numerics, two)).toEqual(['threads.openblas: 1 -> 2']);
+    expect(formatNumerics(two)).toMatch(/^blas: OpenBLAS [\d.]+ \(\w+ kernel\), 2 OpenBLAS threads/);
+  },
+);
 
 test.skipIf(!providers.includes('onednn'))('blas on oneDNN: dnnl_version(), the ISA it dispatched to, and the OpenMP threads', async () => {
   process.env.SIAMESE_LAB_GEMM = 'onednn';
@@ -62,7 +65,9 @@ test('the CPU flags are the ones that matter, sorted, and survive a round trip t
   expect(numerics.cpu.flags).not.toContain('fpu');
   const parsed = parseNumerics(JSON.parse(JSON.stringify(numerics)));
   expect(parsed).toEqual(numerics);
-  expect(numericsDifferences(numerics, { ...numerics, cpu: { ...numerics.cpu, flags: [...numerics.cpu.flags, 'zz_new'] } })).toEqual(['cpu.flags: +zz_new']);
+  expect(numericsDifferences(numerics, { ...numerics, cpu: { ...numerics.cpu, flags: [...numerics.cpu.flags, 'zz_new'] } })).toEqual([
+    'cpu.flags: +zz_new',
+  ]);
   expect(parseNumerics({ backend: 'blas' })).toBeUndefined();
   expect(parseNumerics(null)).toBeUndefined();
 });

@@ -8,10 +8,9 @@ import { randomTensor } from './helpers.ts';
  */
 function trainCountingTensors(checkpoints: number[], makeOptimizer: () => tf.Optimizer): { counts: number[]; losses: number[] } {
   const sizes = [16, 12, 12, 2];
-  const variables = sizes.slice(1).flatMap((size, i) => [
-    tf.variable(tf.mul(randomTensor([sizes[i], size], 10 + i), 0.3)),
-    tf.variable(tf.fill([size], 0.01)),
-  ]);
+  const variables = sizes
+    .slice(1)
+    .flatMap((size, i) => [tf.variable(tf.mul(randomTensor([sizes[i], size], 10 + i), 0.3)), tf.variable(tf.fill([size], 0.01))]);
   const left = randomTensor([8, 16], 20) as tf.Tensor2D;
   const right = randomTensor([8, 16], 21) as tf.Tensor2D;
   const similar = tf.tensor1d([1, 0, 1, 0, 1, 0, 1, 0]);
@@ -52,7 +51,10 @@ function trainCountingTensors(checkpoints: number[], makeOptimizer: () => tf.Opt
 }
 
 for (const backend of ['blas', 'wasm'] as const) {
-  for (const [name, makeOptimizer] of [['sgd', () => tf.train.sgd(0.05)], ['adam', () => tf.train.adam(0.01)]] as const) {
+  for (const [name, makeOptimizer] of [
+    ['sgd', () => tf.train.sgd(0.05)],
+    ['adam', () => tf.train.adam(0.01)],
+  ] as const) {
     test(`${backend}, ${name}: no tensor leaks over 2000 training steps, and the loss goes down`, async () => {
       await selectBackend(backend);
       const { counts, losses } = trainCountingTensors([1, 100, 2000], makeOptimizer);

@@ -17,7 +17,9 @@ export const evaluationSection: BenchSection = {
     const steps = Math.max(50, Math.round(options.steps));
     const spec = runSpecSchema.parse({ training: { steps, log_every: 100 }, evaluation: { test_limit: 10000 } });
     const data = loadRunData(spec.data);
-    options.log(`evaluation on ${backend.name}: ${steps} training steps, then embedding ${Math.min(10000, data.test.count)} test images and every metric`);
+    options.log(
+      `evaluation on ${backend.name}: ${steps} training steps, then embedding ${Math.min(10000, data.test.count)} test images and every metric`,
+    );
     const trained = await trainRun(spec, data);
     const embedStarted = performance.now();
     trained.model.embedAll(data.test.images, data.test.count, 'a');

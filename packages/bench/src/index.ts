@@ -1,3 +1,18 @@
-export { benchSections, trainingStepSection, DEFAULT_BENCH_OPTIONS, type BenchSection, type BenchOptions, type SectionReport } from './sections.ts';
-export { createTrainingStep, timeTrainingStep, stepFlops, SEED_STEP, type StepShape, type StepTiming, type TrainingStepRunner } from './training-step.ts';
+export {
+  benchSections,
+  trainingStepSection,
+  DEFAULT_BENCH_OPTIONS,
+  type BenchSection,
+  type BenchOptions,
+  type SectionReport,
+} from './sections.ts';
+export {
+  createTrainingStep,
+  timeTrainingStep,
+  stepFlops,
+  SEED_STEP,
+  type StepShape,
+  type StepTiming,
+  type TrainingStepRunner,
+} from './training-step.ts';
 export { runPytorchPeer, torchPeerScript, type PeerResult } from './pytorch-peer.ts';

@@ -27,16 +27,20 @@ export const loggingOverheadSection: BenchSection = {
     const timeOne = async (record: boolean, index: number): Promise<number> => {
       const run = store.planRun(experiment.id, { runIndex: index, configHash: `bench-${index}`, label: 'bench', params: {} });
       const started = performance.now();
-      const result = await trainRun(spec, data, record
-        ? {
-            onStepMetrics: (rows) => {
-              const writeStarted = performance.now();
-              store.appendStepMetrics(run.id, rows);
-              storeSeconds += (performance.now() - writeStarted) / 1000;
-              rowsWritten += rows.length;
-            },
-          }
-        : {});
+      const result = await trainRun(
+        spec,
+        data,
+        record
+          ? {
+              onStepMetrics: (rows) => {
+                const writeStarted = performance.now();
+                store.appendStepMetrics(run.id, rows);
+                storeSeconds += (performance.now() - writeStarted) / 1000;
+                rowsWritten += rows.length;
+              },
+            }
+          : {},
+      );
       const seconds = (performance.now() - started) / 1000;
       result.model.dispose();
       return seconds;

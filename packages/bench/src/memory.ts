@@ -26,7 +26,10 @@ export const memorySection: BenchSection = {
     const lines = [
       `memory over one run (${result.backend}, MLP 784-128-128-2, batch 64, ${steps} steps in ${result.seconds.toFixed(0)} s)`,
       `${'step'.padStart(8)}${'tensors'.padStart(9)}${'RSS MB'.padStart(9)}${'heap MB'.padStart(9)}`,
-      ...result.samples.map((sample) => `${String(sample.step).padStart(8)}${String(sample.tensors).padStart(9)}${sample.rss_mb.toFixed(1).padStart(9)}${sample.heap_mb.toFixed(1).padStart(9)}`),
+      ...result.samples.map(
+        (sample) =>
+          `${String(sample.step).padStart(8)}${String(sample.tensors).padStart(9)}${sample.rss_mb.toFixed(1).padStart(9)}${sample.heap_mb.toFixed(1).padStart(9)}`,
+      ),
       `from step ${first.step} to ${last.step}: tensors ${last.tensors - first.tensors >= 0 ? '+' : ''}${last.tensors - first.tensors}, RSS ${(last.rss_mb - first.rss_mb).toFixed(1)} MB, heap ${(last.heap_mb - first.heap_mb).toFixed(1)} MB`,
     ];
     return {

@@ -24,7 +24,10 @@ export function runPytorchPeer(steps: number): { result?: PeerResult; skipped?: 
   if (!existsSync(script)) return { skipped: `PyTorch peer script not found at ${script}` };
   const probe = spawnSync(PEER_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { skipped: `${PEER_PYTHON} cannot import torch (apt-get install python3-torch)` };
-  const run = spawnSync(PEER_PYTHON, [script, '--steps', String(steps), '--optimizer', 'all', '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const run = spawnSync(PEER_PYTHON, [script, '--steps', String(steps), '--optimizer', 'all', '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   const lastLine = (run.stdout ?? '').trim().split('\n').pop() ?? '';
   try {
     const parsed = JSON.parse(lastLine) as PeerResult;

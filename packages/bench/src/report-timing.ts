@@ -13,8 +13,12 @@ export const reportTimingSection: BenchSection = {
     try {
       const result = await benchmarkReport({ outputDirectory: folder, runCount: 24 });
       return {
-        lines: [`report of ${result.runCount} runs: ${result.renderSeconds.toFixed(2)} s, ${(result.htmlBytes / 1e6).toFixed(2)} MB HTML, ${result.svgCount} SVG charts`],
-        json: { report: { runs: result.runCount, seconds: result.renderSeconds, html_mb: result.htmlBytes / 1e6, svg_charts: result.svgCount } },
+        lines: [
+          `report of ${result.runCount} runs: ${result.renderSeconds.toFixed(2)} s, ${(result.htmlBytes / 1e6).toFixed(2)} MB HTML, ${result.svgCount} SVG charts`,
+        ],
+        json: {
+          report: { runs: result.runCount, seconds: result.renderSeconds, html_mb: result.htmlBytes / 1e6, svg_charts: result.svgCount },
+        },
       };
     } finally {
       rmSync(folder, { recursive: true, force: true });

@@ -53,7 +53,13 @@ type WorkerResult = StepTiming & { peak_rss_mb: number };
 
 const workerPath = fileURLToPath(new URL('./training-step-worker.ts', import.meta.url));
 
-function runWorker(backend: ConcreteBackendName, steps: number, warmup: number, options: BenchOptions, optimizer: 'sgd' | 'adam' = 'sgd'): Promise<WorkerResult> {
+function runWorker(
+  backend: ConcreteBackendName,
+  steps: number,
+  warmup: number,
+  options: BenchOptions,
+  optimizer: 'sgd' | 'adam' = 'sgd',
+): Promise<WorkerResult> {
   const args = ['--backend', backend, '--steps', String(steps), '--warmup', String(warmup), '--optimizer', optimizer];
   if (options.profile) args.push('--profile');
   if (options.blasThreads !== undefined) args.push('--blas-threads', String(options.blasThreads));
@@ -74,7 +80,8 @@ export const trainingStepSection: BenchSection = {
       options.log(`skipping backend ${name}: not available here`);
       return false;
     });
-    const stepsFor = (name: ConcreteBackendName) => (name === 'cpu' ? options.cpuSteps : name === 'wasm' ? options.wasmSteps : options.steps);
+    const stepsFor = (name: ConcreteBackendName) =>
+      name === 'cpu' ? options.cpuSteps : name === 'wasm' ? options.wasmSteps : options.steps;
     const warmupFor = (name: ConcreteBackendName) => (name === 'cpu' ? 1 : name === 'wasm' ? 2 : 10);
 
     const results: Partial<Record<ConcreteBackendName, WorkerResult>> = {};
@@ -111,22 +118,36 @@ export const trainingStepSection: BenchSection = {
       `${'backend'.padEnd(12)}${'steps/s'.padStart(9)}${'pairs/s'.padStart(10)}${'GFLOP/s'.padStart(9)}${'peak RSS MB'.padStart(13)}  description`,
     ];
     for (const [name, r] of Object.entries(results)) {
-      lines.push(`${name.padEnd(12)}${fixed(r.steps_per_s, 2).padStart(9)}${fixed(r.pairs_per_s, 0).padStart(10)}${fixed(r.gflops).padStart(9)}${fixed(r.peak_rss_mb, 0).padStart(13)}  ${r.backend.description}`);
+      lines.push(
+        `${name.padEnd(12)}${fixed(r.steps_per_s, 2).padStart(9)}${fixed(r.pairs_per_s, 0).padStart(10)}${fixed(r.gflops).padStart(9)}${fixed(r.peak_rss_mb, 0).padStart(13)}  ${r.backend.description}`,
+      );
       for (const warning of r.backend.warnings) lines.push(`${''.padEnd(12)}warning: ${warning}`);
     }
     for (const [name, r] of Object.entries(adamResults)) {
-      lines.push(`${`${name} adam`.padEnd(12)}${fixed(r.steps_per_s, 2).padStart(9)}${fixed(r.pairs_per_s, 0).padStart(10)}${fixed(r.gflops).padStart(9)}${fixed(r.peak_rss_mb, 0).padStart(13)}  the same step with Adam (lr ${SEED_STEP.learning_rate})`);
+      lines.push(
+        `${`${name} adam`.padEnd(12)}${fixed(r.steps_per_s, 2).padStart(9)}${fixed(r.pairs_per_s, 0).padStart(10)}${fixed(r.gflops).padStart(9)}${fixed(r.peak_rss_mb, 0).padStart(13)}  the same step with Adam (lr ${SEED_STEP.learning_rate})`,
+      );
     }
     if (blas?.gemm_bound) {
-      lines.push(`GEMM-only bound (the step's products alone, same provider and threads): ${fixed(blas.gemm_bound.mean_ms, 2)} ms/step = ${fixed(blas.gemm_bound.steps_per_s, 1)} steps/s; blas reaches ${fixed((fractionOfGemmBound ?? NaN) * 100, 0)}% of it`);
+      lines.push(
+        `GEMM-only bound (the step's products alone, same provider and threads): ${fixed(blas.gemm_bound.mean_ms, 2)} ms/step = ${fixed(blas.gemm_bound.steps_per_s, 1)} steps/s; blas reaches ${fixed((fractionOfGemmBound ?? NaN) * 100, 0)}% of it`,
+      );
     }
-    for (const [label, r] of [['sgd', blas], ['adam', adamResults.blas]] as const) {
+    for (const [label, r] of [
+      ['sgd', blas],
+      ['adam', adamResults.blas],
+    ] as const) {
       const b = r?.breakdown;
-      if (b) lines.push(`blas ${label} step breakdown: ${fixed(b.wall_ms, 2)} ms = GEMM ${fixed(b.gemm_ms, 2)} + other kernels ${fixed(b.other_kernels_ms, 2)} + host ${fixed(b.host_ms, 2)}`);
+      if (b)
+        lines.push(
+          `blas ${label} step breakdown: ${fixed(b.wall_ms, 2)} ms = GEMM ${fixed(b.gemm_ms, 2)} + other kernels ${fixed(b.other_kernels_ms, 2)} + host ${fixed(b.host_ms, 2)}`,
+        );
     }
     if (peer) {
       for (const run of peer.runs ?? []) {
-        lines.push(`${`pytorch ${run.optimizer ?? 'sgd'}`.padEnd(12)}${fixed(run.steps_per_s, 2).padStart(9)}${fixed(run.steps_per_s * SEED_STEP.pairs_per_step, 0).padStart(10)}${''.padStart(22)}  PyTorch ${peer.version ?? ''} ${run.variant}, ${run.threads} thread${run.threads === 1 ? '' : 's'}`);
+        lines.push(
+          `${`pytorch ${run.optimizer ?? 'sgd'}`.padEnd(12)}${fixed(run.steps_per_s, 2).padStart(9)}${fixed(run.steps_per_s * SEED_STEP.pairs_per_step, 0).padStart(10)}${''.padStart(22)}  PyTorch ${peer.version ?? ''} ${run.variant}, ${run.threads} thread${run.threads === 1 ? '' : 's'}`,
+        );
       }
       lines.push(`ratio best backend / best PyTorch: SGD ${fixed(ratio ?? NaN, 2)}, Adam ${fixed(ratioAdam ?? NaN, 2)}`);
     } else if (peerNote) {
@@ -134,7 +155,10 @@ export const trainingStepSection: BenchSection = {
     }
     if (options.profile) {
       for (const [name, r] of Object.entries(results)) {
-        const top = (r.profile ?? []).slice(0, 8).map((k) => `${k.kernel} ${k.ms.toFixed(2)}ms×${k.calls}`).join(', ');
+        const top = (r.profile ?? [])
+          .slice(0, 8)
+          .map((k) => `${k.kernel} ${k.ms.toFixed(2)}ms×${k.calls}`)
+          .join(', ');
         lines.push(`profile ${name} (one step, kernel time): ${top}`);
       }
     }
@@ -160,7 +184,14 @@ export const trainingStepSection: BenchSection = {
         step: SEED_STEP,
         backends: backendsJson,
         peer: peer
-          ? { pytorch: { best_steps_per_s: peer.best_steps_per_s, best_by_optimizer: peer.best_by_optimizer, version: peer.version, runs: peer.runs } }
+          ? {
+              pytorch: {
+                best_steps_per_s: peer.best_steps_per_s,
+                best_by_optimizer: peer.best_by_optimizer,
+                version: peer.version,
+                runs: peer.runs,
+              },
+            }
           : { pytorch: null, note: peerNote },
         ratio_vs_pytorch: ratio,
         ratio_vs_pytorch_adam: ratioAdam,
@@ -174,4 +205,12 @@ export const trainingStepSection: BenchSection = {
 };
 
 /** Every section of `pnpm bench`, in order. */
-export const benchSections: BenchSection[] = [trainingStepSection, evaluationSection, loggingOverheadSection, reportTimingSection, memorySection, sweepSection, serveSection];
+export const benchSections: BenchSection[] = [
+  trainingStepSection,
+  evaluationSection,
+  loggingOverheadSection,
+  reportTimingSection,
+  memorySection,
+  sweepSection,
+  serveSection,
+];

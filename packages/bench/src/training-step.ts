@@ -1,12 +1,17 @@
 import {
-  createTrainingOptimizer, measureGemmBound, readNativeTimers, selectBackend, tf, type ActiveBackend, type BackendName,
+  createTrainingOptimizer,
+  measureGemmBound,
+  readNativeTimers,
+  selectBackend,
+  tf,
+  type ActiveBackend,
+  type BackendName,
 } from '@siamese-lab/backend';
 import type { PairBatch } from '@siamese-lab/data';
 import { buildDistance, buildPairLoss, type LossSpec } from '@siamese-lab/losses';
 import { createSiameseModel, type ModelSpec } from '@siamese-lab/model';
 import { trainingStep, type StepParts } from '@siamese-lab/runner';
 import { createRandom } from '@siamese-lab/core';
-
 
 /** The seed's training step: what `pnpm bench` times. */
 export interface StepShape {
@@ -167,7 +172,12 @@ export async function timeTrainingStep(
       const gemmMs = native ? native.gemmMs / options.steps : 0;
       const otherNativeMs = native ? (native.kernelMs - native.gemmMs) / options.steps : 0;
       const otherKernelsMs = otherNativeMs + tfjsKernelsMs;
-      breakdown = { wall_ms: wallMs, gemm_ms: gemmMs, other_kernels_ms: otherKernelsMs, host_ms: Math.max(0, wallMs - gemmMs - otherKernelsMs) };
+      breakdown = {
+        wall_ms: wallMs,
+        gemm_ms: gemmMs,
+        other_kernels_ms: otherKernelsMs,
+        host_ms: Math.max(0, wallMs - gemmMs - otherKernelsMs),
+      };
     }
     let gemmBound: StepTiming['gemm_bound'];
     if (backend.name === 'blas') {

@@ -29,7 +29,17 @@ export async function writeReport(store: RunStore, experimentName: string, io: O
 }
 
 export async function runCommand(
-  args: { file: string; db: string; backend?: BackendName; force: boolean; yes: boolean; report: boolean; jobs?: number; threads?: number; queue?: QueueArguments },
+  args: {
+    file: string;
+    db: string;
+    backend?: BackendName;
+    force: boolean;
+    yes: boolean;
+    report: boolean;
+    jobs?: number;
+    threads?: number;
+    queue?: QueueArguments;
+  },
   io: Output,
   stop: { requested: boolean },
 ): Promise<number> {
@@ -43,23 +53,25 @@ export async function runCommand(
     const outcome: ExperimentOutcome = args.queue
       ? await runOnQueue(experiment, args.queue, common, io)
       : await runExperiment(experiment, {
-      store,
-      backend: args.backend,
-      force: args.force,
-      yes: args.yes,
-      preflighted: true,
-      jobs: args.jobs,
-      threads: args.threads,
-      onEvent: (args.jobs ?? 1) > 1 ? createParallelProgressPrinter() : createProgressPrinter(),
-      shouldStop: () => stop.requested,
-    });
+          store,
+          backend: args.backend,
+          force: args.force,
+          yes: args.yes,
+          preflighted: true,
+          jobs: args.jobs,
+          threads: args.threads,
+          onEvent: (args.jobs ?? 1) > 1 ? createParallelProgressPrinter() : createProgressPrinter(),
+          shouldStop: () => stop.requested,
+        });
     const seconds = (performance.now() - started) / 1000;
     if (outcome.interrupted) {
       for (const stopped of outcome.interruptedRuns) {
         io.err(`interrupted: run ${stopped.runId} [${stopped.run.label}] stopped at step ${stopped.stepsDone} and is marked interrupted.`);
       }
       const where = args.queue ? ` --queue ${args.queue.address.display}` : args.jobs && args.jobs > 1 ? ` --jobs ${args.jobs}` : '';
-      io.err(`Finished runs are kept. Resume with: pnpm run exp ${args.file}${args.db !== 'results/runs.sqlite' ? ` --db ${args.db}` : ''}${where}`);
+      io.err(
+        `Finished runs are kept. Resume with: pnpm run exp ${args.file}${args.db !== 'results/runs.sqlite' ? ` --db ${args.db}` : ''}${where}`,
+      );
       return 130;
     }
     io.err(
@@ -105,7 +117,17 @@ export function lsCommand(args: { db: string; experiment?: string; status?: RunS
           ['id', 'experiment', 'status', 'label', 'hash', 'backend', 'wall', 'nn_accuracy', 'anisotropy'],
           runs.map((run) => {
             const metrics = store.getFinalMetrics(run.id);
-            return [run.id, run.experimentName, run.status, run.label, run.configHash, run.backend, run.wallSeconds === null ? null : formatDuration(run.wallSeconds), formatNumber(metrics.nn_accuracy), formatNumber(metrics.anisotropy)];
+            return [
+              run.id,
+              run.experimentName,
+              run.status,
+              run.label,
+              run.configHash,
+              run.backend,
+              run.wallSeconds === null ? null : formatDuration(run.wallSeconds),
+              formatNumber(metrics.nn_accuracy),
+              formatNumber(metrics.anisotropy),
+            ];
           }),
         ),
       );
@@ -134,7 +156,9 @@ function numericsNotes(runs: readonly RunRecord[]): string[] {
       const a = parseNumerics((run.provenance as { numerics?: unknown } | null)?.numerics);
       const b = parseNumerics((other.provenance as { numerics?: unknown } | null)?.numerics);
       if (!a || !b) {
-        notes.push(`runs ${run.id} and ${other.id} have the same configuration; numerics not recorded for ${!a ? run.id : other.id}, so rounding differences cannot be ruled out`);
+        notes.push(
+          `runs ${run.id} and ${other.id} have the same configuration; numerics not recorded for ${!a ? run.id : other.id}, so rounding differences cannot be ruled out`,
+        );
         continue;
       }
       const differences = numericsDifferences(a, b);
@@ -169,15 +193,40 @@ export function showCommand(args: { db: string; run: number }, io: Output): numb
       `steps        ${run.stepsDone}   nan steps ${run.nanSteps}   first nan step ${run.firstNanStep ?? '-'}`,
     ];
     if (run.nanDetail) lines.push(`nan reason   ${(run.nanDetail as { reason?: string }).reason ?? JSON.stringify(run.nanDetail)}`);
-    lines.push('', 'metrics', formatTable(['metric', 'value'], Object.entries(metrics).map(([name, value]) => [name, formatNumber(value)])));
-    lines.push('', 'parameters', formatTable(['parameter', 'value'], Object.entries(run.params).map(([key, value]) => [key, String(value)])));
+    lines.push(
+      '',
+      'metrics',
+      formatTable(
+        ['metric', 'value'],
+        Object.entries(metrics).map(([name, value]) => [name, formatNumber(value)]),
+      ),
+    );
+    lines.push(
+      '',
+      'parameters',
+      formatTable(
+        ['parameter', 'value'],
+        Object.entries(run.params).map(([key, value]) => [key, String(value)]),
+      ),
+    );
     if (steps.length) {
       const last = steps[steps.length - 1];
       lines.push('', `${steps.length} logged steps; last: step ${last.step} loss ${formatNumber(last.loss)}`);
     }
-    const provenance = run.provenance as { gitCommit?: string; gitDirty?: boolean; node?: string; tfjs?: string; cpu?: string; hostname?: string; backend?: string } | null;
+    const provenance = run.provenance as {
+      gitCommit?: string;
+      gitDirty?: boolean;
+      node?: string;
+      tfjs?: string;
+      cpu?: string;
+      hostname?: string;
+      backend?: string;
+    } | null;
     if (provenance) {
-      lines.push('', `provenance   git ${provenance.gitCommit ?? '-'}${provenance.gitDirty ? ' (dirty)' : ''}, node ${provenance.node}, tfjs ${provenance.tfjs}, ${provenance.cpu} on ${provenance.hostname}`);
+      lines.push(
+        '',
+        `provenance   git ${provenance.gitCommit ?? '-'}${provenance.gitDirty ? ' (dirty)' : ''}, node ${provenance.node}, tfjs ${provenance.tfjs}, ${provenance.cpu} on ${provenance.hostname}`,
+      );
       // The backend as the run used it: on blas, the GEMM provider, its version, kernel and threads.
       if (provenance.backend) lines.push(`computed on  ${provenance.backend}`);
     }
@@ -199,7 +248,10 @@ export function compareCommand(args: { db: string; runs: number[] }, io: Output)
     const header = ['', ...runs.map((run) => `run ${run.id}`)];
     io.out(
       differing.length
-        ? `parameters that differ\n${formatTable(['parameter', ...header.slice(1)], differing.map((key) => [key, ...runs.map((run) => String(run.params[key] ?? '-'))]))}`
+        ? `parameters that differ\n${formatTable(
+            ['parameter', ...header.slice(1)],
+            differing.map((key) => [key, ...runs.map((run) => String(run.params[key] ?? '-'))]),
+          )}`
         : 'the runs have identical parameters',
     );
     const metrics = runs.map((run) => store.getFinalMetrics(run.id));
@@ -245,9 +297,27 @@ export function exportCommand(args: { db: string; experiment: string; format: 'j
     } else {
       const paramKeys = [...new Set(rows.flatMap((row) => Object.keys(row.params)))].sort();
       const metricKeys = [...new Set(rows.flatMap((row) => Object.keys(row.metrics)))].sort();
-      const header = ['experiment', 'run_id', 'config_hash', 'status', 'backend', 'wall_seconds', ...paramKeys, ...metricKeys.map((key) => `metric.${key}`)];
+      const header = [
+        'experiment',
+        'run_id',
+        'config_hash',
+        'status',
+        'backend',
+        'wall_seconds',
+        ...paramKeys,
+        ...metricKeys.map((key) => `metric.${key}`),
+      ];
       const lines = rows.map((row) =>
-        [row.experiment, row.run_id, row.config_hash, row.status, row.backend, row.wall_seconds, ...paramKeys.map((key) => row.params[key]), ...metricKeys.map((key) => row.metrics[key])]
+        [
+          row.experiment,
+          row.run_id,
+          row.config_hash,
+          row.status,
+          row.backend,
+          row.wall_seconds,
+          ...paramKeys.map((key) => row.params[key]),
+          ...metricKeys.map((key) => row.metrics[key]),
+        ]
           .map(csvField)
           .join(','),
       );
@@ -272,7 +342,9 @@ export async function reportCommand(args: { db: string; experiment: string }, io
 
 export function rmCommand(args: { db: string; experiment?: string; run?: number }, io: Output): number {
   if ((args.experiment === undefined) === (args.run === undefined)) {
-    throw new LabError('rm needs an experiment name or --run ID (one of them)', { hint: 'e.g. pnpm lab rm quickstart, or pnpm lab rm --run 12' });
+    throw new LabError('rm needs an experiment name or --run ID (one of them)', {
+      hint: 'e.g. pnpm lab rm quickstart, or pnpm lab rm --run 12',
+    });
   }
   const store = openRunStore(args.db);
   try {
@@ -281,7 +353,8 @@ export function rmCommand(args: { db: string; experiment?: string; run?: number 
       store.deleteRun(args.run);
       io.err(`removed run ${args.run}`);
     } else {
-      if (store.deleteExperiment(args.experiment!) === 0) throw new LabError(`no experiment named \`${args.experiment}\``, { hint: 'list them with: pnpm lab ls' });
+      if (store.deleteExperiment(args.experiment!) === 0)
+        throw new LabError(`no experiment named \`${args.experiment}\``, { hint: 'list them with: pnpm lab ls' });
       io.err(`removed experiment ${args.experiment} and its runs (its report folder, if any, is left in place)`);
     }
   } finally {
@@ -289,4 +362,3 @@ export function rmCommand(args: { db: string; experiment?: string; run?: number 
   }
   return 0;
 }
-

@@ -4,7 +4,10 @@ export function formatTable(header: string[], rows: Array<Array<string | number 
   const widths = header.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
   return cells
     .map((row, index) => {
-      const line = row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
+      const line = row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd();
       return index === 0 ? `${line}\n${widths.map((width) => '-'.repeat(width)).join('  ')}` : line;
     })
     .join('\n');
@@ -15,14 +18,18 @@ export function formatNumber(value: number | null | undefined, digits = 4): stri
   if (!Number.isFinite(value)) return String(value);
   if (Number.isInteger(value)) return String(value);
   const magnitude = Math.abs(value);
-  return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6) ? value.toExponential(2) : value.toPrecision(digits).replace(/\.?0+$/, '');
+  return magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e6)
+    ? value.toExponential(2)
+    : value.toPrecision(digits).replace(/\.?0+$/, '');
 }
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   if (seconds < 60) return `${seconds.toFixed(1)}s`;
   const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+  return minutes < 60
+    ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
+    : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 /** CSV field quoting per RFC 4180. */

@@ -34,14 +34,19 @@ export async function main(argv: string[]): Promise<number> {
   const parser = yargs(argv)
     .scriptName('lab')
     .usage('$0 <command> [options]\n\nSiamese Lab: run, track and compare Siamese-network experiments.')
-    .option('db', { type: 'string', default: 'results/runs.sqlite', describe: 'the run database (SQLite); reports go beside it, in <db folder>/<experiment>/', global: true })
+    .option('db', {
+      type: 'string',
+      default: 'results/runs.sqlite',
+      describe: 'the run database (SQLite); reports go beside it, in <db folder>/<experiment>/',
+      global: true,
+    })
     .command(
       'run <file>',
       'run an experiment file: every run of its sweep that has not finished yet, then write its report',
       (command) =>
         command
           .positional('file', { type: 'string', demandOption: true, describe: 'experiment YAML, e.g. experiments/optimizer-sweep.yaml' })
-          .option('backend', { choices: backendChoices, describe: 'override the backend of every run (default: the file\'s, else auto)' })
+          .option('backend', { choices: backendChoices, describe: "override the backend of every run (default: the file's, else auto)" })
           .option('force', { type: 'boolean', default: false, describe: 're-run runs that already finished' })
           .option('yes', { type: 'boolean', default: false, describe: 'allow a sweep larger than its max_runs' })
           .option('report', { type: 'boolean', default: true, describe: 'write the HTML report at the end (--no-report to skip)' })
@@ -50,9 +55,25 @@ export async function main(argv: string[]): Promise<number> {
           .example('$0 run experiments/quickstart.yaml', 'one small run, about a minute')
           .example('$0 run experiments/optimizer-sweep.yaml --backend wasm', 'the SGD vs Adam sweep on the wasm backend')
           .example('$0 run experiments/optimizer-sweep.yaml --jobs 2', 'two runs at once, each in its own process with half the cores')
-          .example('$0 run experiments/optimizer-sweep.yaml --queue redis://:PASSWORD@HOST:6379', 'the runs as jobs for `lab worker` processes on any machine'),
+          .example(
+            '$0 run experiments/optimizer-sweep.yaml --queue redis://:PASSWORD@HOST:6379',
+            'the runs as jobs for `lab worker` processes on any machine',
+          ),
       async (args) => {
-        exitCode = await runCommand({ file: args.file, db: args.db, backend: args.backend, force: args.force, yes: args.yes, report: args.report, ...sweepArguments(args), queue: queueArguments(args) }, io, stop);
+        exitCode = await runCommand(
+          {
+            file: args.file,
+            db: args.db,
+            backend: args.backend,
+            force: args.force,
+            yes: args.yes,
+            report: args.report,
+            ...sweepArguments(args),
+            queue: queueArguments(args),
+          },
+          io,
+          stop,
+        );
       },
     )
     .command(
@@ -63,10 +84,25 @@ export async function main(argv: string[]): Promise<number> {
           .options(queueOptions)
           .option('concurrency', { type: 'number', default: 1, describe: 'runs trained at once, each in its own process' })
           .option('threads', { type: 'number', describe: 'BLAS threads per run (default: the cores, divided by --concurrency)' })
-          .option('lock-seconds', { type: 'number', default: 30, hidden: true, describe: 'a crashed worker\'s job goes to another after this long' })
+          .option('lock-seconds', {
+            type: 'number',
+            default: 30,
+            hidden: true,
+            describe: "a crashed worker's job goes to another after this long",
+          })
           .example('$0 worker --queue redis://:PASSWORD@10.0.0.5:6379', 'on each machine that should train'),
       async (args) => {
-        exitCode = await workerCommand({ queue: args.queue, insecure: args.insecure, concurrency: args.concurrency, threads: args.threads, lockSeconds: args['lock-seconds'] }, io, stop);
+        exitCode = await workerCommand(
+          {
+            queue: args.queue,
+            insecure: args.insecure,
+            concurrency: args.concurrency,
+            threads: args.threads,
+            lockSeconds: args['lock-seconds'],
+          },
+          io,
+          stop,
+        );
       },
     )
     .command(
@@ -93,24 +129,60 @@ export async function main(argv: string[]): Promise<number> {
       'compare runs side by side (run ids), or groups of runs with statistics (EXPERIMENT --by PARAM)',
       (command) =>
         command
-          .positional('targets', { type: 'string', array: true, demandOption: true, describe: 'two or more run ids, or one experiment (name or file) with --by' })
-          .option('by', { type: 'string', describe: 'group the experiment\'s runs by this parameter (e.g. optimizer.name) and compare the groups' })
-          .option('metric', { type: 'string', array: true, describe: `with --by: the metric(s) to compare (default: ${defaultCompareMetrics.join(', ')})` })
-          .option('pool', { type: 'boolean', default: false, describe: 'with --by: pool over the other swept parameters (default: compare within each of their settings)' })
+          .positional('targets', {
+            type: 'string',
+            array: true,
+            demandOption: true,
+            describe: 'two or more run ids, or one experiment (name or file) with --by',
+          })
+          .option('by', {
+            type: 'string',
+            describe: "group the experiment's runs by this parameter (e.g. optimizer.name) and compare the groups",
+          })
+          .option('metric', {
+            type: 'string',
+            array: true,
+            describe: `with --by: the metric(s) to compare (default: ${defaultCompareMetrics.join(', ')})`,
+          })
+          .option('pool', {
+            type: 'boolean',
+            default: false,
+            describe: 'with --by: pool over the other swept parameters (default: compare within each of their settings)',
+          })
           .option('confidence', { type: 'number', default: 0.95, describe: 'with --by: the confidence level of the intervals' })
           .option('json', { type: 'boolean', default: false, describe: 'with --by: print the comparison as JSON' })
           .example('$0 compare 3 7', 'two runs: the parameters that differ, metrics side by side')
-          .example('$0 compare optimizer-sweep --by optimizer.name --metric anisotropy', 'SGD vs Adam over seeds: means, intervals, effect size, tests'),
+          .example(
+            '$0 compare optimizer-sweep --by optimizer.name --metric anisotropy',
+            'SGD vs Adam over seeds: means, intervals, effect size, tests',
+          ),
       (args) => {
         const targets = args.targets.map(String);
         if (args.by !== undefined) {
-          if (targets.length !== 1) throw new LabError('compare --by takes one experiment', { field: '--by', hint: 'e.g. pnpm lab compare optimizer-sweep --by optimizer.name' });
-          exitCode = compareGroupsCommand({ db: args.db, experiment: targets[0], by: args.by, metrics: args.metric?.map(String), pool: args.pool, json: args.json, confidence: args.confidence }, io);
+          if (targets.length !== 1)
+            throw new LabError('compare --by takes one experiment', {
+              field: '--by',
+              hint: 'e.g. pnpm lab compare optimizer-sweep --by optimizer.name',
+            });
+          exitCode = compareGroupsCommand(
+            {
+              db: args.db,
+              experiment: targets[0],
+              by: args.by,
+              metrics: args.metric?.map(String),
+              pool: args.pool,
+              json: args.json,
+              confidence: args.confidence,
+            },
+            io,
+          );
           return;
         }
         const ids = targets.map(Number);
         if (ids.some((id) => !Number.isInteger(id))) {
-          throw new LabError(`compare takes run ids, or an experiment with --by (got ${targets.join(' ')})`, { hint: 'e.g. pnpm lab compare 3 7, or pnpm lab compare optimizer-sweep --by optimizer.name' });
+          throw new LabError(`compare takes run ids, or an experiment with --by (got ${targets.join(' ')})`, {
+            hint: 'e.g. pnpm lab compare 3 7, or pnpm lab compare optimizer-sweep --by optimizer.name',
+          });
         }
         exitCode = compareCommand({ db: args.db, runs: ids }, io);
       },
@@ -128,7 +200,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'report <experiment>',
-      'write the experiment\'s self-contained HTML report (works while it is still running)',
+      "write the experiment's self-contained HTML report (works while it is still running)",
       (command) => command.positional('experiment', { type: 'string', demandOption: true }),
       async (args) => {
         exitCode = await reportCommand({ db: args.db, experiment: args.experiment }, io);
@@ -137,18 +209,26 @@ export async function main(argv: string[]): Promise<number> {
     .command(
       'rm [experiment]',
       'remove an experiment and its runs, or one run with --run',
-      (command) => command.positional('experiment', { type: 'string' }).option('run', { type: 'number', describe: 'remove only this run id' }),
+      (command) =>
+        command.positional('experiment', { type: 'string' }).option('run', { type: 'number', describe: 'remove only this run id' }),
       (args) => {
         exitCode = rmCommand({ db: args.db, experiment: args.experiment, run: args.run }, io);
       },
     )
     .command(
       'baseline <experiment>',
-      'record a finished experiment\'s metrics as a baseline file to review and commit (experiments/baselines/<name>.json)',
+      "record a finished experiment's metrics as a baseline file to review and commit (experiments/baselines/<name>.json)",
       (command) =>
         command
-          .positional('experiment', { type: 'string', demandOption: true, describe: 'experiment name, or its YAML file (then only its current runs)' })
-          .option('baseline', { type: 'string', describe: 'where to write it (default: baselines/<name>.json beside the experiment file, else experiments/baselines/)' })
+          .positional('experiment', {
+            type: 'string',
+            demandOption: true,
+            describe: 'experiment name, or its YAML file (then only its current runs)',
+          })
+          .option('baseline', {
+            type: 'string',
+            describe: 'where to write it (default: baselines/<name>.json beside the experiment file, else experiments/baselines/)',
+          })
           .example('$0 baseline optimizer-sweep', 'writes experiments/baselines/optimizer-sweep.json'),
       (args) => {
         exitCode = baselineCommand({ db: args.db, experiment: args.experiment, baseline: args.baseline }, io);
@@ -156,29 +236,55 @@ export async function main(argv: string[]): Promise<number> {
     )
     .command(
       'check <target>',
-      'compare an experiment\'s metrics with its baseline and decide its claims; exit 1 when a metric leaves its tolerance, a run appears or disappears, or a claim fails',
+      "compare an experiment's metrics with its baseline and decide its claims; exit 1 when a metric leaves its tolerance, a run appears or disappears, or a claim fails",
       (command) =>
         command
-          .positional('target', { type: 'string', demandOption: true, describe: 'experiment file (runs what is missing first) or experiment name (reads the store)' })
+          .positional('target', {
+            type: 'string',
+            demandOption: true,
+            describe: 'experiment file (runs what is missing first) or experiment name (reads the store)',
+          })
           .option('baseline', { type: 'string', describe: 'the baseline file (default: baselines/<name>.json beside the experiment file)' })
-          .option('fresh', { type: 'boolean', default: false, describe: 're-train every run in a temporary database, with the current code' })
+          .option('fresh', {
+            type: 'boolean',
+            default: false,
+            describe: 're-train every run in a temporary database, with the current code',
+          })
           .option('backend', { choices: backendChoices, describe: 'override the backend of every run (experiment file only)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
           .option('yes', { type: 'boolean', default: false, describe: 'allow a sweep larger than its max_runs' })
-          .option('confidence', { type: 'number', default: 0.95, describe: 'the confidence level at which the experiment\'s claims are decided' })
+          .option('confidence', {
+            type: 'number',
+            default: 0.95,
+            describe: "the confidence level at which the experiment's claims are decided",
+          })
           .example('$0 check optimizer-sweep', 'the recorded runs against experiments/baselines/optimizer-sweep.json')
           .example('$0 check experiments/quickstart.yaml --fresh', 're-train and compare'),
       async (args) => {
         exitCode = await checkCommand(
-          { db: args.db, target: args.target, baseline: args.baseline, fresh: args.fresh, backend: args.backend, json: args.json, yes: args.yes, confidence: args.confidence },
+          {
+            db: args.db,
+            target: args.target,
+            baseline: args.baseline,
+            fresh: args.fresh,
+            backend: args.backend,
+            json: args.json,
+            yes: args.yes,
+            confidence: args.confidence,
+          },
           io,
           stop,
         );
       },
     )
-    .command('serve', 'a local web UI: experiments, runs, embeddings side by side, following running sweeps live', serveOptions, async (args) => {
-      exitCode = await serveCommand({ db: String(args.db), port: args.port, host: args.host, open: args.open }, io);
-    })
+    .command(
+      'serve',
+      'a local web UI: experiments, runs, embeddings side by side, following running sweeps live',
+      serveOptions,
+      async (args) => {
+        exitCode = await serveCommand({ db: String(args.db), port: args.port, host: args.host, open: args.open }, io);
+      },
+    )
     .demandCommand(1, 'name a command: run, worker, ls, show, compare, export, report, rm, baseline, check or serve (see --help)')
     .strict()
     .recommendCommands()

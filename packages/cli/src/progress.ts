@@ -22,7 +22,9 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
   return (event: ExperimentEvent): void => {
     switch (event.kind) {
       case 'plan':
-        line(`${event.total} run(s) planned: ${event.toRun} to run, ${event.skipped} already finished${event.skipped ? ' (use --force to redo)' : ''}`);
+        line(
+          `${event.total} run(s) planned: ${event.toRun} to run, ${event.skipped} already finished${event.skipped ? ' (use --force to redo)' : ''}`,
+        );
         break;
       case 'backend':
         line(`backend: ${event.backend.description}`);

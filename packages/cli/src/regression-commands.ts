@@ -34,7 +34,11 @@ export function baselineCommand(args: { db: string; experiment: string; baseline
   let runs: ObservedRun[];
   let sweepKeys: string[];
   try {
-    runs = observeRuns(store, name, plan?.runs.map((run) => run.configHash));
+    runs = observeRuns(
+      store,
+      name,
+      plan?.runs.map((run) => run.configHash),
+    );
     sweepKeys = plan?.sweepKeys ?? store.getExperiment(name)!.sweepKeys;
   } finally {
     store.close();
@@ -47,9 +51,12 @@ export function baselineCommand(args: { db: string; experiment: string; baseline
     });
   }
   if (runs.length === 0 || unfinished.length > 0) {
-    throw new LabError(`${name} is not finished: ${unfinished.length} of ${runs.length} run(s) are ${[...new Set(unfinished.map((run) => run.status))].join('/') || 'missing'}`, {
-      hint: 'a baseline records finished runs only (completed or nan): finish the experiment with pnpm run exp FILE, or remove stale runs with lab rm --run ID',
-    });
+    throw new LabError(
+      `${name} is not finished: ${unfinished.length} of ${runs.length} run(s) are ${[...new Set(unfinished.map((run) => run.status))].join('/') || 'missing'}`,
+      {
+        hint: 'a baseline records finished runs only (completed or nan): finish the experiment with pnpm run exp FILE, or remove stale runs with lab rm --run ID',
+      },
+    );
   }
   const previous: Baseline | undefined = existsSync(path) ? readBaseline(path) : undefined;
   const baseline = createBaseline({ experiment: name, sweepKeys, runs, previous });
@@ -66,7 +73,16 @@ export function baselineCommand(args: { db: string; experiment: string; baseline
 }
 
 export async function checkCommand(
-  args: { db: string; target: string; baseline?: string; fresh: boolean; backend?: BackendName; json: boolean; yes: boolean; confidence?: number },
+  args: {
+    db: string;
+    target: string;
+    baseline?: string;
+    fresh: boolean;
+    backend?: BackendName;
+    json: boolean;
+    yes: boolean;
+    confidence?: number;
+  },
   io: Output,
   stop: { requested: boolean },
 ): Promise<number> {
@@ -96,7 +112,14 @@ export async function checkCommand(
   try {
     let runs: ObservedRun[];
     if (plan) {
-      const outcome = await runExperiment(plan, { store, backend: args.backend, yes: args.yes, preflighted: true, onEvent: createProgressPrinter(), shouldStop: () => stop.requested });
+      const outcome = await runExperiment(plan, {
+        store,
+        backend: args.backend,
+        yes: args.yes,
+        preflighted: true,
+        onEvent: createProgressPrinter(),
+        shouldStop: () => stop.requested,
+      });
       if (outcome.interrupted) {
         io.err('interrupted: the check did not finish');
         return 130;
@@ -107,15 +130,29 @@ export async function checkCommand(
             `pass --fresh to train every run again with the current code`,
         );
       }
-      runs = observeRuns(store, name, plan.runs.map((run) => run.configHash));
+      runs = observeRuns(
+        store,
+        name,
+        plan.runs.map((run) => run.configHash),
+      );
     } else {
       runs = observeRuns(store, name);
     }
-    const claims = checkClaims(plan?.claims ?? storedClaims(store, name), runs, plan?.sweepKeys ?? store.getExperiment(name)!.sweepKeys, args.confidence ?? 0.95);
+    const claims = checkClaims(
+      plan?.claims ?? storedClaims(store, name),
+      runs,
+      plan?.sweepKeys ?? store.getExperiment(name)!.sweepKeys,
+      args.confidence ?? 0.95,
+    );
     if (!baseline && !claims) readBaseline(baselinePath); // neither a baseline nor claims: the usual "no baseline" error
     const result = baseline && compareWithBaseline(baseline, runs, baselinePath);
     if (args.json) io.out(JSON.stringify({ ...(result ?? { experiment: name, passed: true }), claims: claims?.summary }, null, 2));
-    else io.out([result ? formatCheckResult(result) : `${name}: no baseline at ${baselinePath}; checking its claims only`, claims?.text].filter(Boolean).join('\n\n'));
+    else
+      io.out(
+        [result ? formatCheckResult(result) : `${name}: no baseline at ${baselinePath}; checking its claims only`, claims?.text]
+          .filter(Boolean)
+          .join('\n\n'),
+      );
     return (result?.passed ?? true) && (claims?.summary.passed ?? true) ? 0 : 1;
   } finally {
     store.close();

@@ -34,7 +34,12 @@ export function collectReportInput(store: RunStore, experimentName: string): Rep
           nan: row.nan,
         })),
         embedding: embedding
-          ? { dim: embedding.dim, points: embedding.points, labels: embedding.labels, ...(embedding.domains ? { domain: embedding.domains } : {}) }
+          ? {
+              dim: embedding.dim,
+              points: embedding.points,
+              labels: embedding.labels,
+              ...(embedding.domains ? { domain: embedding.domains } : {}),
+            }
           : null,
       };
     });
@@ -70,7 +75,9 @@ export function reportSweepKeys(sweepKeys: string[], runs: Array<{ params: Recor
     const leaves = [...new Set(runs.flatMap((run) => Object.keys(run.params).filter((name) => name.startsWith(`${key}.`))))].sort();
     // A leaf varies when runs that have it disagree; where the section is only present or absent
     // (e.g. tower_b with distinct weights, none with shared), its `kind` tells the runs apart.
-    const varying = leaves.filter((leaf) => new Set(runs.filter((run) => leaf in run.params).map((run) => JSON.stringify(run.params[leaf]))).size > 1);
+    const varying = leaves.filter(
+      (leaf) => new Set(runs.filter((run) => leaf in run.params).map((run) => JSON.stringify(run.params[leaf]))).size > 1,
+    );
     keys.push(...(varying.length ? varying : leaves.includes(`${key}.kind`) ? [`${key}.kind`] : leaves.slice(0, 1)));
   }
   return keys;

@@ -23,7 +23,14 @@ function expectOneParagraphError(entry: BadInputCase, result: CliResult, prepare
   const lines = text.trimEnd().split('\n');
   expect(lines.length, text).toBeLessThanOrEqual(2);
   expect(lines[1] ?? '', text).toMatch(/^ {2}hint: \S/);
-  expect(text).toMatch(new RegExp(entry.expect.location ?? escapeRegex(basename(prepared.file.includes('/dev/null') ? prepared.db : entry.args?.includes('${DB}') ? prepared.db : prepared.file))));
+  expect(text).toMatch(
+    new RegExp(
+      entry.expect.location ??
+        escapeRegex(
+          basename(prepared.file.includes('/dev/null') ? prepared.db : entry.args?.includes('${DB}') ? prepared.db : prepared.file),
+        ),
+    ),
+  );
   if (entry.expect.field) expect(text).toContain(`field \`${entry.expect.field}\``);
   expect(text).toMatch(new RegExp(entry.expect.message));
 }
@@ -44,7 +51,9 @@ function expectNothingPartial(entry: BadInputCase, prepared: CaseFolder, before:
     store.close();
   }
   expect(existsSync(join(prepared.results, 'tiny-valid', 'report.html'))).toBe(false);
-  const leftovers = existsSync(join(prepared.results, 'tiny-valid')) ? readdirSync(join(prepared.results, 'tiny-valid')).filter((name) => name.includes('.tmp')) : [];
+  const leftovers = existsSync(join(prepared.results, 'tiny-valid'))
+    ? readdirSync(join(prepared.results, 'tiny-valid')).filter((name) => name.includes('.tmp'))
+    : [];
   expect(leftovers).toEqual([]);
 }
 

@@ -23,8 +23,16 @@ describe('lab --help', () => {
 describe('bad experiment files', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['malformed YAML', 'name: bad\nbase:\n  loss: { margin: 5\n', /bad\.yaml:\d+:\d+.*not valid YAML/],
-    ['unknown optimizer', 'name: bad\nbase:\n  optimizer: { name: adamw }\n', /bad\.yaml:3:\d+, field `base\.optimizer\.name`.*`adamw` is not allowed/],
-    ['negative margin', 'name: bad\nbase:\n  loss:\n    margin: -5\n', /bad\.yaml:4:13, field `base\.loss\.margin`: margin must be greater than 0/],
+    [
+      'unknown optimizer',
+      'name: bad\nbase:\n  optimizer: { name: adamw }\n',
+      /bad\.yaml:3:\d+, field `base\.optimizer\.name`.*`adamw` is not allowed/,
+    ],
+    [
+      'negative margin',
+      'name: bad\nbase:\n  loss:\n    margin: -5\n',
+      /bad\.yaml:4:13, field `base\.loss\.margin`: margin must be greater than 0/,
+    ],
   ];
   for (const [what, text, message] of cases) {
     it(`${what}: names the file, line and field, exits non-zero, writes nothing`, () => {
@@ -83,10 +91,17 @@ describe('a finished sweep', () => {
   it('export --format json lists every run with parameters, metrics and wall time', () => {
     const result = lab(['export', 'cli-sweep', '--db', db]);
     expect(result.status).toBe(0);
-    const rows = JSON.parse(result.stdout) as Array<{ experiment: string; metrics: Record<string, number | null>; wall_seconds: number; params: Record<string, unknown> }>;
+    const rows = JSON.parse(result.stdout) as Array<{
+      experiment: string;
+      metrics: Record<string, number | null>;
+      wall_seconds: number;
+      params: Record<string, unknown>;
+    }>;
     expect(rows).toHaveLength(4);
     for (const row of rows) {
-      expect(Object.keys(row)).toEqual(expect.arrayContaining(['experiment', 'run_id', 'config_hash', 'status', 'params', 'metrics', 'wall_seconds']));
+      expect(Object.keys(row)).toEqual(
+        expect.arrayContaining(['experiment', 'run_id', 'config_hash', 'status', 'params', 'metrics', 'wall_seconds']),
+      );
       expect(row.experiment).toBe('cli-sweep');
       expect(typeof row.metrics.nn_accuracy).toBe('number');
       expect(row.wall_seconds).toBeGreaterThan(0);
@@ -113,7 +128,11 @@ describe('a finished sweep', () => {
     const result = lab(['compare', String(ids[0]), String(ids[3]), '--db', db]);
     expect(result.status).toBe(0);
     const section = result.stdout.split('\nmetrics')[0];
-    const parameterRows = section.split('\n').slice(3).map((line) => line.split(/\s+/)[0]).filter(Boolean);
+    const parameterRows = section
+      .split('\n')
+      .slice(3)
+      .map((line) => line.split(/\s+/)[0])
+      .filter(Boolean);
     expect(parameterRows.sort()).toEqual(['loss.margin', 'optimizer.name']);
     expect(result.stdout).toContain('nn_accuracy');
   });

@@ -36,7 +36,10 @@ describe('two `lab run` of the same experiment at once', () => {
     const file = writeExperiment(folder, 'twice.yaml', sweepOf('twice', 100));
     const db = join(folder, 'runs.sqlite');
     // Both start on a database that does not exist yet: creating it is part of the race.
-    const [first, second] = await Promise.all([finished(labInBackground(['run', file, '--db', db, '--no-report'])), finished(labInBackground(['run', file, '--db', db, '--no-report']))]);
+    const [first, second] = await Promise.all([
+      finished(labInBackground(['run', file, '--db', db, '--no-report'])),
+      finished(labInBackground(['run', file, '--db', db, '--no-report'])),
+    ]);
     expect(first.code, first.stderr).toBe(0);
     expect(second.code, second.stderr).toBe(0);
     const startedByFirst = startedRunIds(first.stderr);

@@ -45,7 +45,8 @@ export interface CaseFolder {
   skipped?: string;
 }
 
-const substitute = (text: string, values: Record<string, string>) => text.replace(/\$\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+const substitute = (text: string, values: Record<string, string>) =>
+  text.replace(/\$\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
 
 /** Prepares a case's folder: the corpus files (with ${FIXTURES} filled in), fixtures and the database state. */
 export function prepareCase(entry: BadInputCase, folder: string): CaseFolder {
@@ -116,8 +117,10 @@ function unmount(path: string): void {
 
 /** A small valid IDX dataset and one broken copy per failure the loader must name. */
 function writeIdxFixtures(folder: string): void {
-  const images = (count: number) => encodeIdx({ dataType: 'uint8', dims: [count, 8, 8], data: Uint8Array.from({ length: count * 64 }, (_, i) => (i * 37) % 256) });
-  const labels = (count: number) => encodeIdx({ dataType: 'uint8', dims: [count], data: Uint8Array.from({ length: count }, (_, i) => i % 10) });
+  const images = (count: number) =>
+    encodeIdx({ dataType: 'uint8', dims: [count, 8, 8], data: Uint8Array.from({ length: count * 64 }, (_, i) => (i * 37) % 256) });
+  const labels = (count: number) =>
+    encodeIdx({ dataType: 'uint8', dims: [count], data: Uint8Array.from({ length: count }, (_, i) => i % 10) });
   const valid: Record<string, Uint8Array> = {
     'train-images-idx3-ubyte': images(40),
     'train-labels-idx1-ubyte': labels(40),
@@ -182,13 +185,23 @@ export async function labInProcess(argv: string[]): Promise<CliResult> {
     switch (argv[0]) {
       case 'run':
         status = await runCommand(
-          { file: argv[1], db, backend: option(argv, '--backend') as BackendName | undefined, force: argv.includes('--force'), yes: argv.includes('--yes'), report: !argv.includes('--no-report') },
+          {
+            file: argv[1],
+            db,
+            backend: option(argv, '--backend') as BackendName | undefined,
+            force: argv.includes('--force'),
+            yes: argv.includes('--yes'),
+            report: !argv.includes('--no-report'),
+          },
           io,
           { requested: false },
         );
         break;
       case 'ls':
-        status = lsCommand({ db, experiment: argv[1]?.startsWith('--') ? undefined : argv[1], status: option(argv, '--status') as RunStatus | undefined }, io);
+        status = lsCommand(
+          { db, experiment: argv[1]?.startsWith('--') ? undefined : argv[1], status: option(argv, '--status') as RunStatus | undefined },
+          io,
+        );
         break;
       case 'show':
         status = showCommand({ db, run: Number(argv[1]) }, io);

@@ -22,7 +22,6 @@ sweep:
 `;
 const configurations = 30;
 
-
 interface CompletedRun {
   status: string;
   metrics: string;
@@ -52,7 +51,12 @@ function inspect(db: string, before: Map<string, CompletedRun>): Map<string, Com
       if (run.status === 'completed') expect(typeof metrics.nn_accuracy).toBe('number');
       expect(store.getEmbedding(run.id)).toBeDefined();
       expect(store.getCheckpoint(run.id)).toBeDefined();
-      completed.set(run.configHash, { status: run.status, metrics: JSON.stringify(metrics), finishedAt: run.finishedAt, stepsDone: run.stepsDone });
+      completed.set(run.configHash, {
+        status: run.status,
+        metrics: JSON.stringify(metrics),
+        finishedAt: run.finishedAt,
+        stepsDone: run.stepsDone,
+      });
     }
   } finally {
     store.close();
@@ -66,7 +70,10 @@ function inspect(db: string, before: Map<string, CompletedRun>): Map<string, Com
  * `runsToWait` more runs have finished plus a random delay (so the kill lands in training,
  * evaluation, the commit of a finished run or right after it, whatever the machine's speed).
  */
-function killAt(args: string[], plan: { early: boolean; delay: number; runsToWait: number }): Promise<{ killed: boolean; duringSweep: boolean }> {
+function killAt(
+  args: string[],
+  plan: { early: boolean; delay: number; runsToWait: number },
+): Promise<{ killed: boolean; duringSweep: boolean }> {
   return new Promise((resolve, reject) => {
     const child = labInBackground(args);
     let sweepStarted = false;
@@ -127,6 +134,8 @@ describe('SIGKILL at random points of a sweep', () => {
     const store = openRunStore(db, { readonly: true });
     expect(store.listRuns({ experiment: 'crash-sweep' })).toHaveLength(configurations);
     store.close();
-    console.log(`crash safety: ${kills} SIGKILLs (${killsDuringSweep} during training), ${completed.size} runs completed before the final rerun, none lost`);
+    console.log(
+      `crash safety: ${kills} SIGKILLs (${killsDuringSweep} during training), ${completed.size} runs completed before the final rerun, none lost`,
+    );
   }, 240_000);
 });

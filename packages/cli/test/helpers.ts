@@ -23,7 +23,10 @@ export function lab(args: string[], options: { cwd?: string } = {}): CliResult {
 }
 
 export function labInBackground(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...process.env, INIT_CWD: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+    env: { ...process.env, INIT_CWD: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export function tempFolder(): string {

@@ -55,12 +55,21 @@ describe('runs that diverge or collapse', () => {
       store.close();
     }
 
-    for (const argv of [['ls', 'numeric-faults'], ['show', String(diverged.id)], ['show', String(collapsed.id)], ['export', 'numeric-faults'], ['export', 'numeric-faults', '--format', 'csv']]) {
+    for (const argv of [
+      ['ls', 'numeric-faults'],
+      ['show', String(diverged.id)],
+      ['show', String(collapsed.id)],
+      ['export', 'numeric-faults'],
+      ['export', 'numeric-faults', '--format', 'csv'],
+    ]) {
       const result = await labInProcess([...argv, '--db', db]);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stdout).not.toMatch(/internal error/);
     }
-    const exported = JSON.parse((await labInProcess(['export', 'numeric-faults', '--db', db])).stdout) as Array<{ status: string; first_nan_step: number | null }>;
+    const exported = JSON.parse((await labInProcess(['export', 'numeric-faults', '--db', db])).stdout) as Array<{
+      status: string;
+      first_nan_step: number | null;
+    }>;
     expect(exported.map((row) => row.status)).toEqual(['nan', 'completed', 'completed']);
 
     const report = await labInProcess(['report', 'numeric-faults', '--db', db]);

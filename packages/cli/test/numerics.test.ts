@@ -7,26 +7,36 @@ describe('numerics in lab show and lab compare', () => {
   const db = join(folder, 'runs.sqlite');
   // The same configuration (same config hash) in three experiments: twice on cpu, once on wasm.
   const ids: number[] = [];
-  for (const [name, backend] of [['num-a', 'cpu'], ['num-b', 'cpu'], ['num-c', 'wasm']]) {
+  for (const [name, backend] of [
+    ['num-a', 'cpu'],
+    ['num-b', 'cpu'],
+    ['num-c', 'wasm'],
+  ]) {
     const file = writeExperiment(folder, `${name}.yaml`, `name: ${name}\nbase:${tinyBase}`);
     lab(['run', file, '--db', db, '--backend', backend, '--no-report']);
     const rows = JSON.parse(lab(['export', name, '--db', db]).stdout) as Array<{ run_id: number }>;
     ids.push(rows[0].run_id);
   }
 
-  it('show prints the run\'s numerics: backend, GEMM provider and kernel, CPU flags', () => {
+  it("show prints the run's numerics: backend, GEMM provider and kernel, CPU flags", () => {
     const show = lab(['show', String(ids[2]), '--db', db]);
     expect(show.status).toBe(0);
     expect(show.stdout).toMatch(/numerics\s+wasm: @tensorflow\/tfjs-backend-wasm [\d.]+ \(wasm-simd128\); .+ \[/);
   });
 
-  it('compare prints each run\'s numerics and says when runs of one configuration differ in them', () => {
+  it("compare prints each run's numerics and says when runs of one configuration differ in them", () => {
     const same = lab(['compare', String(ids[0]), String(ids[1]), '--db', db]);
     expect(same.status).toBe(0);
     expect(same.stdout).toMatch(new RegExp(`numerics\\nrun ${ids[0]}  cpu: `));
-    expect(same.stdout).toContain(`runs ${ids[0]} and ${ids[1]} have the same configuration and identical numerics: their metrics should be bit-identical`);
+    expect(same.stdout).toContain(
+      `runs ${ids[0]} and ${ids[1]} have the same configuration and identical numerics: their metrics should be bit-identical`,
+    );
     const other = lab(['compare', String(ids[0]), String(ids[2]), '--db', db]);
-    expect(other.stdout).toMatch(new RegExp(`runs ${ids[0]} and ${ids[2]} have the same configuration but different numerics \\(backend: cpu -> wasm; gemm\\.provider: javascript -> xnnpack`));
+    expect(other.stdout).toMatch(
+      new RegExp(
+        `runs ${ids[0]} and ${ids[2]} have the same configuration but different numerics \\(backend: cpu -> wasm; gemm\\.provider: javascript -> xnnpack`,
+      ),
+    );
     expect(other.stdout).toContain('their metrics may differ by float rounding alone');
   });
 });

@@ -5,8 +5,24 @@ describe('reportSweepKeys', () => {
   it('keeps flat sweep keys and replaces a swept section by its varying leaves', () => {
     const runs = [
       { params: { 'optimizer.name': 'sgd', 'model.share_weights': true, seed: 1 } },
-      { params: { 'optimizer.name': 'sgd', 'model.share_weights': false, 'model.tower_b.kind': 'mlp', 'model.tower_b.hidden': '[32]', seed: 1 } },
-      { params: { 'optimizer.name': 'adam', 'model.share_weights': false, 'model.tower_b.kind': 'cnn', 'model.tower_b.hidden': '[32]', seed: 2 } },
+      {
+        params: {
+          'optimizer.name': 'sgd',
+          'model.share_weights': false,
+          'model.tower_b.kind': 'mlp',
+          'model.tower_b.hidden': '[32]',
+          seed: 1,
+        },
+      },
+      {
+        params: {
+          'optimizer.name': 'adam',
+          'model.share_weights': false,
+          'model.tower_b.kind': 'cnn',
+          'model.tower_b.hidden': '[32]',
+          seed: 2,
+        },
+      },
     ];
     expect(reportSweepKeys(['optimizer.name', 'model.tower_b', 'seed'], runs)).toEqual(['optimizer.name', 'model.tower_b.kind', 'seed']);
   });

@@ -27,7 +27,10 @@ function splitmix32(seed: number): () => number {
 export function createRandom(seed: number): Random {
   if (!Number.isFinite(seed)) throw new Error(`seed must be a finite number, got ${seed}`);
   const init = splitmix32(Math.floor(seed) ^ 0x5eed);
-  let a = init(), b = init(), c = init(), d = init();
+  let a = init(),
+    b = init(),
+    c = init(),
+    d = init();
   const nextUint32 = (): number => {
     const t = (((a + b) >>> 0) + d) >>> 0;
     d = (d + 1) >>> 0;

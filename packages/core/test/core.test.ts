@@ -3,7 +3,9 @@ import { createRandom, LabError } from '../src/index.ts';
 
 describe('createRandom', () => {
   it('gives the same sequence for the same seed and a different one for another seed', () => {
-    const a = createRandom(42), b = createRandom(42), c = createRandom(43);
+    const a = createRandom(42),
+      b = createRandom(42),
+      c = createRandom(43);
     const seqA = Array.from({ length: 5 }, () => a.next());
     expect(Array.from({ length: 5 }, () => b.next())).toEqual(seqA);
     expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(seqA);
@@ -27,7 +29,11 @@ describe('createRandom', () => {
 
 describe('LabError', () => {
   it('describes location, field and hint in one paragraph', () => {
-    const error = new LabError('margin must be positive', { location: 'exp.yaml:4:11', field: 'base.loss.margin', hint: 'use a value like 5' });
+    const error = new LabError('margin must be positive', {
+      location: 'exp.yaml:4:11',
+      field: 'base.loss.margin',
+      hint: 'use a value like 5',
+    });
     expect(error.describe()).toBe('exp.yaml:4:11, field `base.loss.margin`: margin must be positive\n  hint: use a value like 5');
   });
 });

@@ -34,8 +34,7 @@ export function idxTypeCode(dataType: IdxDataType): number {
   throw new Error(`unknown IDX data type ${dataType}`);
 }
 
-const hexBytes = (bytes: Uint8Array): string =>
-  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+const hexBytes = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
 
 /** True when the bytes start with the gzip magic number (1f 8b), whatever the file is called. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -105,10 +104,9 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   }
   const headerLength = 4 + 4 * dimensionCount;
   if (raw.length < headerLength) {
-    throw new LabError(
-      `truncated IDX header: ${dimensionCount} dimension sizes need ${headerLength} header bytes, found ${raw.length}`,
-      { location: source },
-    );
+    throw new LabError(`truncated IDX header: ${dimensionCount} dimension sizes need ${headerLength} header bytes, found ${raw.length}`, {
+      location: source,
+    });
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const dims: number[] = [];
@@ -135,13 +133,7 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
   return { dataType: typeInfo.dataType, dims, data: decodeData(raw, view, headerLength, elementCount, typeInfo.dataType) };
 }
 
-function decodeData(
-  raw: Uint8Array,
-  view: DataView,
-  offset: number,
-  count: number,
-  dataType: IdxDataType,
-): IdxTypedArray {
+function decodeData(raw: Uint8Array, view: DataView, offset: number, count: number, dataType: IdxDataType): IdxTypedArray {
   switch (dataType) {
     case 'uint8':
       return new Uint8Array(raw.buffer, raw.byteOffset + offset, count);
@@ -190,12 +182,24 @@ export function encodeIdx(array: IdxArray): Uint8Array {
     const at = headerLength + i * bytesPerElement;
     const value = array.data[i];
     switch (array.dataType) {
-      case 'uint8': view.setUint8(at, value); break;
-      case 'int8': view.setInt8(at, value); break;
-      case 'int16': view.setInt16(at, value, false); break;
-      case 'int32': view.setInt32(at, value, false); break;
-      case 'float32': view.setFloat32(at, value, false); break;
-      case 'float64': view.setFloat64(at, value, false); break;
+      case 'uint8':
+        view.setUint8(at, value);
+        break;
+      case 'int8':
+        view.setInt8(at, value);
+        break;
+      case 'int16':
+        view.setInt16(at, value, false);
+        break;
+      case 'int32':
+        view.setInt32(at, value, false);
+        break;
+      case 'float32':
+        view.setFloat32(at, value, false);
+        break;
+      case 'float64':
+        view.setFloat64(at, value, false);
+        break;
     }
   }
   return out;

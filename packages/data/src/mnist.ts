@@ -38,7 +38,16 @@ export const FASHION_MNIST_SHA256: Readonly<Record<IdxFileKey, string>> = {
 export const MNIST_CLASS_NAMES: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
 ];
 
 export const DEFAULT_FASHION_MNIST_DIRECTORY = '/usr/share/datasets/fashion-mnist';

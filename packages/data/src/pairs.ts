@@ -101,7 +101,10 @@ export function validatePairSamplerOptions(options: PairSamplerOptions): void {
   const { kind, dataset, batchSize, seed } = options;
   const right = options.right ?? dataset;
   if (!PAIR_SAMPLER_KINDS.includes(kind)) {
-    throw new LabError(`unknown pair sampler "${String(kind)}"`, { field: 'sampler.kind', hint: `use one of: ${PAIR_SAMPLER_KINDS.join(', ')}` });
+    throw new LabError(`unknown pair sampler "${String(kind)}"`, {
+      field: 'sampler.kind',
+      hint: `use one of: ${PAIR_SAMPLER_KINDS.join(', ')}`,
+    });
   }
   if (typeof seed !== 'number' || !Number.isFinite(seed)) {
     throw new LabError(`seed must be a finite number, got ${String(seed)}`, { field: 'sampler.seed' });
@@ -109,7 +112,10 @@ export function validatePairSamplerOptions(options: PairSamplerOptions): void {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new LabError(`batch size must be a positive integer, got ${String(batchSize)}`, { field: 'sampler.batch_size' });
   }
-  for (const [role, source] of [['left', dataset], ['right', right]] as const) {
+  for (const [role, source] of [
+    ['left', dataset],
+    ['right', right],
+  ] as const) {
     if (batchSize > source.count) {
       throw new LabError(`batch size ${batchSize} is larger than the ${role} dataset ${source.name} (${source.count} images)`, {
         field: 'sampler.batch_size',
@@ -131,9 +137,12 @@ export function validatePairSamplerOptions(options: PairSamplerOptions): void {
     }
     const plan = planBalanced(dataset, right);
     if (plan.positiveLeft.length === 0) {
-      throw new LabError(`cannot form same-class pairs: no class has ${right === dataset ? 'two images' : 'images on both sides'} in ${dataset.name}`, {
-        field: 'sampler.kind',
-      });
+      throw new LabError(
+        `cannot form same-class pairs: no class has ${right === dataset ? 'two images' : 'images on both sides'} in ${dataset.name}`,
+        {
+          field: 'sampler.kind',
+        },
+      );
     }
     if (plan.negativeLeft.length === 0) {
       throw new LabError(`cannot form different-class pairs: ${dataset.name} and ${right.name} hold only one class between them`, {

@@ -53,7 +53,11 @@ export function takeSubset(dataset: Dataset, count: number, options: SubsetOptio
   let chosen: number[];
   if (options.stratified) {
     const byClass = indicesByClass(dataset);
-    const quotas = stratifiedQuotas(byClass.map((list) => list.length), dataset.count, count);
+    const quotas = stratifiedQuotas(
+      byClass.map((list) => list.length),
+      dataset.count,
+      count,
+    );
     chosen = [];
     byClass.forEach((list, label) => {
       const shuffled = random.shuffle(Array.from(list));

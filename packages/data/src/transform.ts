@@ -59,7 +59,8 @@ function rotateClockwise(images: Float32Array, count: number, rows: number, cols
 }
 
 function averagePool2(images: Float32Array, count: number, rows: number, cols: number): Float32Array {
-  const outRows = rows / 2, outCols = cols / 2;
+  const outRows = rows / 2,
+    outCols = cols / 2;
   const out = new Float32Array(count * outRows * outCols);
   for (let n = 0; n < count; n++) {
     const source = n * rows * cols;

@@ -9,10 +9,13 @@ describe('cross-domain pairs: MNIST digits against their rotated, inverted 14x14
     expect(domainB).toMatchObject({ count: 500, rows: 14, cols: 14, classes: 10, name: 'mnist-first-500-rot90-inverted-14x14' });
     expect(Array.from(domainB.labels)).toEqual(Array.from(domainA.labels));
     // Pixel (r, c) of B averages the 2x2 block of A rotated a quarter turn clockwise, inverted.
-    const image = 7, r = 3, c = 9;
+    const image = 7,
+      r = 3,
+      c = 9;
     const a = (row: number, col: number) => domainA.images[image * 784 + row * 28 + col];
     const rotated = (row: number, col: number) => a(27 - col, row);
-    const expected = 1 - (rotated(2 * r, 2 * c) + rotated(2 * r, 2 * c + 1) + rotated(2 * r + 1, 2 * c) + rotated(2 * r + 1, 2 * c + 1)) / 4;
+    const expected =
+      1 - (rotated(2 * r, 2 * c) + rotated(2 * r, 2 * c + 1) + rotated(2 * r + 1, 2 * c) + rotated(2 * r + 1, 2 * c + 1)) / 4;
     expect(domainB.images[image * 196 + r * 14 + c]).toBeCloseTo(expected, 6);
   });
 
@@ -24,7 +27,8 @@ describe('cross-domain pairs: MNIST digits against their rotated, inverted 14x14
         const batch = sampler.nextBatch();
         let positives = 0;
         for (let k = 0; k < 64; k++) {
-          const i = batch.leftIndices[k], j = batch.rightIndices[k];
+          const i = batch.leftIndices[k],
+            j = batch.rightIndices[k];
           expect(batch.similar[k]).toBe(domainA.labels[i] === domainB.labels[j] ? 1 : 0);
           expect(batch.left.subarray(k * 784, (k + 1) * 784)).toEqual(domainA.images.subarray(i * 784, (i + 1) * 784));
           expect(batch.right.subarray(k * 196, (k + 1) * 196)).toEqual(domainB.images.subarray(j * 196, (j + 1) * 196));

@@ -2,7 +2,8 @@ import type { Dataset } from '../src/index.ts';
 
 /** A tiny dataset whose image k has every pixel equal to k, so a gathered row reveals its index. */
 export function indexedDataset(labels: number[], options: { rows?: number; cols?: number; classes?: number; name?: string } = {}): Dataset {
-  const rows = options.rows ?? 2, cols = options.cols ?? 2;
+  const rows = options.rows ?? 2,
+    cols = options.cols ?? 2;
   const size = rows * cols;
   const images = new Float32Array(labels.length * size);
   labels.forEach((_, k) => images.fill(k, k * size, (k + 1) * size));

@@ -20,7 +20,8 @@ const directory = mkdtempSync(join(tmpdir(), 'siamese-mnist-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 function expectUnitRange(dataset: Dataset): void {
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   const images = dataset.images;
   for (let i = 0; i < images.length; i++) {
     const value = images[i];
@@ -148,7 +149,9 @@ describe('loadIdxDataset', () => {
 describe('loadFashionMnist', () => {
   const hasDebianFiles = existsSync(DEFAULT_FASHION_MNIST_DIRECTORY);
   if (!hasDebianFiles) {
-    console.warn(`skipping the Fashion-MNIST load test: ${DEFAULT_FASHION_MNIST_DIRECTORY} is absent (apt-get install dataset-fashion-mnist)`);
+    console.warn(
+      `skipping the Fashion-MNIST load test: ${DEFAULT_FASHION_MNIST_DIRECTORY} is absent (apt-get install dataset-fashion-mnist)`,
+    );
   }
   it.skipIf(!hasDebianFiles)(`loads and verifies Debian's files from ${DEFAULT_FASHION_MNIST_DIRECTORY}`, () => {
     const { train, test } = loadFashionMnist();

@@ -23,7 +23,8 @@ function batches(kind: PairSamplerKind, seed: number, count: number, batchSize =
 /** Checks a batch's pixels and similarity labels against its indices. */
 function expectConsistent(batch: PairBatch, leftLabels: ArrayLike<number>, rightLabels: ArrayLike<number>, rightOf = (j: number) => j) {
   for (let k = 0; k < batch.batchSize; k++) {
-    const i = batch.leftIndices[k], j = batch.rightIndices[k];
+    const i = batch.leftIndices[k],
+      j = batch.rightIndices[k];
     expect(batch.left[k * batch.leftFeatures]).toBe(i);
     expect(batch.left[(k + 1) * batch.leftFeatures - 1]).toBe(i);
     expect(batch.right[k * batch.rightFeatures]).toBe(rightOf(j));
@@ -34,7 +35,8 @@ function expectConsistent(batch: PairBatch, leftLabels: ArrayLike<number>, right
 /** A literal port of TensorFlow's `DataSet.next_batch` (mnist.py), with data = example indices. */
 function tensorflowNextBatch(count: number, random: Random) {
   let data = Array.from({ length: count }, (_, i) => i);
-  let indexInEpoch = 0, epochsCompleted = 0;
+  let indexInEpoch = 0,
+    epochsCompleted = 0;
   const permuted = () => {
     const perm = random.shuffle(Array.from({ length: count }, (_, i) => i));
     return perm.map((p) => data[p]);
@@ -57,7 +59,13 @@ function tensorflowNextBatch(count: number, random: Random) {
 
 describe('createEpochBatcher', () => {
   it('matches TensorFlow next_batch, including batches that cross an epoch boundary', () => {
-    for (const [count, batchSize] of [[10, 3], [10, 5], [10, 10], [7, 4], [5, 1]]) {
+    for (const [count, batchSize] of [
+      [10, 3],
+      [10, 5],
+      [10, 10],
+      [7, 4],
+      [5, 1],
+    ]) {
       const reference = tensorflowNextBatch(count, createRandom(99));
       const batcher = createEpochBatcher(count, createRandom(99));
       for (let b = 0; b < 12; b++) {
@@ -82,7 +90,9 @@ describe('createEpochBatcher', () => {
 describe('createPairSampler', () => {
   for (const kind of ['epoch', 'with_replacement', 'balanced'] as const) {
     it(`${kind}: same seed gives the same batches, another seed different ones, with correct pixels and labels`, () => {
-      const a = batches(kind, 1, 6), b = batches(kind, 1, 6), c = batches(kind, 2, 6);
+      const a = batches(kind, 1, 6),
+        b = batches(kind, 1, 6),
+        c = batches(kind, 2, 6);
       expect(a).toEqual(b);
       expect(a).not.toEqual(c);
       const sampler = createPairSampler({ kind, dataset, batchSize: 8, seed: 3 });
@@ -151,7 +161,13 @@ describe('createPairSampler', () => {
   });
 
   it('two sources: right images come from the right dataset and labels compare across them', () => {
-    const other = transformDataset(indexedDataset(labels.map((l) => (l + 1) % 3), { rows: 4, cols: 4 }), { downsample: 2, invert: true });
+    const other = transformDataset(
+      indexedDataset(
+        labels.map((l) => (l + 1) % 3),
+        { rows: 4, cols: 4 },
+      ),
+      { downsample: 2, invert: true },
+    );
     const rightLabels = Array.from(other.labels);
     for (const kind of ['epoch', 'with_replacement', 'balanced'] as const) {
       const sampler = createPairSampler({ kind, dataset, batchSize: 6, seed: 5, right: other });
@@ -164,7 +180,8 @@ describe('createPairSampler', () => {
     }
     // Epoch walks both sides with their own orders: each side covers its dataset once per epoch.
     const sampler = createPairSampler({ kind: 'epoch', dataset, batchSize: 5, seed: 6, right: other });
-    const left: number[] = [], right: number[] = [];
+    const left: number[] = [],
+      right: number[] = [];
     for (let n = 0; n < 6; n++) {
       const batch = sampler.nextBatch();
       left.push(...batch.leftIndices);

@@ -73,8 +73,8 @@ describe('transformDataset', () => {
     const small = transformDataset(base, { invert: true, downsample: 2 });
     expect([small.rows, small.cols, small.count]).toEqual([1, 2, 2]);
     const expected = [
-      ((1 - 0) + (1 - Math.fround(0.1)) + (1 - Math.fround(0.4)) + (1 - Math.fround(0.5))) / 4,
-      ((1 - Math.fround(0.2)) + (1 - Math.fround(0.3)) + (1 - Math.fround(0.6)) + (1 - Math.fround(0.7))) / 4,
+      (1 - 0 + (1 - Math.fround(0.1)) + (1 - Math.fround(0.4)) + (1 - Math.fround(0.5))) / 4,
+      (1 - Math.fround(0.2) + (1 - Math.fround(0.3)) + (1 - Math.fround(0.6)) + (1 - Math.fround(0.7))) / 4,
       0.5,
       0.5,
     ];

@@ -8,17 +8,22 @@ const hasBlas = (await availableBackends()).includes('blas');
 
 /** Loss and gradients (left, right) of a batch; pairs 3 and 5 are the same point on both sides. */
 function lossAndGradients(spec: LossSpec, rows: number, dim: number) {
-  return () => tf.tidy(() => {
-    const values = (seed: number) => Float32Array.from({ length: rows * dim }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
-    const leftValues = values(1), rightValues = values(2);
-    for (const pair of [3, 5]) rightValues.set(leftValues.subarray(pair * dim, (pair + 1) * dim), pair * dim);
-    const left = tf.tensor2d(leftValues, [rows, dim]);
-    const right = tf.tensor2d(rightValues, [rows, dim]);
-    const similar = tf.tensor1d(Float32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 1 : 0)));
-    const loss = buildPairLoss(spec);
-    const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor2D, b as tf.Tensor2D, similar))([left, right]);
-    return [value, ...grads];
-  });
+  return () =>
+    tf.tidy(() => {
+      const values = (seed: number) => Float32Array.from({ length: rows * dim }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
+      const leftValues = values(1),
+        rightValues = values(2);
+      for (const pair of [3, 5]) rightValues.set(leftValues.subarray(pair * dim, (pair + 1) * dim), pair * dim);
+      const left = tf.tensor2d(leftValues, [rows, dim]);
+      const right = tf.tensor2d(rightValues, [rows, dim]);
+      const similar = tf.tensor1d(Float32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 1 : 0)));
+      const loss = buildPairLoss(spec);
+      const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor2D, b as tf.Tensor2D, similar))([
+        left,
+        right,
+      ]);
+      return [value, ...grads];
+    });
 }
 
 async function on(backend: string, compute: () => tf.Tensor[]): Promise<Float32Array[]> {

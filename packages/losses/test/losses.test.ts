@@ -19,10 +19,28 @@ const t1 = (values: number[]) => tf.tensor1d(values);
 
 describe('euclideanDistance', () => {
   it('gives the 3-4-5 triangle and adds epsilon under the root', () => {
-    const exact = euclideanDistance({ epsilon: 0 }).measure(t2([[0, 0], [1, 1]]), t2([[3, 4], [1, 1]]));
+    const exact = euclideanDistance({ epsilon: 0 }).measure(
+      t2([
+        [0, 0],
+        [1, 1],
+      ]),
+      t2([
+        [3, 4],
+        [1, 1],
+      ]),
+    );
     expect(Array.from(exact.squared.dataSync())).toEqual([25, 0]);
     expect(Array.from(exact.distance.dataSync())).toEqual([5, 0]);
-    const stabilised = euclideanDistance({ epsilon: 1e-6 }).measure(t2([[0, 0], [1, 1]]), t2([[3, 4], [1, 1]]));
+    const stabilised = euclideanDistance({ epsilon: 1e-6 }).measure(
+      t2([
+        [0, 0],
+        [1, 1],
+      ]),
+      t2([
+        [3, 4],
+        [1, 1],
+      ]),
+    );
     expect(Array.from(stabilised.squared.dataSync())).toEqual([25, 0]);
     const d = stabilised.distance.dataSync();
     expect(d[0]).toBeCloseTo(Math.sqrt(25 + 1e-6), 6);
@@ -31,8 +49,18 @@ describe('euclideanDistance', () => {
 });
 
 describe('contrastiveLoss', () => {
-  const left = () => t2([[0, 0], [0, 0], [0, 0]]);
-  const right = () => t2([[3, 4], [3, 4], [1, 0]]);
+  const left = () =>
+    t2([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
+  const right = () =>
+    t2([
+      [3, 4],
+      [3, 4],
+      [1, 0],
+    ]);
 
   it('matches hand-computed values: l·d² + (1−l)·max(m − d, 0)², averaged', () => {
     // pair 0 similar, d = 5: 25. pair 1 dissimilar, d = 5, m = 6: (6−5)² = 1. pair 2 dissimilar, d = 1: (6−1)² = 25.
@@ -74,7 +102,19 @@ describe('squaredMarginContrastiveLoss', () => {
   it('hinges on d²: (1−l)·max(m² − d², 0), and has a finite gradient at d = 0', () => {
     const loss = squaredMarginContrastiveLoss({ margin: 2, distance: euclideanDistance({ epsilon: 0 }) });
     // similar d² = 1 → 1; dissimilar d² = 1, m² = 4 → 3.
-    expect(loss(t2([[0, 0], [0, 0]]), t2([[1, 0], [1, 0]]), t1([1, 0])).dataSync()[0]).toBeCloseTo(2, 5);
+    expect(
+      loss(
+        t2([
+          [0, 0],
+          [0, 0],
+        ]),
+        t2([
+          [1, 0],
+          [1, 0],
+        ]),
+        t1([1, 0]),
+      ).dataSync()[0],
+    ).toBeCloseTo(2, 5);
     const grad = tf.grad((x: tf.Tensor) => loss(x as tf.Tensor2D, t2([[1, 1]]), t1([0])))(t2([[1, 1]]));
     expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
   });
@@ -82,7 +122,18 @@ describe('squaredMarginContrastiveLoss', () => {
 
 describe('cosineDistance', () => {
   it('is 0 for parallel, 1 for orthogonal and 2 for opposite vectors', () => {
-    const measured = cosineDistance({ epsilon: 0 }).measure(t2([[1, 0], [1, 0], [2, 0]]), t2([[3, 0], [0, 1], [-1, 0]]));
+    const measured = cosineDistance({ epsilon: 0 }).measure(
+      t2([
+        [1, 0],
+        [1, 0],
+        [2, 0],
+      ]),
+      t2([
+        [3, 0],
+        [0, 1],
+        [-1, 0],
+      ]),
+    );
     const d = measured.distance.dataSync();
     expect(d[0]).toBeCloseTo(0, 5);
     expect(d[1]).toBeCloseTo(1, 5);
@@ -93,8 +144,16 @@ describe('cosineDistance', () => {
   it('gives the contrastive hinge a finite gradient for nearly aligned pairs, also with epsilon = 0', () => {
     // In float32, 1 − cos rounds to 0 for these pairs; a hinge on sqrt(d²) would have an infinite
     // derivative there (times 0: NaN). Cosine distance has no square root, so nothing is singular.
-    const a = t2([[1, 0], [0.5, -0.25], [3, 4]]);
-    const b = t2([[1, 1e-5], [0.5, -0.25], [3, 4.00001]]);
+    const a = t2([
+      [1, 0],
+      [0.5, -0.25],
+      [3, 4],
+    ]);
+    const b = t2([
+      [1, 1e-5],
+      [0.5, -0.25],
+      [3, 4.00001],
+    ]);
     expect(Array.from(cosineDistance({ epsilon: 0 }).measure(a, b).distance.dataSync())).toEqual([0, 0, 0]);
     for (const epsilon of [0, 1e-6]) {
       for (const kind of ['contrastive', 'squared_margin'] as const) {
@@ -108,8 +167,16 @@ describe('cosineDistance', () => {
 
 describe('meanOverNonZeroReducer', () => {
   it('averages only the pairs with a positive loss', () => {
-    expect(meanOverNonZeroReducer().reduce(t1([0, 2, 4, 0])).dataSync()[0]).toBeCloseTo(3, 6);
-    expect(meanOverNonZeroReducer().reduce(t1([0, 0])).dataSync()[0]).toBe(0);
+    expect(
+      meanOverNonZeroReducer()
+        .reduce(t1([0, 2, 4, 0]))
+        .dataSync()[0],
+    ).toBeCloseTo(3, 6);
+    expect(
+      meanOverNonZeroReducer()
+        .reduce(t1([0, 0]))
+        .dataSync()[0],
+    ).toBe(0);
   });
 });
 

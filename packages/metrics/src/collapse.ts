@@ -26,7 +26,11 @@ export function detectCollapse(embedding: EmbeddingValues, dim: number): Collaps
   const finiteRows: number[] = [];
   for (let i = 0; i < rows; i++) {
     let finite = true;
-    for (let k = 0; k < dim; k++) if (!Number.isFinite(embedding[i * dim + k])) { finite = false; break; }
+    for (let k = 0; k < dim; k++)
+      if (!Number.isFinite(embedding[i * dim + k])) {
+        finite = false;
+        break;
+      }
     if (finite) finiteRows.push(i);
   }
   const n = finiteRows.length;
@@ -55,6 +59,7 @@ export function detectCollapse(embedding: EmbeddingValues, dim: number): Collaps
  */
 export function distanceMetricBlocker(metric: string, embedding: EmbeddingValues, dim: number): string | null {
   if (hasNonFinite(embedding)) return nonFiniteNote(metric, embedding);
-  if (detectCollapse(embedding, dim).collapsed) return `${metric} is undefined: the embedding has collapsed (all points coincide), so distances carry no information`;
+  if (detectCollapse(embedding, dim).collapsed)
+    return `${metric} is undefined: the embedding has collapsed (all points coincide), so distances carry no information`;
   return null;
 }

@@ -1,6 +1,14 @@
 import { distanceMetricBlocker } from './collapse.ts';
 import { labelledSubsample, type SubsampleOptions } from './subsample.ts';
-import { checkLabels, finiteOrNull, rowCount, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
+import {
+  checkLabels,
+  finiteOrNull,
+  rowCount,
+  undefinedBecause,
+  type EmbeddingValues,
+  type LabelValues,
+  type MetricOptions,
+} from './validate.ts';
 
 /**
  * Ratio of the mean Euclidean distance between points of DIFFERENT classes to the mean distance
@@ -12,14 +20,22 @@ import { checkLabels, finiteOrNull, rowCount, undefinedBecause, type EmbeddingVa
  * (all singletons), every class has shrunk to a single point (ratio infinite), or for
  * non-finite values or a collapsed embedding.
  */
-export function interIntraDistanceRatio(embedding: EmbeddingValues, labels: LabelValues, dim: number, options: SubsampleOptions & MetricOptions = {}): number | null {
+export function interIntraDistanceRatio(
+  embedding: EmbeddingValues,
+  labels: LabelValues,
+  dim: number,
+  options: SubsampleOptions & MetricOptions = {},
+): number | null {
   const metric = 'inter/intra distance ratio';
   const rows = rowCount(embedding, dim);
   checkLabels(labels, rows);
   const blocker = distanceMetricBlocker(metric, embedding, dim);
   if (blocker) return undefinedBecause(options.notes, blocker);
   const { values, clusters, count } = labelledSubsample(embedding, labels, dim, rows, options);
-  let interSum = 0, interPairs = 0, intraSum = 0, intraPairs = 0;
+  let interSum = 0,
+    interPairs = 0,
+    intraSum = 0,
+    intraPairs = 0;
   for (let i = 0; i < count; i++) {
     for (let j = i + 1; j < count; j++) {
       let sum = 0;
@@ -27,12 +43,18 @@ export function interIntraDistanceRatio(embedding: EmbeddingValues, labels: Labe
         const diff = values[i * dim + k] - values[j * dim + k];
         sum += diff * diff;
       }
-      if (clusters[i] === clusters[j]) { intraSum += Math.sqrt(sum); intraPairs++; }
-      else { interSum += Math.sqrt(sum); interPairs++; }
+      if (clusters[i] === clusters[j]) {
+        intraSum += Math.sqrt(sum);
+        intraPairs++;
+      } else {
+        interSum += Math.sqrt(sum);
+        interPairs++;
+      }
     }
   }
   if (interPairs === 0) return undefinedBecause(options.notes, `${metric} is undefined: there is only one class`);
   if (intraPairs === 0) return undefinedBecause(options.notes, `${metric} is undefined: no class has two points`);
-  if (intraSum === 0) return undefinedBecause(options.notes, `${metric} is undefined: every class has shrunk to a single point (zero within-class distance)`);
+  if (intraSum === 0)
+    return undefinedBecause(options.notes, `${metric} is undefined: every class has shrunk to a single point (zero within-class distance)`);
   return finiteOrNull(interSum / interPairs / (intraSum / intraPairs), metric, options.notes);
 }

@@ -27,15 +27,19 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, size: number): n
       for (let q = p + 1; q < size; q++) {
         const apq = a[p * size + q];
         if (apq === 0) continue;
-        const app = a[p * size + p], aqq = a[q * size + q];
+        const app = a[p * size + p],
+          aqq = a[q * size + q];
         const theta = (aqq - app) / (2 * apq);
         // t = tan of the rotation angle, the smaller root of t² + 2θt − 1 = 0 (stable for huge θ).
         const t = Math.abs(theta) > 1e150 ? 1 / (2 * theta) : Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-        const c = 1 / Math.sqrt(t * t + 1), s = t * c;
+        const c = 1 / Math.sqrt(t * t + 1),
+          s = t * c;
         for (let r = 0; r < size; r++) {
           if (r === p || r === q) continue;
-          const arp = a[r * size + p], arq = a[r * size + q];
-          const newRp = c * arp - s * arq, newRq = s * arp + c * arq;
+          const arp = a[r * size + p],
+            arq = a[r * size + q];
+          const newRp = c * arp - s * arq,
+            newRq = s * arp + c * arq;
           a[r * size + p] = a[p * size + r] = newRp;
           a[r * size + q] = a[q * size + r] = newRq;
         }

@@ -61,14 +61,25 @@ export function evaluateEmbedding(input: EvaluateEmbeddingInput): EmbeddingEvalu
   const rows = rowCount(embedding, dim);
   checkLabels(labels, rows);
   if ((input.pairDistances === undefined) !== (input.pairSimilar === undefined)) {
-    throw new LabError('pairDistances and pairSimilar must be given together', { field: input.pairDistances === undefined ? 'pairDistances' : 'pairSimilar', hint: 'pass both (one 0/1 label per distance) or neither' });
+    throw new LabError('pairDistances and pairSimilar must be given together', {
+      field: input.pairDistances === undefined ? 'pairDistances' : 'pairSimilar',
+      hint: 'pass both (one 0/1 label per distance) or neither',
+    });
   }
   const warnings: string[] = [];
   const notes = { notes: warnings };
   const subsample = { seed: input.seed ?? 0, maxPoints: input.maxPoints ?? DEFAULT_MAX_POINTS, notes: warnings };
   const metrics: MetricRecord = {
-    nn_accuracy: null, precision_at_1: null, map_at_r: null, silhouette: null, inter_intra_ratio: null,
-    roc_auc: null, anisotropy: null, degenerate_classes: null, collapsed: null, non_finite: 0,
+    nn_accuracy: null,
+    precision_at_1: null,
+    map_at_r: null,
+    silhouette: null,
+    inter_intra_ratio: null,
+    roc_auc: null,
+    anisotropy: null,
+    degenerate_classes: null,
+    collapsed: null,
+    non_finite: 0,
   };
   let shapes: ClassShape[] = [];
 

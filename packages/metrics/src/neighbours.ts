@@ -16,15 +16,25 @@ export function nearestOtherIndices(embedding: EmbeddingValues, dim: number): In
   // so a strict "<" keeps the lowest index among equally near candidates.
   if (dim === 2) {
     for (let i = 0; i < rows; i++) {
-      const x = values[2 * i], y = values[2 * i + 1];
-      let bestI = best[i], nearestI = nearest[i];
+      const x = values[2 * i],
+        y = values[2 * i + 1];
+      let bestI = best[i],
+        nearestI = nearest[i];
       for (let j = i + 1; j < rows; j++) {
-        const dx = x - values[2 * j], dy = y - values[2 * j + 1];
+        const dx = x - values[2 * j],
+          dy = y - values[2 * j + 1];
         const sum = dx * dx + dy * dy;
-        if (sum < bestI) { bestI = sum; nearestI = j; }
-        if (sum < best[j]) { best[j] = sum; nearest[j] = i; }
+        if (sum < bestI) {
+          bestI = sum;
+          nearestI = j;
+        }
+        if (sum < best[j]) {
+          best[j] = sum;
+          nearest[j] = i;
+        }
       }
-      best[i] = bestI; nearest[i] = nearestI;
+      best[i] = bestI;
+      nearest[i] = nearestI;
     }
     return nearest;
   }
@@ -37,8 +47,14 @@ export function nearestOtherIndices(embedding: EmbeddingValues, dim: number): In
         const diff = values[offsetI + k] - values[offsetJ + k];
         sum += diff * diff;
       }
-      if (sum < best[i]) { best[i] = sum; nearest[i] = j; }
-      if (sum < best[j]) { best[j] = sum; nearest[j] = i; }
+      if (sum < best[i]) {
+        best[i] = sum;
+        nearest[i] = j;
+      }
+      if (sum < best[j]) {
+        best[j] = sum;
+        nearest[j] = i;
+      }
     }
   }
   return nearest;
@@ -52,7 +68,12 @@ export function nearestOtherIndices(embedding: EmbeddingValues, dim: number): In
  * `precisionAtOne`, which skips such rows as pytorch-metric-learning does).
  * Null (with a note) for fewer than two rows, non-finite values or a collapsed embedding.
  */
-export function nearestNeighbourAccuracy(embedding: EmbeddingValues, labels: LabelValues, dim: number, options: MetricOptions = {}): number | null {
+export function nearestNeighbourAccuracy(
+  embedding: EmbeddingValues,
+  labels: LabelValues,
+  dim: number,
+  options: MetricOptions = {},
+): number | null {
   const metric = 'nearest-neighbour accuracy';
   const rows = rowCount(embedding, dim);
   checkLabels(labels, rows);

@@ -1,7 +1,16 @@
 import { detectCollapse } from './collapse.ts';
 import { squaredDistancesFrom } from './distance.ts';
 import { kthSmallest } from './select.ts';
-import { checkLabels, hasNonFinite, nonFiniteNote, rowCount, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
+import {
+  checkLabels,
+  hasNonFinite,
+  nonFiniteNote,
+  rowCount,
+  undefinedBecause,
+  type EmbeddingValues,
+  type LabelValues,
+  type MetricOptions,
+} from './validate.ts';
 
 export interface RetrievalScores {
   /** Fraction of scored queries whose nearest reference has the query's label; null if no query could be scored. */
@@ -56,7 +65,10 @@ export function retrievalScores(
   }
   // A collapsed reference set makes every ranking a pure tie-break.
   if (referenceRows >= 2 && detectCollapse(referenceEmbedding, dim).collapsed) {
-    undefinedBecause(options.notes, `${metric} is undefined: the ${sameSource ? '' : 'gallery '}embedding has collapsed (all points coincide), so every ranking is arbitrary`);
+    undefinedBecause(
+      options.notes,
+      `${metric} is undefined: the ${sameSource ? '' : 'gallery '}embedding has collapsed (all points coincide), so every ranking is arbitrary`,
+    );
     return none;
   }
 
@@ -66,16 +78,20 @@ export function retrievalScores(
   const references = sameSource ? queries : Float64Array.from(referenceEmbedding);
   const distances = new Float64Array(referenceRows);
   const buffers: RankingBuffers = {
-    scratch: new Float64Array(referenceRows), positions: new Int32Array(referenceRows),
-    relevant: new Float64Array(referenceRows), other: new Float64Array(referenceRows),
+    scratch: new Float64Array(referenceRows),
+    positions: new Int32Array(referenceRows),
+    relevant: new Float64Array(referenceRows),
+    other: new Float64Array(referenceRows),
   };
 
   // Queries go class by class, in space order, so that each one can bound its R-th neighbour's
   // distance by the previous one's (see scoreRanking). Per-query results are summed in query
   // order afterwards, so the result does not depend on this order, bit for bit.
   const averagePrecision = new Float64Array(queryRows).fill(NaN);
-  let scored = 0, hitsAtOne = 0;
-  let previous = -1, previousThreshold = Infinity;
+  let scored = 0,
+    hitsAtOne = 0;
+  let previous = -1,
+    previousThreshold = Infinity;
   for (const q of queryOrder(queries, queryLabels, dim)) {
     const label = queryLabels[q];
     const relevantCount = (referenceCount.get(label) ?? 0) - (sameSource ? 1 : 0);
@@ -85,9 +101,10 @@ export function retrievalScores(
     if (sameSource) distances[q] = Infinity;
     // Triangle inequality: the previous query's R nearest lie within its radius plus the step
     // between the two queries (its own point standing in for this query's, when they share a set).
-    const bound = previous >= 0 && queryLabels[previous] === label
-      ? (Math.sqrt(previousThreshold) + Math.sqrt(squaredDistancesBetween(queries, q, previous, dim))) ** 2 * (1 + 1e-9)
-      : Infinity;
+    const bound =
+      previous >= 0 && queryLabels[previous] === label
+        ? (Math.sqrt(previousThreshold) + Math.sqrt(squaredDistancesBetween(queries, q, previous, dim))) ** 2 * (1 + 1e-9)
+        : Infinity;
     const ranking = scoreRanking(distances, relevantCount, referenceLabels, label, buffers, bound);
     if (ranking.hitAtOne) hitsAtOne++;
     averagePrecision[q] = ranking.averagePrecision;
@@ -102,8 +119,16 @@ export function retrievalScores(
     undefinedBecause(options.notes, `${metric} is undefined: no query has another ${sameSource ? 'point' : 'gallery item'} with its label`);
     return none;
   }
-  if (skipped > 0) options.notes?.push(`${skipped} of ${queryRows} retrieval queries skipped: no other ${sameSource ? 'point' : 'gallery item'} has their label`);
-  return { precisionAtOne: hitsAtOne / scored, meanAveragePrecisionAtR: averagePrecisionSum / scored, scoredQueries: scored, skippedQueries: skipped };
+  if (skipped > 0)
+    options.notes?.push(
+      `${skipped} of ${queryRows} retrieval queries skipped: no other ${sameSource ? 'point' : 'gallery item'} has their label`,
+    );
+  return {
+    precisionAtOne: hitsAtOne / scored,
+    meanAveragePrecisionAtR: averagePrecisionSum / scored,
+    scoredQueries: scored,
+    skippedQueries: skipped,
+  };
 }
 
 /** Precision@1 with query set = reference set (each point queries all others); see `retrievalScores`. */
@@ -112,7 +137,12 @@ export function precisionAtOne(embedding: EmbeddingValues, labels: LabelValues, 
 }
 
 /** MAP@R with query set = reference set (each point queries all others); see `retrievalScores`. */
-export function meanAveragePrecisionAtR(embedding: EmbeddingValues, labels: LabelValues, dim: number, options: MetricOptions = {}): number | null {
+export function meanAveragePrecisionAtR(
+  embedding: EmbeddingValues,
+  labels: LabelValues,
+  dim: number,
+  options: MetricOptions = {},
+): number | null {
   return retrievalScores(embedding, labels, embedding, labels, dim, true, options).meanAveragePrecisionAtR;
 }
 
@@ -194,7 +224,8 @@ function scoreRanking(
   let taken = 0;
   for (let c = 0; c < candidates; c++) if (distances[positions[c]] < threshold) chosen[taken++] = positions[c];
   for (let c = 0; c < candidates && taken < relevantCount; c++) if (distances[positions[c]] === threshold) chosen[taken++] = positions[c];
-  let relevantFound = 0, otherFound = 0;
+  let relevantFound = 0,
+    otherFound = 0;
   for (let i = 0; i < chosen.length; i++) {
     const p = chosen[i];
     if (referenceLabels[p] === label) buffers.relevant[relevantFound++] = distances[p];
@@ -206,12 +237,19 @@ function scoreRanking(
   let crossTie = false;
   for (let i = 0, othersBefore = 0; i < relevantFound; i++) {
     while (othersBefore < otherFound && other[othersBefore] < relevant[i]) othersBefore++;
-    if (othersBefore < otherFound && other[othersBefore] === relevant[i]) { crossTie = true; break; }
+    if (othersBefore < otherFound && other[othersBefore] === relevant[i]) {
+      crossTie = true;
+      break;
+    }
     // The (i+1)-th relevant item sits at rank i + 1 + othersBefore; P(rank) = (i + 1) / rank.
     precisionSum += (i + 1) / (i + 1 + othersBefore);
   }
   if (!crossTie) {
-    return { hitAtOne: relevantFound > 0 && (otherFound === 0 || relevant[0] < other[0]), averagePrecision: precisionSum / relevantCount, threshold };
+    return {
+      hitAtOne: relevantFound > 0 && (otherFound === 0 || relevant[0] < other[0]),
+      averagePrecision: precisionSum / relevantCount,
+      threshold,
+    };
   }
   const ranked = chosen.sort((p, q) => distances[p] - distances[q] || p - q);
   let relevantSoFar = 0;

@@ -14,18 +14,27 @@ import { finiteOrNull, nonFiniteNote, hasNonFinite, undefinedBecause, type Metri
 export function verificationRocAuc(distances: ArrayLike<number>, similar: ArrayLike<number>, options: MetricOptions = {}): number | null {
   const metric = 'verification ROC-AUC';
   if (distances.length !== similar.length) {
-    throw new LabError(`got ${distances.length} pair distances but ${similar.length} similarity labels`, { field: 'pairSimilar', hint: 'pass one 0/1 label per pair distance' });
+    throw new LabError(`got ${distances.length} pair distances but ${similar.length} similarity labels`, {
+      field: 'pairSimilar',
+      hint: 'pass one 0/1 label per pair distance',
+    });
   }
   let similarCount = 0;
   for (let k = 0; k < similar.length; k++) {
     if (similar[k] !== 0 && similar[k] !== 1) {
-      throw new LabError(`pair similarity label ${k} is ${similar[k]}, expected 0 (dissimilar) or 1 (similar)`, { field: `pairSimilar[${k}]`, hint: 'use the contrastive-loss convention: 1 = same class, 0 = different class' });
+      throw new LabError(`pair similarity label ${k} is ${similar[k]}, expected 0 (dissimilar) or 1 (similar)`, {
+        field: `pairSimilar[${k}]`,
+        hint: 'use the contrastive-loss convention: 1 = same class, 0 = different class',
+      });
     }
     similarCount += similar[k];
   }
   const dissimilarCount = similar.length - similarCount;
   if (similarCount === 0 || dissimilarCount === 0) {
-    return undefinedBecause(options.notes, `${metric} is undefined: there are ${similarCount} similar and ${dissimilarCount} dissimilar pairs (both kinds are needed)`);
+    return undefinedBecause(
+      options.notes,
+      `${metric} is undefined: there are ${similarCount} similar and ${dissimilarCount} dissimilar pairs (both kinds are needed)`,
+    );
   }
   if (hasNonFinite(distances)) return undefinedBecause(options.notes, nonFiniteNote(metric, distances, 'pair distances'));
 

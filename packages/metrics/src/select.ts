@@ -14,8 +14,10 @@ function selectInRange(values: Float64Array, k: number, left: number, right: num
   while (right > left) {
     if (right - left > 600) {
       // Narrow to a window around the expected position of the k-th value (Floyd & Rivest, 1975).
-      const n = right - left + 1, m = k - left + 1;
-      const z = Math.log(n), sampleSize = 0.5 * Math.exp((2 * z) / 3);
+      const n = right - left + 1,
+        m = k - left + 1;
+      const z = Math.log(n),
+        sampleSize = 0.5 * Math.exp((2 * z) / 3);
       const deviation = 0.5 * Math.sqrt((z * sampleSize * (n - sampleSize)) / n) * (m < n / 2 ? -1 : 1);
       const windowLeft = Math.max(left, Math.floor(k - (m * sampleSize) / n + deviation));
       const windowRight = Math.min(right, Math.floor(k + ((n - m) * sampleSize) / n + deviation));
@@ -23,17 +25,22 @@ function selectInRange(values: Float64Array, k: number, left: number, right: num
     }
     // Partition [left, right] around the pivot values[k].
     const pivot = values[k];
-    let i = left, j = right;
+    let i = left,
+      j = right;
     swap(values, left, k);
     if (values[right] > pivot) swap(values, left, right);
     while (i < j) {
       swap(values, i, j);
-      i++; j--;
+      i++;
+      j--;
       while (values[i] < pivot) i++;
       while (values[j] > pivot) j--;
     }
     if (values[left] === pivot) swap(values, left, j);
-    else { j++; swap(values, j, right); }
+    else {
+      j++;
+      swap(values, j, right);
+    }
     // values[j] is the pivot in its final place; keep the side that holds k.
     if (j <= k) left = j + 1;
     if (k <= j) right = j - 1;
@@ -41,14 +48,20 @@ function selectInRange(values: Float64Array, k: number, left: number, right: num
 }
 
 function swap(values: Float64Array, i: number, j: number): void {
-  const tmp = values[i]; values[i] = values[j]; values[j] = tmp;
+  const tmp = values[i];
+  values[i] = values[j];
+  values[j] = tmp;
 }
 
 /**
  * Positions of the `k` smallest distances (ties → lower position), in increasing position order
  * (not ranked): a quickselect finds the k-th value, then one or two scans collect the winners.
  */
-export function nearestPositionSet(distances: Float64Array, k: number, scratch: Float64Array = new Float64Array(distances.length)): Int32Array {
+export function nearestPositionSet(
+  distances: Float64Array,
+  k: number,
+  scratch: Float64Array = new Float64Array(distances.length),
+): Int32Array {
   const length = distances.length;
   scratch.set(distances);
   const threshold = kthSmallest(scratch, length, k - 1);

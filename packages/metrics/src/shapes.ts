@@ -1,5 +1,14 @@
 import { symmetricEigenvalues, symmetricEigenvalues2x2 } from './eigen.ts';
-import { checkLabels, hasNonFinite, nonFiniteNote, rowCount, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
+import {
+  checkLabels,
+  hasNonFinite,
+  nonFiniteNote,
+  rowCount,
+  undefinedBecause,
+  type EmbeddingValues,
+  type LabelValues,
+  type MetricOptions,
+} from './validate.ts';
 
 /** A smaller-to-larger eigenvalue fraction below this is treated as zero (a flat, rank-deficient class). */
 const DEGENERATE_EIGENVALUE_FRACTION = 1e-12;
@@ -68,9 +77,11 @@ function classShape(embedding: EmbeddingValues, dim: number, label: number, memb
     for (let c = r; c < dim; c++) covariance[r * dim + c] = covariance[c * dim + r] = covariance[r * dim + c] / divisor;
   }
 
-  const xx = covariance[0], xy = dim > 1 ? covariance[1] : 0, yy = dim > 1 ? covariance[dim + 1] : 0;
-  const eigenvalues = (dim === 1 ? [xx] : dim === 2 ? symmetricEigenvalues2x2(xx, xy, yy) : symmetricEigenvalues(covariance, dim)).map((value) =>
-    Math.max(value, 0),
+  const xx = covariance[0],
+    xy = dim > 1 ? covariance[1] : 0,
+    yy = dim > 1 ? covariance[dim + 1] : 0;
+  const eigenvalues = (dim === 1 ? [xx] : dim === 2 ? symmetricEigenvalues2x2(xx, xy, yy) : symmetricEigenvalues(covariance, dim)).map(
+    (value) => Math.max(value, 0),
   );
   const { axisRatio, degenerate } = principalAxisRatio(eigenvalues, count);
 
@@ -83,7 +94,11 @@ function classShape(embedding: EmbeddingValues, dim: number, label: number, memb
     eigenvalues,
     axisRatio,
     degenerate,
-    ellipse: { angleRadians: 0.5 * Math.atan2(2 * xy, xx - yy), majorStd: Math.sqrt(Math.max(major, 0)), minorStd: Math.sqrt(Math.max(minor, 0)) },
+    ellipse: {
+      angleRadians: 0.5 * Math.atan2(2 * xy, xx - yy),
+      majorStd: Math.sqrt(Math.max(major, 0)),
+      minorStd: Math.sqrt(Math.max(minor, 0)),
+    },
   };
 }
 
@@ -110,7 +125,8 @@ function principalAxisRatio(eigenvalues: readonly number[], count: number): { ax
  */
 export function anisotropy(shapes: readonly ClassShape[], options: MetricOptions = {}): number | null {
   const ratios = shapes.flatMap((shape) => (shape.degenerate ? [Infinity] : shape.axisRatio === null ? [] : [shape.axisRatio]));
-  if (ratios.length === 0) return undefinedBecause(options.notes, 'anisotropy is undefined: no class has the points and spread to have a shape');
+  if (ratios.length === 0)
+    return undefinedBecause(options.notes, 'anisotropy is undefined: no class has the points and spread to have a shape');
   ratios.sort((a, b) => a - b);
   const middle = ratios.length >> 1;
   const median = ratios.length % 2 === 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;

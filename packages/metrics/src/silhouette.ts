@@ -1,6 +1,14 @@
 import { distanceMetricBlocker } from './collapse.ts';
 import { labelledSubsample, type SubsampleOptions } from './subsample.ts';
-import { checkLabels, finiteOrNull, rowCount, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
+import {
+  checkLabels,
+  finiteOrNull,
+  rowCount,
+  undefinedBecause,
+  type EmbeddingValues,
+  type LabelValues,
+  type MetricOptions,
+} from './validate.ts';
 
 /**
  * Mean silhouette coefficient (scikit-learn's `silhouette_score`, Euclidean).
@@ -13,7 +21,12 @@ import { checkLabels, finiteOrNull, rowCount, undefinedBecause, type EmbeddingVa
  * Null (with a note) when the (sub)sample has fewer than 2 classes or every point is its own
  * class (scikit-learn raises for both), or for non-finite values or a collapsed embedding.
  */
-export function silhouetteScore(embedding: EmbeddingValues, labels: LabelValues, dim: number, options: SubsampleOptions & MetricOptions = {}): number | null {
+export function silhouetteScore(
+  embedding: EmbeddingValues,
+  labels: LabelValues,
+  dim: number,
+  options: SubsampleOptions & MetricOptions = {},
+): number | null {
   const metric = 'silhouette';
   const rows = rowCount(embedding, dim);
   checkLabels(labels, rows);
@@ -21,8 +34,10 @@ export function silhouetteScore(embedding: EmbeddingValues, labels: LabelValues,
   if (blocker) return undefinedBecause(options.notes, blocker);
   const { values, clusters, clusterSizes, count } = labelledSubsample(embedding, labels, dim, rows, options);
   const clusterCount = clusterSizes.length;
-  if (clusterCount < 2) return undefinedBecause(options.notes, `${metric} is undefined: it needs at least two classes, got ${clusterCount}`);
-  if (clusterCount > count - 1) return undefinedBecause(options.notes, `${metric} is undefined: every point is the only member of its class`);
+  if (clusterCount < 2)
+    return undefinedBecause(options.notes, `${metric} is undefined: it needs at least two classes, got ${clusterCount}`);
+  if (clusterCount > count - 1)
+    return undefinedBecause(options.notes, `${metric} is undefined: every point is the only member of its class`);
 
   // distanceSums[i·K + c] = Σ_{j in class c} d(i, j)
   const distanceSums = new Float64Array(count * clusterCount);

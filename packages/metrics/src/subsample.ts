@@ -15,14 +15,19 @@ export const DEFAULT_MAX_POINTS = 2000;
 export function subsampleRows(rows: number, options: SubsampleOptions = {}): Int32Array {
   const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
   if (!Number.isInteger(maxPoints) || maxPoints < 2) {
-    throw new LabError(`maxPoints must be an integer of at least 2, got ${maxPoints}`, { field: 'maxPoints', hint: 'the default of 2000 keeps the O(n²) metrics under a second' });
+    throw new LabError(`maxPoints must be an integer of at least 2, got ${maxPoints}`, {
+      field: 'maxPoints',
+      hint: 'the default of 2000 keeps the O(n²) metrics under a second',
+    });
   }
   const order = Int32Array.from({ length: rows }, (_, i) => i);
   if (rows <= maxPoints) return order;
   const random = createRandom(options.seed ?? 0);
   for (let i = 0; i < maxPoints; i++) {
     const j = i + random.int(rows - i);
-    const tmp = order[i]; order[i] = order[j]; order[j] = tmp;
+    const tmp = order[i];
+    order[i] = order[j];
+    order[j] = tmp;
   }
   return order.slice(0, maxPoints).sort();
 }
@@ -36,7 +41,13 @@ export interface LabelledSubsample {
   count: number;
 }
 
-export function labelledSubsample(embedding: EmbeddingValues, labels: LabelValues, dim: number, rows: number, options: SubsampleOptions): LabelledSubsample {
+export function labelledSubsample(
+  embedding: EmbeddingValues,
+  labels: LabelValues,
+  dim: number,
+  rows: number,
+  options: SubsampleOptions,
+): LabelledSubsample {
   const chosen = subsampleRows(rows, options);
   const count = chosen.length;
   const values = new Float64Array(count * dim);

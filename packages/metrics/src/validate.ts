@@ -16,7 +16,10 @@ export interface MetricOptions {
 /** Number of rows of a row-major embedding, after checking that `dim` fits it. */
 export function rowCount(embedding: EmbeddingValues, dim: number, field = 'embedding'): number {
   if (!Number.isInteger(dim) || dim < 1) {
-    throw new LabError(`embedding dimension must be a positive integer, got ${dim}`, { field: 'dim', hint: 'pass the width of one embedding row' });
+    throw new LabError(`embedding dimension must be a positive integer, got ${dim}`, {
+      field: 'dim',
+      hint: 'pass the width of one embedding row',
+    });
   }
   if (embedding.length % dim !== 0) {
     throw new LabError(`${field} has ${embedding.length} values, which is not a multiple of the dimension ${dim}`, {
@@ -37,7 +40,10 @@ export function checkLabels(labels: LabelValues, rows: number, field = 'labels')
   }
   for (let i = 0; i < labels.length; i++) {
     if (!Number.isInteger(labels[i])) {
-      throw new LabError(`${field}[${i}] is ${labels[i]}, not an integer class label`, { field: `${field}[${i}]`, hint: 'labels must be integers (e.g. a Uint8Array or Int32Array)' });
+      throw new LabError(`${field}[${i}] is ${labels[i]}, not an integer class label`, {
+        field: `${field}[${i}]`,
+        hint: 'labels must be integers (e.g. a Uint8Array or Int32Array)',
+      });
     }
   }
 }

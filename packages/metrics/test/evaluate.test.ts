@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { LabError } from '@siamese-lab/core';
 import {
-  anisotropy, classShapes, evaluateEmbedding, interIntraDistanceRatio, meanAveragePrecisionAtR, METRIC_NAMES,
-  nearestNeighbourAccuracy, pairDistances, precisionAtOne, silhouetteScore, verificationRocAuc,
+  anisotropy,
+  classShapes,
+  evaluateEmbedding,
+  interIntraDistanceRatio,
+  meanAveragePrecisionAtR,
+  METRIC_NAMES,
+  nearestNeighbourAccuracy,
+  pairDistances,
+  precisionAtOne,
+  silhouetteScore,
+  verificationRocAuc,
 } from '../src/index.ts';
 import { normalSampler, onLine } from './helpers.ts';
 
@@ -12,7 +21,8 @@ function noNaN(metrics: Record<string, number | null>): void {
 
 describe('evaluateEmbedding', () => {
   const normal = normalSampler(21);
-  const rows = 240, dim = 2;
+  const rows = 240,
+    dim = 2;
   const labels = Int32Array.from({ length: rows }, (_, i) => i % 4);
   const embedding = Float32Array.from({ length: rows * dim }, (_, v) => normal() + 3 * labels[v >> 1] * (v % 2));
 
@@ -46,7 +56,14 @@ describe('evaluateEmbedding', () => {
   it('reports a collapsed embedding as flags and nulls, not NaN', () => {
     const result = evaluateEmbedding({ embedding: new Float32Array(rows * dim).fill(0.25), labels, dim });
     noNaN(result.metrics);
-    expect(result.metrics).toMatchObject({ collapsed: 1, non_finite: 0, nn_accuracy: null, map_at_r: null, silhouette: null, anisotropy: null });
+    expect(result.metrics).toMatchObject({
+      collapsed: 1,
+      non_finite: 0,
+      nn_accuracy: null,
+      map_at_r: null,
+      silhouette: null,
+      anisotropy: null,
+    });
     expect(result.warnings.join('\n')).toMatch(/collapsed/);
   });
 
@@ -56,11 +73,21 @@ describe('evaluateEmbedding', () => {
     const result = evaluateEmbedding({ embedding: broken, labels, dim, pairDistances: [1, 2], pairSimilar: [1, 0] });
     noNaN(result.metrics);
     expect(result.metrics).toEqual({
-      nn_accuracy: null, precision_at_1: null, map_at_r: null, silhouette: null, inter_intra_ratio: null,
-      roc_auc: 1, anisotropy: null, degenerate_classes: null, collapsed: null, non_finite: 1,
+      nn_accuracy: null,
+      precision_at_1: null,
+      map_at_r: null,
+      silhouette: null,
+      inter_intra_ratio: null,
+      roc_auc: 1,
+      anisotropy: null,
+      degenerate_classes: null,
+      collapsed: null,
+      non_finite: 1,
     });
     expect(result.classShapes).toEqual([]);
-    expect(result.warnings).toEqual(['every embedding metric is undefined: the embedding contains 1 non-finite value(s) (NaN or Infinity)']);
+    expect(result.warnings).toEqual([
+      'every embedding metric is undefined: the embedding contains 1 non-finite value(s) (NaN or Infinity)',
+    ]);
   });
 
   it('handles a single class and singleton classes with nulls and warnings', () => {
@@ -71,7 +98,14 @@ describe('evaluateEmbedding', () => {
 
     const singletons = evaluateEmbedding({ embedding: onLine([0, 1, 3]), labels: Uint8Array.from([0, 1, 2]), dim: 2 });
     noNaN(singletons.metrics);
-    expect(singletons.metrics).toMatchObject({ nn_accuracy: 0, precision_at_1: null, map_at_r: null, silhouette: null, inter_intra_ratio: null, anisotropy: null });
+    expect(singletons.metrics).toMatchObject({
+      nn_accuracy: 0,
+      precision_at_1: null,
+      map_at_r: null,
+      silhouette: null,
+      inter_intra_ratio: null,
+      anisotropy: null,
+    });
     expect(singletons.warnings.length).toBeGreaterThanOrEqual(3);
     expect(new Set(singletons.warnings).size).toBe(singletons.warnings.length);
   });

@@ -14,7 +14,13 @@ export function normalSampler(seed: number): () => number {
 }
 
 /** Random integer-grid points (many exact distance ties) with labels in [0, classes). */
-export function gridPoints(seed: number, rows: number, dim: number, classes: number, span = 4): { embedding: Float32Array; labels: Int32Array } {
+export function gridPoints(
+  seed: number,
+  rows: number,
+  dim: number,
+  classes: number,
+  span = 4,
+): { embedding: Float32Array; labels: Int32Array } {
   const random = createRandom(seed);
   const embedding = Float32Array.from({ length: rows * dim }, () => random.int(span));
   const labels = Int32Array.from({ length: rows }, () => random.int(classes));

@@ -25,8 +25,13 @@ describe('nearestNeighbourAccuracy', () => {
       const { embedding } = gridPoints(11 + dim, 150, dim, 3);
       const rows = 150;
       const expected = Array.from({ length: rows }, (_, i) => {
-        let best = -1, bestDistance = Infinity;
-        for (let j = 0; j < rows; j++) if (j !== i && euclidean(embedding, i, j, dim) < bestDistance) { best = j; bestDistance = euclidean(embedding, i, j, dim); }
+        let best = -1,
+          bestDistance = Infinity;
+        for (let j = 0; j < rows; j++)
+          if (j !== i && euclidean(embedding, i, j, dim) < bestDistance) {
+            best = j;
+            bestDistance = euclidean(embedding, i, j, dim);
+          }
         return best;
       });
       expect(Array.from(nearestOtherIndices(embedding, dim))).toEqual(expected);

@@ -3,8 +3,17 @@ import { crossDomainRetrieval, meanAveragePrecisionAtR, precisionAtOne, retrieva
 import { gridPoints, onLine } from './helpers.ts';
 
 /** Naive reference: full sort of every query's neighbours (ties → lower index). */
-function naiveRetrieval(query: Float32Array, queryLabels: Int32Array, reference: Float32Array, referenceLabels: Int32Array, dim: number, sameSource: boolean) {
-  let scored = 0, hits = 0, apSum = 0;
+function naiveRetrieval(
+  query: Float32Array,
+  queryLabels: Int32Array,
+  reference: Float32Array,
+  referenceLabels: Int32Array,
+  dim: number,
+  sameSource: boolean,
+) {
+  let scored = 0,
+    hits = 0,
+    apSum = 0;
   for (let q = 0; q < queryLabels.length; q++) {
     const candidates = Array.from(referenceLabels, (_, r) => r).filter((r) => !sameSource || r !== q);
     const distance = (r: number) => {
@@ -15,7 +24,8 @@ function naiveRetrieval(query: Float32Array, queryLabels: Int32Array, reference:
     candidates.sort((a, b) => distance(a) - distance(b) || a - b);
     const relevant = candidates.filter((r) => referenceLabels[r] === queryLabels[q]).length;
     if (relevant === 0) continue;
-    let soFar = 0, ap = 0;
+    let soFar = 0,
+      ap = 0;
     for (let i = 0; i < relevant; i++) if (referenceLabels[candidates[i]] === queryLabels[q]) ap += ++soFar / (i + 1);
     apSum += ap / relevant;
     hits += referenceLabels[candidates[0]] === queryLabels[q] ? 1 : 0;
@@ -53,7 +63,10 @@ describe('precisionAtOne and meanAveragePrecisionAtR (query set = reference set)
   });
 
   it('agree with a naive full-sort implementation on tie-heavy data (2-D and 4-D)', () => {
-    for (const [seed, dim] of [[1, 2], [2, 4]]) {
+    for (const [seed, dim] of [
+      [1, 2],
+      [2, 4],
+    ]) {
       const { embedding, labels } = gridPoints(seed, 200, dim, 4);
       const expected = naiveRetrieval(embedding, labels, embedding, labels, dim, true);
       const actual = retrievalScores(embedding, labels, embedding, labels, dim, true);
@@ -63,12 +76,14 @@ describe('precisionAtOne and meanAveragePrecisionAtR (query set = reference set)
     }
   });
 
-  it('agree with the naive implementation on separated clusters, where each query bounds the next one\'s search', () => {
+  it("agree with the naive implementation on separated clusters, where each query bounds the next one's search", () => {
     let state = 7;
-    const next = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const next = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const rows = 600;
     const labels = Int32Array.from({ length: rows }, (_, i) => i % 6);
-    const embedding = Float32Array.from({ length: rows * 2 }, (_, k) => Math.fround((k % 2 ? Math.sin : Math.cos)(labels[k >> 1]) * 6 + next() * 2));
+    const embedding = Float32Array.from({ length: rows * 2 }, (_, k) =>
+      Math.fround((k % 2 ? Math.sin : Math.cos)(labels[k >> 1]) * 6 + next() * 2),
+    );
     const expected = naiveRetrieval(embedding, labels, embedding, labels, 2, true);
     const actual = retrievalScores(embedding, labels, embedding, labels, 2, true);
     expect(actual.precisionAtOne).toBe(expected.precisionAtOne);
@@ -83,7 +98,10 @@ describe('precisionAtOne and meanAveragePrecisionAtR (query set = reference set)
     ] as const;
     for (const [embedding, labels, reason] of cases) {
       const notes: string[] = [];
-      expect(retrievalScores(embedding, labels, embedding, labels, 2, true, { notes })).toMatchObject({ precisionAtOne: null, meanAveragePrecisionAtR: null });
+      expect(retrievalScores(embedding, labels, embedding, labels, 2, true, { notes })).toMatchObject({
+        precisionAtOne: null,
+        meanAveragePrecisionAtR: null,
+      });
       expect(notes.join('\n')).toMatch(reason);
     }
   });
@@ -106,18 +124,25 @@ describe('crossDomainRetrieval', () => {
   });
 
   it('does not exclude the gallery item at the query index, and agrees with a naive implementation', () => {
-    const query = gridPoints(5, 60, 3, 3), gallery = gridPoints(6, 80, 3, 3);
+    const query = gridPoints(5, 60, 3, 3),
+      gallery = gridPoints(6, 80, 3, 3);
     const expected = naiveRetrieval(query.embedding, query.labels, gallery.embedding, gallery.labels, 3, false);
     const actual = crossDomainRetrieval(query.embedding, query.labels, gallery.embedding, gallery.labels, 3);
     expect(actual.recallAt1).toBeCloseTo(expected.precisionAtOne, 12);
     expect(actual.meanAveragePrecisionAtR).toBeCloseTo(expected.meanAveragePrecisionAtR, 12);
     // Same points on both sides: each query finds itself at distance 0.
-    expect(crossDomainRetrieval(onLine([0, 5]), Uint8Array.from([0, 1]), onLine([0, 5]), Uint8Array.from([0, 1]), 2)).toEqual({ recallAt1: 1, meanAveragePrecisionAtR: 1 });
+    expect(crossDomainRetrieval(onLine([0, 5]), Uint8Array.from([0, 1]), onLine([0, 5]), Uint8Array.from([0, 1]), 2)).toEqual({
+      recallAt1: 1,
+      meanAveragePrecisionAtR: 1,
+    });
   });
 
   it('is null with a reason when the gallery has non-finite values', () => {
     const notes: string[] = [];
-    expect(crossDomainRetrieval(onLine([0]), Uint8Array.from([0]), onLine([1, Infinity]), Uint8Array.from([0, 0]), 2, { notes })).toEqual({ recallAt1: null, meanAveragePrecisionAtR: null });
+    expect(crossDomainRetrieval(onLine([0]), Uint8Array.from([0]), onLine([1, Infinity]), Uint8Array.from([0, 0]), 2, { notes })).toEqual({
+      recallAt1: null,
+      meanAveragePrecisionAtR: null,
+    });
     expect(notes[0]).toMatch(/gallery embedding contains 1 non-finite/);
   });
 });

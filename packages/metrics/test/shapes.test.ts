@@ -14,10 +14,13 @@ describe('symmetricEigenvalues (Jacobi)', () => {
 
   it('recovers the spectrum of Q·diag(7, 3, −2, 0.5)·Qᵀ for a Householder reflection Q', () => {
     // Q = I − 2vvᵀ/vᵀv is orthogonal, so the product has exactly the eigenvalues 7, 3, 0.5, −2.
-    const v = [1, -2, 3, 0.5], vv = v.reduce((sum, x) => sum + x * x, 0), spectrum = [7, 3, -2, 0.5];
+    const v = [1, -2, 3, 0.5],
+      vv = v.reduce((sum, x) => sum + x * x, 0),
+      spectrum = [7, 3, -2, 0.5];
     const q = (i: number, j: number) => (i === j ? 1 : 0) - (2 * v[i] * v[j]) / vv;
     const matrix: number[] = [];
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) matrix.push(spectrum.reduce((sum, lambda, k) => sum + q(i, k) * lambda * q(j, k), 0));
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) matrix.push(spectrum.reduce((sum, lambda, k) => sum + q(i, k) * lambda * q(j, k), 0));
     const eigenvalues = symmetricEigenvalues(matrix, 4);
     [7, 3, 0.5, -2].forEach((expected, i) => expect(eigenvalues[i]).toBeCloseTo(expected, 10));
   });
@@ -30,10 +33,28 @@ describe('classShapes', () => {
     //          ellipse angle 0, major std √(16/3), minor std √(1/3)
     // label 2: (0,0) (1,1) (2,2): sxx = syy = sxy = 2/2 = 1 → eigenvalues 2, 0 → on a line: degenerate; angle ½·atan2(2, 0) = π/4
     // label 9: one point → zero covariance, ratio null
-    const points = [[0, 0], [2, 0], [0, 2], [2, 2], [0, 0], [4, 0], [0, 1], [4, 1], [0, 0], [1, 1], [2, 2], [5, 5]];
+    const points = [
+      [0, 0],
+      [2, 0],
+      [0, 2],
+      [2, 2],
+      [0, 0],
+      [4, 0],
+      [0, 1],
+      [4, 1],
+      [0, 0],
+      [1, 1],
+      [2, 2],
+      [5, 5],
+    ];
     const labels = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 9]);
     const shapes = classShapes(Float32Array.from(points.flat()), labels, 2);
-    expect(shapes.map((shape) => [shape.label, shape.count])).toEqual([[0, 4], [1, 4], [2, 3], [9, 1]]);
+    expect(shapes.map((shape) => [shape.label, shape.count])).toEqual([
+      [0, 4],
+      [1, 4],
+      [2, 3],
+      [9, 1],
+    ]);
     const [square, wide, line, single] = shapes;
     expect(square.centroid).toEqual([1, 1]);
     expect(square.covariance2d.map((x) => +x.toFixed(12))).toEqual([+(4 / 3).toFixed(12), 0, +(4 / 3).toFixed(12)]);
@@ -52,12 +73,26 @@ describe('classShapes', () => {
     // anisotropy = median of {1, 4, +∞ (the line)} = 4; the single point has no shape
     const notes: string[] = [];
     expect(anisotropy(shapes, { notes })).toBeCloseTo(4, 12);
-    expect(notes).toEqual(['1 of 3 classes lie on a line or in a lower-dimensional subspace (λmin ≈ 0): anisotropy counts them as unbounded ratios in its median']);
+    expect(notes).toEqual([
+      '1 of 3 classes lie on a line or in a lower-dimensional subspace (λmin ≈ 0): anisotropy counts them as unbounded ratios in its median',
+    ]);
   });
 
   it('counts classes lying on a line as unbounded, and says so when they are the median', () => {
     // Two classes along lines (one of them in float32 off the axes), one round square.
-    const points = [[0, 0], [1, 2], [2, 4], [3, 6], [0, 1], [1, 1], [2, 1], [0, 0], [2, 0], [0, 2], [2, 2]];
+    const points = [
+      [0, 0],
+      [1, 2],
+      [2, 4],
+      [3, 6],
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [0, 0],
+      [2, 0],
+      [0, 2],
+      [2, 2],
+    ];
     const labels = Int32Array.from([0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2]);
     const shapes = classShapes(Float32Array.from(points.flat()), labels, 2);
     expect(shapes.map((shape) => shape.degenerate)).toEqual([true, true, false]);
@@ -88,7 +123,8 @@ describe('classShapes', () => {
       const embedding = new Float32Array(rows * dim);
       const labels = Int32Array.from({ length: rows }, (_, i) => i % 3);
       for (let i = 0; i < rows; i++) {
-        const u = stretch * normal(), w = normal();
+        const u = stretch * normal(),
+          w = normal();
         // Stretch along the direction `angle` in the first two dimensions, around a per-class centre.
         embedding[i * dim] = 10 * labels[i] + u * Math.cos(angle) - w * Math.sin(angle);
         embedding[i * dim + 1] = u * Math.sin(angle) + w * Math.cos(angle);

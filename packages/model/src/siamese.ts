@@ -41,10 +41,13 @@ export interface ModelInputs {
 /** A tower may pin its own embedding size; it must agree with the model's (the distance compares the two). */
 function checkEmbeddingSize(spec: ModelSpec, tower: TowerSpec, field: string): void {
   if (tower.embedding_dim !== undefined && tower.embedding_dim !== spec.embedding_dim) {
-    throw new LabError(`${field} outputs ${tower.embedding_dim}-dimensional embeddings but the model's embedding_dim is ${spec.embedding_dim}`, {
-      field,
-      hint: 'both sisters must embed into the same space: make the embedding sizes equal, or drop the tower\'s embedding_dim to use the model\'s',
-    });
+    throw new LabError(
+      `${field} outputs ${tower.embedding_dim}-dimensional embeddings but the model's embedding_dim is ${spec.embedding_dim}`,
+      {
+        field,
+        hint: "both sisters must embed into the same space: make the embedding sizes equal, or drop the tower's embedding_dim to use the model's",
+      },
+    );
   }
 }
 
@@ -57,13 +60,14 @@ export function modelParameterCount(spec: ModelSpec, inputs: Omit<ModelInputs, '
 
 export function createSiameseModel(spec: ModelSpec, inputs: ModelInputs): SiameseModel {
   const sameImages =
-    inputs.imageShapeA === undefined || inputs.imageShapeB === undefined ||
+    inputs.imageShapeA === undefined ||
+    inputs.imageShapeB === undefined ||
     (inputs.imageShapeA.rows === inputs.imageShapeB.rows && inputs.imageShapeA.cols === inputs.imageShapeB.cols);
   if (spec.share_weights && (inputs.inputSizeA !== inputs.inputSizeB || (spec.tower_a.kind === 'cnn' && !sameImages))) {
-    throw new LabError(
-      `shared weights need both inputs of the same size, got ${inputs.inputSizeA} and ${inputs.inputSizeB}`,
-      { field: 'model.share_weights', hint: 'set share_weights: false to give each sister its own weights' },
-    );
+    throw new LabError(`shared weights need both inputs of the same size, got ${inputs.inputSizeA} and ${inputs.inputSizeB}`, {
+      field: 'model.share_weights',
+      hint: 'set share_weights: false to give each sister its own weights',
+    });
   }
   if (spec.share_weights && spec.tower_b != null) {
     throw new LabError('tower_b is only used when share_weights is false', {
@@ -76,7 +80,14 @@ export function createSiameseModel(spec: ModelSpec, inputs: ModelInputs): Siames
   const towerA = createTower(spec.tower_a, inputs.inputSizeA, spec.embedding_dim, inputs.seed, 'tower_a', inputs.imageShapeA);
   const towerB = spec.share_weights
     ? towerA
-    : createTower(spec.tower_b ?? spec.tower_a, inputs.inputSizeB, spec.embedding_dim, inputs.seed + 1_000_003, 'tower_b', inputs.imageShapeB);
+    : createTower(
+        spec.tower_b ?? spec.tower_a,
+        inputs.inputSizeB,
+        spec.embedding_dim,
+        inputs.seed + 1_000_003,
+        'tower_b',
+        inputs.imageShapeB,
+      );
   const towers = spec.share_weights ? [towerA] : [towerA, towerB];
 
   return {

@@ -87,7 +87,12 @@ function createDenseStack(
   const layers: DenseParameters[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     const isLast = i + 2 === sizes.length;
-    const weights = seededVariable([sizes[i], sizes[i + 1]], stddevOf(sizes[i]), seed * 7919 + (i + seedOffset) * 104729 + 1, `${prefix}/dense_${i}/weights`);
+    const weights = seededVariable(
+      [sizes[i], sizes[i + 1]],
+      stddevOf(sizes[i]),
+      seed * 7919 + (i + seedOffset) * 104729 + 1,
+      `${prefix}/dense_${i}/weights`,
+    );
     const bias = constantVariable(sizes[i + 1], biasInit, `${prefix}/dense_${i}/bias`);
     layers.push({ weights, bias, activation: isLast ? 'linear' : activation });
   }
@@ -105,7 +110,14 @@ function applyDense(x: tf.Tensor2D, layer: DenseParameters, inputNeedsGradient: 
 
 export function createMlpTower(spec: MlpTowerSpec, inputSize: number, embeddingDim: number, seed: number, name = 'tower'): Tower {
   const prefix = `${name}_${++towerCount}`;
-  const layers = createDenseStack([inputSize, ...spec.hidden, embeddingDim], spec.activation, () => spec.init_stddev, spec.bias_init, seed, prefix);
+  const layers = createDenseStack(
+    [inputSize, ...spec.hidden, embeddingDim],
+    spec.activation,
+    () => spec.init_stddev,
+    spec.bias_init,
+    seed,
+    prefix,
+  );
   return {
     name,
     kind: 'mlp',
@@ -136,7 +148,15 @@ export function createMlpTower(spec: MlpTowerSpec, inputSize: number, embeddingD
  */
 function kernelGradient(x: tf.Tensor4D, dy: tf.Tensor4D, kernelSize: number): tf.Tensor4D {
   const pad = (kernelSize - 1) / 2;
-  const padded = pad > 0 ? tf.pad(x, [[0, 0], [pad, pad], [pad, pad], [0, 0]]) : x;
+  const padded =
+    pad > 0
+      ? tf.pad(x, [
+          [0, 0],
+          [pad, pad],
+          [pad, pad],
+          [0, 0],
+        ])
+      : x;
   const inputsAsBatch = tf.transpose(padded, [3, 1, 2, 0]); // [in, rows + 2p, cols + 2p, batch]
   const gradientAsFilter = tf.transpose(dy, [1, 2, 0, 3]); // [rows, cols, batch, out]
   return tf.transpose(tf.conv2d(inputsAsBatch, gradientAsFilter, 1, 'valid'), [1, 2, 0, 3]); // [k, k, in, out]
@@ -181,13 +201,19 @@ function activate(x: tf.Tensor4D, activation: Activation): tf.Tensor4D {
 }
 
 /** A CNN tower's convolution kernels ([k, k, in, out] each) and the flattened size they leave for the dense layers. */
-function cnnLayout(spec: CnnTowerSpec, image: ImageShape, name: string): { kernels: Array<[number, number, number, number]>; flatSize: number } {
+function cnnLayout(
+  spec: CnnTowerSpec,
+  image: ImageShape,
+  name: string,
+): { kernels: Array<[number, number, number, number]>; flatSize: number } {
   const k = spec.kernel_size;
   if (!Number.isInteger(k) || k < 1 || k % 2 === 0) {
     throw new LabError(`kernel_size must be an odd whole number, got ${k}`, { field: `model.${name}.kernel_size`, hint: 'use 3 or 5' });
   }
   const kernels: Array<[number, number, number, number]> = [];
-  let rows = image.rows, cols = image.cols, channels = 1;
+  let rows = image.rows,
+    cols = image.cols,
+    channels = 1;
   for (const outChannels of spec.channels) {
     if (rows < 2 || cols < 2) {
       throw new LabError(`${image.rows}x${image.cols} images are too small for ${spec.channels.length} convolution + pooling stages`, {
@@ -231,7 +257,15 @@ export function createCnnTower(spec: CnnTowerSpec, image: ImageShape, embeddingD
     bias: constantVariable(shape[3], spec.bias_init, `${prefix}/conv_${i}/bias`),
     activation: spec.activation,
   }));
-  const denseLayers = createDenseStack([flatSize, ...spec.hidden, embeddingDim], spec.activation, stddevOf, spec.bias_init, seed, prefix, spec.channels.length);
+  const denseLayers = createDenseStack(
+    [flatSize, ...spec.hidden, embeddingDim],
+    spec.activation,
+    stddevOf,
+    spec.bias_init,
+    seed,
+    prefix,
+    spec.channels.length,
+  );
   const layers = [...convLayers, ...denseLayers];
   return {
     name,
@@ -269,7 +303,14 @@ function inferImageShape(inputSize: number, field: string): ImageShape {
   return { rows: side, cols: side };
 }
 
-export function createTower(spec: TowerSpec, inputSize: number, embeddingDim: number, seed: number, name: string, image?: ImageShape): Tower {
+export function createTower(
+  spec: TowerSpec,
+  inputSize: number,
+  embeddingDim: number,
+  seed: number,
+  name: string,
+  image?: ImageShape,
+): Tower {
   switch (spec.kind) {
     case 'mlp':
       return createMlpTower(spec, inputSize, embeddingDim, seed, name);

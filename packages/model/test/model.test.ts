@@ -12,11 +12,16 @@ const shared: ModelSpec = { share_weights: true, embedding_dim: 2, tower_a: seed
 
 describe('createSiameseModel', () => {
   it('initialises like the seed: truncated normal within two standard deviations, bias 0.01', () => {
-    const model = createSiameseModel({ ...shared, tower_a: { ...seedTower, hidden: [256] } }, { inputSizeA: 784, inputSizeB: 784, seed: 1 });
+    const model = createSiameseModel(
+      { ...shared, tower_a: { ...seedTower, hidden: [256] } },
+      { inputSizeA: 784, inputSizeB: 784, seed: 1 },
+    );
     const weights = model.exportWeights();
     expect(weights.map((w) => w.shape)).toEqual([[784, 256], [256], [256, 2], [2]]);
     const kernel = weights[0].values;
-    let sum = 0, sumSquares = 0, maxAbs = 0;
+    let sum = 0,
+      sumSquares = 0,
+      maxAbs = 0;
     for (const value of kernel) {
       sum += value;
       sumSquares += value * value;

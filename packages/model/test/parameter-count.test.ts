@@ -18,7 +18,12 @@ describe('modelParameterCount', () => {
   for (const [what, spec] of cases) {
     it(`counts exactly the weights the model builds: ${what}`, () => {
       const side = spec.share_weights ? 28 : 14;
-      const inputs = { inputSizeA: 28 * 28, inputSizeB: side * side, imageShapeA: { rows: 28, cols: 28 }, imageShapeB: { rows: side, cols: side } };
+      const inputs = {
+        inputSizeA: 28 * 28,
+        inputSizeB: side * side,
+        imageShapeA: { rows: 28, cols: 28 },
+        imageShapeB: { rows: side, cols: side },
+      };
       const model = createSiameseModel(spec, { ...inputs, seed: 1 });
       const built = model.towers.map((tower) => tower.variables.reduce((sum, variable) => sum + variable.size, 0));
       model.dispose();

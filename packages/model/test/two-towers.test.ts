@@ -1,7 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
-import { createCnnTower, createSiameseModel, type CnnTowerSpec, type MlpTowerSpec, type ModelSpec, type SiameseModel } from '../src/index.ts';
+import {
+  createCnnTower,
+  createSiameseModel,
+  type CnnTowerSpec,
+  type MlpTowerSpec,
+  type ModelSpec,
+  type SiameseModel,
+} from '../src/index.ts';
 
 beforeAll(async () => {
   await selectBackend('cpu');
@@ -37,8 +44,14 @@ describe('distinct and shared weights', () => {
     const model = createSiameseModel({ share_weights: false, embedding_dim: 2, tower_a: mlp }, { inputSizeA: 12, inputSizeB: 12, seed: 5 });
     const before = snapshot(model);
     expect([...before.keys()]).toEqual([
-      'tower_a/dense_0/weights', 'tower_a/dense_0/bias', 'tower_a/dense_1/weights', 'tower_a/dense_1/bias',
-      'tower_b/dense_0/weights', 'tower_b/dense_0/bias', 'tower_b/dense_1/weights', 'tower_b/dense_1/bias',
+      'tower_a/dense_0/weights',
+      'tower_a/dense_0/bias',
+      'tower_a/dense_1/weights',
+      'tower_a/dense_1/bias',
+      'tower_b/dense_0/weights',
+      'tower_b/dense_0/bias',
+      'tower_b/dense_1/weights',
+      'tower_b/dense_1/bias',
     ]);
     // Same architecture, separate initial draws.
     expect(before.get('tower_a/dense_0/weights')).not.toEqual(before.get('tower_b/dense_0/weights'));
@@ -79,7 +92,10 @@ describe('distinct and shared weights', () => {
     expect(model.towers.map((tower) => tower.kind)).toEqual(['mlp', 'cnn']);
     const names = model.exportWeights().map((w) => w.name);
     expect(names.filter((name) => name.startsWith('tower_b/conv_'))).toEqual([
-      'tower_b/conv_0/kernel', 'tower_b/conv_0/bias', 'tower_b/conv_1/kernel', 'tower_b/conv_1/bias',
+      'tower_b/conv_0/kernel',
+      'tower_b/conv_0/bias',
+      'tower_b/conv_1/kernel',
+      'tower_b/conv_1/bias',
     ]);
     const [a, b] = model.embedPair(seededInputs(4, 784, 1), seededInputs(4, 196, 2));
     expect(a.shape).toEqual([4, 3]);
@@ -109,22 +125,33 @@ describe('configuration errors', () => {
     const error = errorOf(() => createSiameseModel(spec, { inputSizeA: 784, inputSizeB: 196, seed: 1 }));
     expect(error.field).toBe('model.tower_b.embedding_dim');
     expect(error.message).toMatch(/8-dimensional.*embedding_dim is 2/);
-    expect(errorOf(() => createSiameseModel({ ...spec, tower_a: { ...mlp, embedding_dim: 3 }, tower_b: cnn }, { inputSizeA: 784, inputSizeB: 196, seed: 1 })).field).toBe(
-      'model.tower_a.embedding_dim',
-    );
+    expect(
+      errorOf(() =>
+        createSiameseModel({ ...spec, tower_a: { ...mlp, embedding_dim: 3 }, tower_b: cnn }, { inputSizeA: 784, inputSizeB: 196, seed: 1 }),
+      ).field,
+    ).toBe('model.tower_a.embedding_dim');
     // Agreeing sizes are fine.
     createSiameseModel({ ...spec, tower_b: { ...cnn, embedding_dim: 2 } }, { inputSizeA: 784, inputSizeB: 196, seed: 1 }).dispose();
   });
 
   it('rejects a CNN on inputs that are not images, and an even kernel', () => {
-    expect(errorOf(() => createSiameseModel({ share_weights: true, embedding_dim: 2, tower_a: cnn }, { inputSizeA: 50, inputSizeB: 50, seed: 1 })).field).toBe('model.tower_a');
-    expect(errorOf(() => createCnnTower({ ...cnn, kernel_size: 4 }, { rows: 14, cols: 14 }, 2, 1, 'tower_b')).field).toBe('model.tower_b.kernel_size');
+    expect(
+      errorOf(() =>
+        createSiameseModel({ share_weights: true, embedding_dim: 2, tower_a: cnn }, { inputSizeA: 50, inputSizeB: 50, seed: 1 }),
+      ).field,
+    ).toBe('model.tower_a');
+    expect(errorOf(() => createCnnTower({ ...cnn, kernel_size: 4 }, { rows: 14, cols: 14 }, 2, 1, 'tower_b')).field).toBe(
+      'model.tower_b.kernel_size',
+    );
   });
 });
 
 describe('CNN tower', () => {
   it('maps 28x28 and 14x14 images to embeddings, with odd sides cropped by pooling', () => {
-    for (const [rows, flat] of [[28, 7 * 7 * 4], [14, 3 * 3 * 4]]) {
+    for (const [rows, flat] of [
+      [28, 7 * 7 * 4],
+      [14, 3 * 3 * 4],
+    ]) {
       const tower = createCnnTower(cnn, { rows, cols: rows }, 2, 1, 'tower_b');
       expect(tower.variables.map((v) => v.shape)).toEqual([[5, 5, 1, 3], [3], [5, 5, 3, 4], [4], [flat, 8], [8], [8, 2], [2]]);
       const out = tower.apply(seededInputs(5, rows * rows, 4));
@@ -140,7 +167,10 @@ describe('CNN tower', () => {
     const target = tf.randomNormal([3, 2], 0, 1, 'float32', 6);
     const objective = (embed: () => tf.Tensor) => () => tf.sum<tf.Scalar>(tf.square(tf.sub(embed(), target)));
     // Through the tower, with the input as a trainable-graph value so the input gradient runs too.
-    const ours = tf.variableGrads(objective(() => tower.apply(tf.mul<tf.Tensor2D>(x, 1), false)), tower.variables);
+    const ours = tf.variableGrads(
+      objective(() => tower.apply(tf.mul<tf.Tensor2D>(x, 1), false)),
+      tower.variables,
+    );
     // Reference: the same network from tfjs' own conv2d and maxPool (and their gradients, on cpu).
     const [k0, b0, k1, b1, w0, c0, w1, c1] = tower.variables;
     const reference = tf.variableGrads(
@@ -166,7 +196,10 @@ describe('CNN tower', () => {
   it('leaves no tensor behind after a training step and dispose', () => {
     const [left, right] = [seededInputs(2, 196, 1), seededInputs(2, 196, 2)];
     const before = tf.memory().numTensors;
-    const model = createSiameseModel({ share_weights: true, embedding_dim: 2, tower_a: cnn }, { inputSizeA: 196, inputSizeB: 196, seed: 1 });
+    const model = createSiameseModel(
+      { share_weights: true, embedding_dim: 2, tower_a: cnn },
+      { inputSizeA: 196, inputSizeB: 196, seed: 1 },
+    );
     trainSteps(model, left, right, 1);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -84,6 +84,14 @@ export function validateRunJob(data: unknown, workerVersion: string): { job: Run
   return {
     job,
     // A worker may run on another machine: a relative data.directory resolves against its own working directory.
-    run: { index: job.run.index, spec: spec.data, params: flattenParams(spec.data), overrides: {}, configHash: hash, label: job.run.label, dataFolder: process.cwd() },
+    run: {
+      index: job.run.index,
+      spec: spec.data,
+      params: flattenParams(spec.data),
+      overrides: {},
+      configHash: hash,
+      label: job.run.label,
+      dataFolder: process.cwd(),
+    },
   };
 }

@@ -18,20 +18,30 @@ const [experiment, directory, referenceName = 'Haswell-2'] = process.argv.slice(
 const relativeMetrics = ['final_loss', 'inter_intra_ratio', 'anisotropy'];
 type Runs = Map<string, { optimizer: string; seed: number; backend: string; metrics: Record<string, number | null> }>;
 const variants = new Map<string, Runs>();
-for (const file of readdirSync(directory).filter((name) => name.endsWith('.sqlite')).sort()) {
+for (const file of readdirSync(directory)
+  .filter((name) => name.endsWith('.sqlite'))
+  .sort()) {
   const store = openRunStore(join(directory, file), { readonly: true });
   const runs: Runs = new Map();
   for (const run of store.listRuns({ experiment })) {
     if (run.status !== 'completed') continue;
-    runs.set(run.configHash, { optimizer: String(run.params['optimizer.name']), seed: Number(run.params.seed), backend: run.backend ?? '?', metrics: store.getFinalMetrics(run.id) });
+    runs.set(run.configHash, {
+      optimizer: String(run.params['optimizer.name']),
+      seed: Number(run.params.seed),
+      backend: run.backend ?? '?',
+      metrics: store.getFinalMetrics(run.id),
+    });
   }
   store.close();
   variants.set(file.replace(/\.sqlite$/, ''), runs);
 }
 const names = [...variants.keys()];
 const reference = variants.get(referenceName)!;
-const metrics = [...new Set([...reference.values()].flatMap((run) => Object.keys(run.metrics)))].filter((name) => !untrackedMetrics.includes(name) && !exactMetrics.includes(name)).sort();
-const difference = (metric: string, a: number, b: number) => (relativeMetrics.includes(metric) ? Math.abs(a - b) / Math.abs(a) : Math.abs(a - b));
+const metrics = [...new Set([...reference.values()].flatMap((run) => Object.keys(run.metrics)))]
+  .filter((name) => !untrackedMetrics.includes(name) && !exactMetrics.includes(name))
+  .sort();
+const difference = (metric: string, a: number, b: number) =>
+  relativeMetrics.includes(metric) ? Math.abs(a - b) / Math.abs(a) : Math.abs(a - b);
 
 const spreads: Record<string, Record<string, Record<string, number>>> = { same_backend: {}, different_backend: {} };
 const identical: string[][] = [];
@@ -64,7 +74,10 @@ for (const optimizer of new Set([...reference.values()].map((run) => run.optimiz
     let squares = 0;
     let freedom = 0;
     for (const runs of variants.values()) {
-      const values = [...runs.values()].filter((run) => run.optimizer === optimizer).map((run) => run.metrics[metric]).filter((value): value is number => typeof value === 'number');
+      const values = [...runs.values()]
+        .filter((run) => run.optimizer === optimizer)
+        .map((run) => run.metrics[metric])
+        .filter((value): value is number => typeof value === 'number');
       if (values.length < 2) continue;
       const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
       squares += values.reduce((sum, value) => sum + (value - mean) ** 2, 0);
@@ -73,4 +86,18 @@ for (const optimizer of new Set([...reference.values()].map((run) => run.optimiz
     seedSd[optimizer][metric] = Math.sqrt(squares / freedom);
   }
 }
-console.log(JSON.stringify({ experiment, reference: referenceName, variants: names, relative: relativeMetrics, spreads, seed_sd: seedSd, bit_identical_pairs: identical }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      experiment,
+      reference: referenceName,
+      variants: names,
+      relative: relativeMetrics,
+      spreads,
+      seed_sd: seedSd,
+      bit_identical_pairs: identical,
+    },
+    null,
+    2,
+  ),
+);

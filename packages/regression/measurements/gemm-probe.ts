@@ -29,7 +29,11 @@ addon.setNumThreads(threads);
 // [transposeA, transposeB, m, n, k] of out = op(a) @ op(b), as the dense layers call them.
 const shapes: Array<[boolean, boolean, number, number, number]> = [];
 for (const rows of [128, 256]) {
-  for (const [inputs, outputs] of [[784, width], [width, width], [width, 2]]) {
+  for (const [inputs, outputs] of [
+    [784, width],
+    [width, width],
+    [width, 2],
+  ]) {
     shapes.push([false, false, rows, outputs, inputs]); // forward: x @ W
     shapes.push([true, false, inputs, outputs, rows]); // weight gradient: x^T @ dz
     shapes.push([false, true, rows, inputs, outputs]); // input gradient: dz @ W^T
@@ -50,4 +54,12 @@ for (const [transposeA, transposeB, m, n, k] of shapes) {
   hash.update(new Uint8Array(memory, (m * k + k * n) * 4));
 }
 const { corename } = addon.getConfig();
-console.log(JSON.stringify({ coretype: process.env.OPENBLAS_CORETYPE ?? null, corename, width, threads: addon.getNumThreads(), sha256: hash.digest('hex').slice(0, 16) }));
+console.log(
+  JSON.stringify({
+    coretype: process.env.OPENBLAS_CORETYPE ?? null,
+    corename,
+    width,
+    threads: addon.getNumThreads(),
+    sha256: hash.digest('hex').slice(0, 16),
+  }),
+);

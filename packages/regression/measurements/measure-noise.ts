@@ -90,10 +90,23 @@ const header = [
 ];
 const rows = metricNames.map((metric) => {
   const spread = seedSpread(metric);
-  return [metric, ...others.flatMap((other) => configurations.map((configuration) => format(crossBackend(other, metric, configuration)))), format(spread.smallest), format(spread.median)];
+  return [
+    metric,
+    ...others.flatMap((other) => configurations.map((configuration) => format(crossBackend(other, metric, configuration)))),
+    format(spread.smallest),
+    format(spread.median),
+  ];
 });
 const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column].length)));
-const printRow = (row: string[]) => console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
-console.log(`${experiment}: ${reference.runs.size} runs on ${reference.backend}; ${others.map((other) => `${other.runs.size} on ${other.backend}`).join(', ')}; cross-backend columns are the largest difference over seeds`);
+const printRow = (row: string[]) =>
+  console.log(
+    row
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd(),
+  );
+console.log(
+  `${experiment}: ${reference.runs.size} runs on ${reference.backend}; ${others.map((other) => `${other.runs.size} on ${other.backend}`).join(', ')}; cross-backend columns are the largest difference over seeds`,
+);
 printRow(header);
 for (const row of rows) printRow(row);

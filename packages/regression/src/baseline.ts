@@ -57,9 +57,9 @@ const toleranceNote =
   'Each run is checked in one of three classes. identical numerics (same backend, GEMM provider, version, kernel, threads and CPU as recorded ' +
   'in `numerics`): bit-identical results are expected and any difference fails. same_backend (the same backend with other numerics) and ' +
   'different_backend: a metric passes when |now - baseline| <= max(absolute, relative * |baseline|) with the `bands` of the class and the ' +
-  'run\'s optimizer (an optimizer without its own bands gets adam\'s); event counts (nan_steps, first_nan_step, collapsed, non_finite) and ' +
-  'null metrics must match exactly. In those two classes each setting\'s mean over seeds is also checked (see `seed_level`). The bands ' +
-  'are measured (packages/regression/measurements/README.md); edit them here, or per run in a run\'s `tolerances`, after review: ' +
+  "run's optimizer (an optimizer without its own bands gets adam's); event counts (nan_steps, first_nan_step, collapsed, non_finite) and " +
+  "null metrics must match exactly. In those two classes each setting's mean over seeds is also checked (see `seed_level`). The bands " +
+  "are measured (packages/regression/measurements/README.md); edit them here, or per run in a run's `tolerances`, after review: " +
   '`lab baseline` keeps them when it re-records.';
 
 /** A short, stable name for a numerics record: "blas-openblas-Haswell-2t". */
@@ -72,7 +72,10 @@ function numericsName(numerics: Numerics): string {
 }
 
 /** Names every distinct numerics of the runs; two records that differ only in what the name leaves out get -2, -3... */
-function nameNumerics(runs: readonly ObservedRun[]): { table: Record<string, Numerics>; nameOf: (numerics: Numerics | null) => string | null } {
+function nameNumerics(runs: readonly ObservedRun[]): {
+  table: Record<string, Numerics>;
+  nameOf: (numerics: Numerics | null) => string | null;
+} {
   const table: Record<string, Numerics> = {};
   const nameOf = (numerics: Numerics | null): string | null => {
     if (!numerics) return null;
@@ -195,7 +198,11 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 
 function checkTolerance(value: unknown, path: string, field: string): Tolerance {
   const problem = (what: string) =>
-    new LabError(`${what}`, { location: path, field, hint: 'a tolerance is an object such as { "absolute": 0.01 } or { "relative": 0.02 } (numbers >= 0)' });
+    new LabError(`${what}`, {
+      location: path,
+      field,
+      hint: 'a tolerance is an object such as { "absolute": 0.01 } or { "relative": 0.02 } (numbers >= 0)',
+    });
   if (!isRecord(value)) throw problem('a tolerance must be an object');
   for (const key of Object.keys(value)) {
     if (key !== 'absolute' && key !== 'relative') throw problem(`unknown tolerance key \`${key}\` (use absolute or relative)`);
@@ -206,18 +213,33 @@ function checkTolerance(value: unknown, path: string, field: string): Tolerance 
 }
 
 function checkToleranceTable(value: unknown, path: string, field: string): Record<string, Tolerance> {
-  if (!isRecord(value)) throw new LabError('must be an object of metric name to tolerance', { location: path, field, hint: 'fix the file, or re-record it with lab baseline' });
+  if (!isRecord(value))
+    throw new LabError('must be an object of metric name to tolerance', {
+      location: path,
+      field,
+      hint: 'fix the file, or re-record it with lab baseline',
+    });
   return Object.fromEntries(Object.entries(value).map(([name, tolerance]) => [name, checkTolerance(tolerance, path, `${field}.${name}`)]));
 }
 
 function checkBands(value: unknown, path: string): Record<BandClass, BandTable> {
-  const fail = (message: string, field: string) => new LabError(message, { location: path, field, hint: 'bands is { "same_backend": { OPTIMIZER: { METRIC: tolerance } }, "different_backend": { ... } }' });
+  const fail = (message: string, field: string) =>
+    new LabError(message, {
+      location: path,
+      field,
+      hint: 'bands is { "same_backend": { OPTIMIZER: { METRIC: tolerance } }, "different_backend": { ... } }',
+    });
   if (!isRecord(value)) throw fail('bands must be an object', 'bands');
   const bands = {} as Record<BandClass, BandTable>;
   for (const bandClass of ['same_backend', 'different_backend'] as const) {
     const table = value[bandClass];
     if (!isRecord(table)) throw fail(`bands.${bandClass} must be an object of optimizer name to metric tolerances`, `bands.${bandClass}`);
-    bands[bandClass] = Object.fromEntries(Object.entries(table).map(([optimizer, metrics]) => [optimizer, checkToleranceTable(metrics, path, `bands.${bandClass}.${optimizer}`)]));
+    bands[bandClass] = Object.fromEntries(
+      Object.entries(table).map(([optimizer, metrics]) => [
+        optimizer,
+        checkToleranceTable(metrics, path, `bands.${bandClass}.${optimizer}`),
+      ]),
+    );
   }
   return bands;
 }
@@ -238,12 +260,19 @@ export function readBaseline(path: string): Baseline {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new LabError(`the baseline is not valid JSON: ${(error as Error).message}`, { location: path, hint: 'fix the file, or re-record it with lab baseline' });
+    throw new LabError(`the baseline is not valid JSON: ${(error as Error).message}`, {
+      location: path,
+      hint: 'fix the file, or re-record it with lab baseline',
+    });
   }
-  const fail = (message: string, field?: string) => new LabError(message, { location: path, field, hint: 'fix the file, or re-record it with lab baseline' });
+  const fail = (message: string, field?: string) =>
+    new LabError(message, { location: path, field, hint: 'fix the file, or re-record it with lab baseline' });
   if (!isRecord(raw)) throw fail('a baseline must be a JSON object');
   if (raw.format !== baselineFormatVersion && raw.format !== 1) {
-    throw fail(`unsupported baseline format ${JSON.stringify(raw.format)} (this Siamese Lab reads formats 1 and ${baselineFormatVersion})`, 'format');
+    throw fail(
+      `unsupported baseline format ${JSON.stringify(raw.format)} (this Siamese Lab reads formats 1 and ${baselineFormatVersion})`,
+      'format',
+    );
   }
   const legacy = raw.format === 1;
   if (typeof raw.experiment !== 'string' || raw.experiment === '') throw fail('experiment must be the experiment name', 'experiment');
@@ -269,7 +298,8 @@ export function readBaseline(path: string): Baseline {
     if (typeof run.status !== 'string') throw fail('status must be a string', `${field}.status`);
     if (!isRecord(run.metrics)) throw fail('metrics must be an object', `${field}.metrics`);
     for (const [name, value] of Object.entries(run.metrics)) {
-      if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) throw fail('a metric must be a finite number or null', `${field}.metrics.${name}`);
+      if (value !== null && (typeof value !== 'number' || !Number.isFinite(value)))
+        throw fail('a metric must be a finite number or null', `${field}.metrics.${name}`);
     }
     const numericsName = legacy || run.numerics === undefined || run.numerics === null ? null : run.numerics;
     if (numericsName !== null && (typeof numericsName !== 'string' || !(numericsName in numerics))) {

@@ -51,21 +51,42 @@ function compareMetric(metric: string, baseline: number | null, now: number | nu
   if (now === undefined) return { metric, baseline, now: null, low: null, high: null, passed: false, note: 'not recorded now' };
   if (baseline === null || now === null) {
     const passed = baseline === now;
-    return { metric, baseline, now, low: null, high: null, passed, note: passed ? undefined : baseline === null ? 'was undefined (null), now a number' : 'now undefined (null)' };
+    return {
+      metric,
+      baseline,
+      now,
+      low: null,
+      high: null,
+      passed,
+      note: passed ? undefined : baseline === null ? 'was undefined (null), now a number' : 'now undefined (null)',
+    };
   }
   const [low, high] = allowedBand(baseline, tolerance);
   return { metric, baseline, now, low, high, passed: now >= low && now <= high };
 }
 
 /** The class of a run's numerics against its baseline's, and why. */
-export function classifyRun(baselineRun: BaselineRun, baselineNumerics: Numerics | undefined, now: ObservedRun): { numericsClass: NumericsClass; why: string } {
+export function classifyRun(
+  baselineRun: BaselineRun,
+  baselineNumerics: Numerics | undefined,
+  now: ObservedRun,
+): { numericsClass: NumericsClass; why: string } {
   if (baselineRun.backend !== null && now.backend !== null && baselineRun.backend !== now.backend) {
     return { numericsClass: 'different_backend', why: `backend ${baselineRun.backend} -> ${now.backend}` };
   }
-  if (!baselineNumerics) return { numericsClass: 'same_backend', why: 'the baseline does not record its numerics (re-record it with lab baseline), so they cannot be assumed identical' };
-  if (!now.numerics) return { numericsClass: 'same_backend', why: 'this run does not record its numerics (recorded by an older version), so they cannot be assumed identical' };
+  if (!baselineNumerics)
+    return {
+      numericsClass: 'same_backend',
+      why: 'the baseline does not record its numerics (re-record it with lab baseline), so they cannot be assumed identical',
+    };
+  if (!now.numerics)
+    return {
+      numericsClass: 'same_backend',
+      why: 'this run does not record its numerics (recorded by an older version), so they cannot be assumed identical',
+    };
   const differences = numericsDifferences(baselineNumerics, now.numerics);
-  if (differences.length === 0) return { numericsClass: 'identical', why: 'identical numerics: bit-identical results expected, any difference fails' };
+  if (differences.length === 0)
+    return { numericsClass: 'identical', why: 'identical numerics: bit-identical results expected, any difference fails' };
   return { numericsClass: 'same_backend', why: differences.join('; ') };
 }
 
@@ -83,7 +104,10 @@ function compareRun(baselineRun: BaselineRun, now: ObservedRun, baseline: Baseli
     let tolerance: Tolerance = { absolute: 0 };
     if (numericsClass !== 'identical') {
       const band = bandFor(baseline.bands[numericsClass], optimizer, metric);
-      bandsUsed = band.optimizer === optimizer ? `the ${numericsClass} bands of ${optimizer}` : `the ${numericsClass} bands of ${band.optimizer} (none measured for ${optimizer})`;
+      bandsUsed =
+        band.optimizer === optimizer
+          ? `the ${numericsClass} bands of ${optimizer}`
+          : `the ${numericsClass} bands of ${band.optimizer} (none measured for ${optimizer})`;
       tolerance = baselineRun.tolerances?.[metric] ?? band.tolerance;
     }
     checks.push(compareMetric(metric, value, now.metrics[metric], tolerance));
@@ -112,12 +136,28 @@ export function compareWithBaseline(baseline: Baseline, runs: readonly ObservedR
   const empty = { numerics_class: null, reason: '', checks: [] };
   const results: RunCheck[] = baseline.runs.map((baselineRun) => {
     const now = byHash.get(baselineRun.config_hash);
-    if (!now) return { config_hash: baselineRun.config_hash, label: baselineRun.label, outcome: 'missing', baseline_backend: baselineRun.backend, backend: null, ...empty };
+    if (!now)
+      return {
+        config_hash: baselineRun.config_hash,
+        label: baselineRun.label,
+        outcome: 'missing',
+        baseline_backend: baselineRun.backend,
+        backend: null,
+        ...empty,
+      };
     return compareRun(baselineRun, now, baseline);
   });
   const known = new Set(baseline.runs.map((run) => run.config_hash));
   for (const run of runs) {
-    if (!known.has(run.configHash)) results.push({ config_hash: run.configHash, label: run.label, outcome: 'added', baseline_backend: null, backend: run.backend, ...empty });
+    if (!known.has(run.configHash))
+      results.push({
+        config_hash: run.configHash,
+        label: run.label,
+        outcome: 'added',
+        baseline_backend: null,
+        backend: run.backend,
+        ...empty,
+      });
   }
   const counts: Record<RunOutcome, number> = { pass: 0, fail: 0, missing: 0, added: 0 };
   const classes: Record<NumericsClass, number> = { identical: 0, same_backend: 0, different_backend: 0 };
@@ -127,7 +167,9 @@ export function compareWithBaseline(baseline: Baseline, runs: readonly ObservedR
   }
   const classOf = new Map(results.map((result) => [result.config_hash, result.numerics_class ?? undefined]));
   const seedChecks = checkSeedMeans(baseline, runs, (hash) => classOf.get(hash));
-  const distinct = (numerics: readonly (Numerics | null | undefined)[]) => [...new Set(numerics.map((entry) => (entry ? formatNumerics(entry) : 'not recorded')))];
+  const distinct = (numerics: readonly (Numerics | null | undefined)[]) => [
+    ...new Set(numerics.map((entry) => (entry ? formatNumerics(entry) : 'not recorded'))),
+  ];
   return {
     experiment: baseline.experiment,
     baseline_path: baselinePath,
@@ -153,7 +195,11 @@ function formatValue(value: number | string | null): string {
 
 function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column].length)));
-  const line = (row: string[]) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -187,7 +233,9 @@ export function formatCheckResult(result: CheckResult): string {
         check.metric,
         formatValue(check.baseline),
         formatValue(check.now),
-        check.low === null || check.high === null ? (check.note ?? 'must match') : `${formatValue(check.low)} .. ${formatValue(check.high)}`,
+        check.low === null || check.high === null
+          ? (check.note ?? 'must match')
+          : `${formatValue(check.low)} .. ${formatValue(check.high)}`,
       ]),
   );
   if (failing.length) lines.push('', formatTable(['run', 'metric', 'baseline', 'now', 'allowed'], failing));
@@ -201,7 +249,8 @@ export function formatCheckResult(result: CheckResult): string {
     lines.push('', 'finished runs the baseline does not know (a new or changed configuration):');
     for (const run of added) lines.push(`  ${run.label} [${run.config_hash}]`);
   }
-  if (missing.length || added.length) lines.push('if the experiment changed on purpose, re-record the baseline: pnpm lab baseline EXPERIMENT');
+  if (missing.length || added.length)
+    lines.push('if the experiment changed on purpose, re-record the baseline: pnpm lab baseline EXPERIMENT');
   lines.push(...formatSeedChecks(result.seed_checks));
   return lines.join('\n');
 }
@@ -211,12 +260,23 @@ function formatSeedChecks(checks: readonly SeedCheck[]): string[] {
   if (checks.length === 0) return [];
   const failing = checks.filter((check) => !check.passed);
   const settings = new Set(checks.map((check) => check.setting)).size;
-  const lines = ['', `means over seeds: ${checks.length - failing.length} of ${checks.length} within z * seed_sd * sqrt(2/n) of the baseline's mean (${settings} setting(s))`];
+  const lines = [
+    '',
+    `means over seeds: ${checks.length - failing.length} of ${checks.length} within z * seed_sd * sqrt(2/n) of the baseline's mean (${settings} setting(s))`,
+  ];
   if (failing.length) {
     lines.push(
       formatTable(
         ['setting', 'metric', 'seeds', 'baseline mean', 'mean now', 'seed sd', 'allowed'],
-        failing.map((check) => [check.setting, check.metric, String(check.seeds), formatValue(check.baseline_mean), formatValue(check.now_mean), formatValue(check.seed_sd), `${formatValue(check.low)} .. ${formatValue(check.high)}`]),
+        failing.map((check) => [
+          check.setting,
+          check.metric,
+          String(check.seeds),
+          formatValue(check.baseline_mean),
+          formatValue(check.now_mean),
+          formatValue(check.seed_sd),
+          `${formatValue(check.low)} .. ${formatValue(check.high)}`,
+        ]),
       ),
     );
   }

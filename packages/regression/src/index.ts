@@ -10,10 +10,27 @@ export {
   type BaselineRun,
   type ObservedRun,
 } from './baseline.ts';
-export { compareWithBaseline, classifyRun, formatCheckResult, type CheckResult, type RunCheck, type MetricCheck, type RunOutcome } from './compare.ts';
+export {
+  compareWithBaseline,
+  classifyRun,
+  formatCheckResult,
+  type CheckResult,
+  type RunCheck,
+  type MetricCheck,
+  type RunOutcome,
+} from './compare.ts';
 export { checkSeedMeans, defaultSeedLevel, settingOf, type SeedCheck, type SeedLevelSettings } from './seed-level.ts';
 export {
-  defaultBands, bandFor, fallbackBandOptimizer, fallbackTolerance, allowedBand, untrackedMetrics, exactMetrics,
-  type Tolerance, type NumericsClass, type BandClass, type BandTable,
+  defaultBands,
+  bandFor,
+  fallbackBandOptimizer,
+  fallbackTolerance,
+  allowedBand,
+  untrackedMetrics,
+  exactMetrics,
+  type Tolerance,
+  type NumericsClass,
+  type BandClass,
+  type BandTable,
 } from './tolerances.ts';
 export { observeRuns } from './observe.ts';

@@ -35,10 +35,15 @@ export interface SeedCheck {
 export function checkSeedLevel(value: unknown, path: string): SeedLevelSettings {
   const record = (value ?? {}) as Record<string, unknown>;
   const fail = (field: string) =>
-    new LabError(`${field} must be a number ${field === 'seed_level.z' ? '> 0' : '>= 2'}`, { location: path, field, hint: 'e.g. "seed_level": { "min_seeds": 3, "z": 3 }' });
+    new LabError(`${field} must be a number ${field === 'seed_level.z' ? '> 0' : '>= 2'}`, {
+      location: path,
+      field,
+      hint: 'e.g. "seed_level": { "min_seeds": 3, "z": 3 }',
+    });
   if (typeof value !== 'object' || value === null) throw fail('seed_level.z');
   if (typeof record.z !== 'number' || !(record.z > 0)) throw fail('seed_level.z');
-  if (typeof record.min_seeds !== 'number' || !Number.isInteger(record.min_seeds) || record.min_seeds < 2) throw fail('seed_level.min_seeds');
+  if (typeof record.min_seeds !== 'number' || !Number.isInteger(record.min_seeds) || record.min_seeds < 2)
+    throw fail('seed_level.min_seeds');
   return { z: record.z, min_seeds: record.min_seeds };
 }
 
@@ -117,7 +122,7 @@ export function checkSeedMeans(
       const baselineMean = mean(before as number[]);
       const nowMean = mean(after as number[]);
       const floorTolerance = baseline.bands[bandClass][floorOptimizer]?.[metric];
-      const floor = floorTolerance ? (allowedBand(baselineMean, floorTolerance)[1] - baselineMean) : 0;
+      const floor = floorTolerance ? allowedBand(baselineMean, floorTolerance)[1] - baselineMean : 0;
       const halfWidth = Math.max(z * sd * Math.sqrt(2 / members.length), floor);
       checks.push({
         setting,

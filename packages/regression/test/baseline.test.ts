@@ -7,7 +7,12 @@ import { numericsOf, observedRun, tempFolder } from './helpers.ts';
 
 const twoRuns = [
   observedRun(),
-  observedRun({ configHash: 'bbbb000011112222', label: 'optimizer.name=adam, seed=1', params: { seed: 1, 'optimizer.name': 'adam', 'loss.margin': 5, backend: 'auto' }, metrics: { nn_accuracy: 0.9 } }),
+  observedRun({
+    configHash: 'bbbb000011112222',
+    label: 'optimizer.name=adam, seed=1',
+    params: { seed: 1, 'optimizer.name': 'adam', 'loss.margin': 5, backend: 'auto' },
+    metrics: { nn_accuracy: 0.9 },
+  }),
 ];
 
 describe('createBaseline', () => {
@@ -32,7 +37,12 @@ describe('createBaseline', () => {
       observedRun({ configHash: 'b3', numerics: null }),
     ];
     const baseline = createBaseline({ experiment: 'sweep', sweepKeys: [], runs });
-    expect(baseline.runs.map((run) => run.numerics)).toEqual(['blas-openblas-Prescott-2t', 'blas-openblas-Prescott-1t', 'blas-openblas-Prescott-2t-2', null]);
+    expect(baseline.runs.map((run) => run.numerics)).toEqual([
+      'blas-openblas-Prescott-2t',
+      'blas-openblas-Prescott-1t',
+      'blas-openblas-Prescott-2t-2',
+      null,
+    ]);
   });
 
   it('keeps the reviewed tolerances of the file it re-records', () => {
@@ -58,7 +68,16 @@ describe('baseline files', () => {
     expect(a.endsWith('}\n')).toBe(true);
     const parsed = JSON.parse(a) as { runs: Array<{ metrics: Record<string, number> }>; bands: { same_backend: Record<string, unknown> } };
     expect(Object.keys(parsed)).toEqual(['format', 'experiment', 'note', 'numerics', 'bands', 'seed_level', 'runs']);
-    expect(Object.keys(parsed.runs[0])).toEqual(['config_hash', 'label', 'status', 'backend', 'numerics', 'steps_done', 'parameters', 'metrics']);
+    expect(Object.keys(parsed.runs[0])).toEqual([
+      'config_hash',
+      'label',
+      'status',
+      'backend',
+      'numerics',
+      'steps_done',
+      'parameters',
+      'metrics',
+    ]);
     expect(Object.keys(parsed.runs[0].metrics)).toEqual([...Object.keys(parsed.runs[0].metrics)].sort());
     expect(Object.keys(parsed.bands.same_backend)).toEqual(['adam', 'sgd']);
     expect(a).toMatch(/"nn_accuracy": \{ "absolute": [\d.]+ \}/);
@@ -88,15 +107,87 @@ describe('baseline files', () => {
     runs: Array<{ config_hash: unknown; numerics?: unknown; metrics: Record<string, unknown> }>;
   };
   const broken: Array<[string, (file: LooseFile) => unknown, RegExp, string | undefined]> = [
-    ['a negative tolerance', (file) => { file.bands.same_backend.sgd.nn_accuracy = { absolute: -1 }; return file; }, /tolerance absolute must be a number >= 0/, 'bands.same_backend.sgd.nn_accuracy'],
-    ['an unknown tolerance key', (file) => { file.bands.same_backend.sgd.nn_accuracy = { abs: 0.1 }; return file; }, /unknown tolerance key `abs`/, 'bands.same_backend.sgd.nn_accuracy'],
-    ['a missing band class', (file) => { delete file.bands.different_backend; return file; }, /bands\.different_backend must be an object/, 'bands.different_backend'],
-    ['a run naming unknown numerics', (file) => { file.runs[0].numerics = 'elsewhere'; return file; }, /"elsewhere" is not a name in the file's numerics/, 'runs[0].numerics'],
-    ['a broken numerics record', (file) => { file.numerics['blas-openblas-Haswell-2t'] = { backend: 'blas' }; return file; }, /not a numerics record/, 'numerics.blas-openblas-Haswell-2t'],
-    ['a seed level without z', (file) => { delete file.seed_level.z; return file; }, /seed_level\.z must be a number > 0/, 'seed_level.z'],
-    ['a text metric', (file) => { file.runs[1].metrics.nn_accuracy = '0.9'; return file; }, /finite number or null/, 'runs[1].metrics.nn_accuracy'],
-    ['a repeated run', (file) => { file.runs[1].config_hash = file.runs[0].config_hash; return file; }, /appears twice/, 'runs[1].config_hash'],
-    ['another format', (file) => { file.format = 3; return file; }, /unsupported baseline format 3/, 'format'],
+    [
+      'a negative tolerance',
+      (file) => {
+        file.bands.same_backend.sgd.nn_accuracy = { absolute: -1 };
+        return file;
+      },
+      /tolerance absolute must be a number >= 0/,
+      'bands.same_backend.sgd.nn_accuracy',
+    ],
+    [
+      'an unknown tolerance key',
+      (file) => {
+        file.bands.same_backend.sgd.nn_accuracy = { abs: 0.1 };
+        return file;
+      },
+      /unknown tolerance key `abs`/,
+      'bands.same_backend.sgd.nn_accuracy',
+    ],
+    [
+      'a missing band class',
+      (file) => {
+        delete file.bands.different_backend;
+        return file;
+      },
+      /bands\.different_backend must be an object/,
+      'bands.different_backend',
+    ],
+    [
+      'a run naming unknown numerics',
+      (file) => {
+        file.runs[0].numerics = 'elsewhere';
+        return file;
+      },
+      /"elsewhere" is not a name in the file's numerics/,
+      'runs[0].numerics',
+    ],
+    [
+      'a broken numerics record',
+      (file) => {
+        file.numerics['blas-openblas-Haswell-2t'] = { backend: 'blas' };
+        return file;
+      },
+      /not a numerics record/,
+      'numerics.blas-openblas-Haswell-2t',
+    ],
+    [
+      'a seed level without z',
+      (file) => {
+        delete file.seed_level.z;
+        return file;
+      },
+      /seed_level\.z must be a number > 0/,
+      'seed_level.z',
+    ],
+    [
+      'a text metric',
+      (file) => {
+        file.runs[1].metrics.nn_accuracy = '0.9';
+        return file;
+      },
+      /finite number or null/,
+      'runs[1].metrics.nn_accuracy',
+    ],
+    [
+      'a repeated run',
+      (file) => {
+        file.runs[1].config_hash = file.runs[0].config_hash;
+        return file;
+      },
+      /appears twice/,
+      'runs[1].config_hash',
+    ],
+    [
+      'another format',
+      (file) => {
+        file.format = 3;
+        return file;
+      },
+      /unsupported baseline format 3/,
+      'format',
+    ],
   ];
   for (const [what, corrupt, message, field] of broken) {
     it(`refuses ${what} with a LabError naming the file and field`, () => {
@@ -118,7 +209,24 @@ describe('baseline files', () => {
 
   it('reads a format 1 file (no numerics) with the default bands and unknown numerics', () => {
     const path = join(tempFolder(), 'old.json');
-    const old = { format: 1, experiment: 'sweep', note: '', tolerances: { nn_accuracy: { absolute: 0.5 } }, cross_backend_tolerances: {}, runs: [{ config_hash: 'a1', label: 'x', status: 'completed', backend: 'blas', steps_done: 3, parameters: { seed: 1 }, metrics: { nn_accuracy: 0.5 } }] };
+    const old = {
+      format: 1,
+      experiment: 'sweep',
+      note: '',
+      tolerances: { nn_accuracy: { absolute: 0.5 } },
+      cross_backend_tolerances: {},
+      runs: [
+        {
+          config_hash: 'a1',
+          label: 'x',
+          status: 'completed',
+          backend: 'blas',
+          steps_done: 3,
+          parameters: { seed: 1 },
+          metrics: { nn_accuracy: 0.5 },
+        },
+      ],
+    };
     writeFileSync(path, JSON.stringify(old));
     const read = readBaseline(path);
     expect(read.format).toBe(2);

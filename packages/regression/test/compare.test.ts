@@ -27,17 +27,30 @@ describe('compareWithBaseline', () => {
   const baseline = baselineOf(observedRun());
 
   it('identical numerics: the same numbers pass, any difference fails', () => {
-    expect(compareWithBaseline(baseline, [observedRun()], 'b.json')).toMatchObject({ passed: true, classes: { identical: 1, same_backend: 0, different_backend: 0 } });
+    expect(compareWithBaseline(baseline, [observedRun()], 'b.json')).toMatchObject({
+      passed: true,
+      classes: { identical: 1, same_backend: 0, different_backend: 0 },
+    });
     const result = compareWithBaseline(baseline, [observedRun({ metrics: { nn_accuracy: 0.8000001 } })], 'b.json');
     expect(result.passed).toBe(false);
-    expect(result.runs[0]).toMatchObject({ numerics_class: 'identical', reason: expect.stringMatching(/identical numerics: bit-identical results expected/) });
+    expect(result.runs[0]).toMatchObject({
+      numerics_class: 'identical',
+      reason: expect.stringMatching(/identical numerics: bit-identical results expected/),
+    });
     expect(result.runs[0].checks.find((check) => check.metric === 'nn_accuracy')).toMatchObject({ low: 0.8, high: 0.8, passed: false });
     expect(formatCheckResult(result)).toMatch(/optimizer\.name=sgd, seed=1 \[aaaa0000\]\s+identical\s+identical numerics/);
   });
 
-  it('same backend, other numerics: the measured same_backend bands of the run\'s optimizer, at their edge included, and says what differs', () => {
-    const result = compareWithBaseline(baseline, [observedRun({ numerics: otherKernel, metrics: { nn_accuracy: 0.81, final_loss: 2.1 } })], 'b.json');
-    expect(result.runs[0]).toMatchObject({ numerics_class: 'same_backend', reason: 'gemm.kernel: Haswell -> Prescott; the same_backend bands of sgd' });
+  it("same backend, other numerics: the measured same_backend bands of the run's optimizer, at their edge included, and says what differs", () => {
+    const result = compareWithBaseline(
+      baseline,
+      [observedRun({ numerics: otherKernel, metrics: { nn_accuracy: 0.81, final_loss: 2.1 } })],
+      'b.json',
+    );
+    expect(result.runs[0]).toMatchObject({
+      numerics_class: 'same_backend',
+      reason: 'gemm.kernel: Haswell -> Prescott; the same_backend bands of sgd',
+    });
     const text = formatCheckResult(result);
     expect(text).toMatch(/numerics of the baseline: blas: OpenBLAS 0\.3\.21 \(Haswell kernel\), 2 OpenBLAS threads/);
     expect(text).toMatch(/numerics now: +blas: OpenBLAS 0\.3\.21 \(Prescott kernel\)/);
@@ -60,14 +73,29 @@ describe('compareWithBaseline', () => {
   });
 
   it('fails when the status or step count changes, or a metric becomes null or goes missing', () => {
-    const nan = compareWithBaseline(baseline, [observedRun({ numerics: otherKernel, status: 'nan', stepsDone: 12, metrics: { first_nan_step: 12, nan_steps: 1 } })], 'b.json');
-    expect(nan.runs[0].checks.filter((check) => !check.passed).map((check) => check.metric)).toEqual(['status', 'steps_done', 'first_nan_step', 'nan_steps']);
+    const nan = compareWithBaseline(
+      baseline,
+      [observedRun({ numerics: otherKernel, status: 'nan', stepsDone: 12, metrics: { first_nan_step: 12, nan_steps: 1 } })],
+      'b.json',
+    );
+    expect(nan.runs[0].checks.filter((check) => !check.passed).map((check) => check.metric)).toEqual([
+      'status',
+      'steps_done',
+      'first_nan_step',
+      'nan_steps',
+    ]);
     expect(formatCheckResult(nan)).toMatch(/status\s+completed\s+nan\s+must match/);
     const nullMetric = compareWithBaseline(baseline, [observedRun({ numerics: otherKernel, metrics: { anisotropy: null } })], 'b.json');
-    expect(nullMetric.runs[0].checks.find((check) => check.metric === 'anisotropy')).toMatchObject({ passed: false, note: 'now undefined (null)' });
+    expect(nullMetric.runs[0].checks.find((check) => check.metric === 'anisotropy')).toMatchObject({
+      passed: false,
+      note: 'now undefined (null)',
+    });
     const { nn_accuracy: _, ...withoutAccuracy } = observedRun().metrics;
     const missingMetric = compareWithBaseline(baseline, [{ ...observedRun(), metrics: withoutAccuracy }], 'b.json');
-    expect(missingMetric.runs[0].checks.find((check) => check.metric === 'nn_accuracy')).toMatchObject({ passed: false, note: 'not recorded now' });
+    expect(missingMetric.runs[0].checks.find((check) => check.metric === 'nn_accuracy')).toMatchObject({
+      passed: false,
+      note: 'not recorded now',
+    });
   });
 
   it('reports runs that disappeared and runs the baseline does not know, and fails on either', () => {
@@ -84,15 +112,21 @@ describe('compareWithBaseline', () => {
     expect(text).toContain('pnpm lab baseline');
   });
 
-  it('another backend: the different_backend bands; an unmeasured optimizer gets adam\'s, and the reason says so', () => {
+  it("another backend: the different_backend bands; an unmeasured optimizer gets adam's, and the reason says so", () => {
     const moved = observedRun({ numerics: otherKernel, metrics: { nn_accuracy: 0.785 } });
     expect(compareWithBaseline(baseline, [moved], 'b.json').passed).toBe(false);
     const wasm = numericsOf({ backend: 'wasm', provider: 'xnnpack', kernel: 'wasm-simd128' });
     const elsewhere = compareWithBaseline(baseline, [{ ...moved, backend: 'wasm', numerics: wasm }], 'b.json');
     expect(elsewhere.passed, formatCheckResult(elsewhere)).toBe(true);
-    expect(elsewhere.runs[0]).toMatchObject({ numerics_class: 'different_backend', reason: 'backend blas -> wasm; the different_backend bands of sgd' });
+    expect(elsewhere.runs[0]).toMatchObject({
+      numerics_class: 'different_backend',
+      reason: 'backend blas -> wasm; the different_backend bands of sgd',
+    });
     // A gross change still fails across backends.
-    expect(compareWithBaseline(baseline, [{ ...observedRun({ metrics: { nn_accuracy: 0.5 } }), backend: 'wasm', numerics: wasm }], 'b.json').passed).toBe(false);
+    expect(
+      compareWithBaseline(baseline, [{ ...observedRun({ metrics: { nn_accuracy: 0.5 } }), backend: 'wasm', numerics: wasm }], 'b.json')
+        .passed,
+    ).toBe(false);
 
     const rmsprop = { 'optimizer.name': 'rmsprop', seed: 1 };
     const unmeasured = baselineOf(observedRun({ params: rmsprop }));
@@ -105,13 +139,17 @@ describe('compareWithBaseline', () => {
     const result = compareWithBaseline(old, [observedRun()], 'b.json');
     expect(result.runs[0].numerics_class).toBe('same_backend');
     expect(result.runs[0].reason).toMatch(/^the baseline does not record its numerics \(re-record it with lab baseline\)/);
-    expect(compareWithBaseline(baseline, [observedRun({ numerics: null })], 'b.json').runs[0].reason).toMatch(/^this run does not record its numerics/);
+    expect(compareWithBaseline(baseline, [observedRun({ numerics: null })], 'b.json').runs[0].reason).toMatch(
+      /^this run does not record its numerics/,
+    );
   });
 
   it('lets a run override a tolerance of the file', () => {
     const loose = baselineOf(observedRun());
     loose.runs[0].tolerances = { nn_accuracy: { absolute: 0.1 } };
-    expect(compareWithBaseline(loose, [observedRun({ numerics: otherKernel, metrics: { nn_accuracy: 0.75 } })], 'b.json').passed).toBe(true);
+    expect(compareWithBaseline(loose, [observedRun({ numerics: otherKernel, metrics: { nn_accuracy: 0.75 } })], 'b.json').passed).toBe(
+      true,
+    );
     // Identical numerics stay exact whatever the overrides say.
     expect(compareWithBaseline(loose, [observedRun({ metrics: { nn_accuracy: 0.75 } })], 'b.json').passed).toBe(false);
   });

@@ -30,6 +30,14 @@ export function observedRun(overrides: Partial<ObservedRun> & { metrics?: Record
     params: { seed: 1, 'optimizer.name': 'sgd', 'loss.margin': 5, backend: 'auto' },
     numerics: numericsOf(),
     ...overrides,
-    metrics: { nn_accuracy: 0.8, final_loss: 2, anisotropy: 1.5, first_nan_step: null, nan_steps: 0, steps_per_second: 40, ...overrides.metrics },
+    metrics: {
+      nn_accuracy: 0.8,
+      final_loss: 2,
+      anisotropy: 1.5,
+      first_nan_step: null,
+      nan_steps: 0,
+      steps_per_second: 40,
+      ...overrides.metrics,
+    },
   };
 }

@@ -4,7 +4,16 @@ import { describe, expect, it } from 'vitest';
 import type { BackendName } from '@siamese-lab/backend';
 import { parseExperimentFile, runExperiment, type ExperimentSpec, type PlannedRun } from '@siamese-lab/runner';
 import { openRunStore } from '@siamese-lab/store';
-import { compareWithBaseline, createBaseline, formatCheckResult, observeRuns, readBaseline, type Baseline, type CheckResult, type ObservedRun } from '../src/index.ts';
+import {
+  compareWithBaseline,
+  createBaseline,
+  formatCheckResult,
+  observeRuns,
+  readBaseline,
+  type Baseline,
+  type CheckResult,
+  type ObservedRun,
+} from '../src/index.ts';
 import { tempFolder } from './helpers.ts';
 
 interface FreshOptions {
@@ -21,7 +30,11 @@ async function trainFresh(experiment: ExperimentSpec, options: FreshOptions = {}
     const { change } = options;
     const planned = change ? { ...experiment, runs: experiment.runs.map((run) => ({ ...run, spec: change(run.spec) })) } : experiment;
     await runExperiment(planned, { store, backend: options.backend, threads: options.blasThreads });
-    return observeRuns(store, experiment.name, experiment.runs.map((run) => run.configHash));
+    return observeRuns(
+      store,
+      experiment.name,
+      experiment.runs.map((run) => run.configHash),
+    );
   } finally {
     store.close();
   }
@@ -38,9 +51,9 @@ async function checkFresh(experiment: ExperimentSpec, options: FreshOptions = {}
 const experimentFiles = readdirSync(fixtures).filter((name) => name.endsWith('.yaml'));
 const tiny = () => parseExperimentFile(join(fixtures, 'tiny-regression.yaml'));
 const failedMetrics = (result: CheckResult) =>
-  result.runs.flatMap((run) => run.checks.filter((check) => !check.passed).map((check) => `${run.label}: ${check.metric}`)).concat(
-    result.seed_checks.filter((check) => !check.passed).map((check) => `mean of ${check.setting}: ${check.metric}`),
-  );
+  result.runs
+    .flatMap((run) => run.checks.filter((check) => !check.passed).map((check) => `${run.label}: ${check.metric}`))
+    .concat(result.seed_checks.filter((check) => !check.passed).map((check) => `mean of ${check.setting}: ${check.metric}`));
 
 describe('committed baselines', () => {
   it('has at least one fixture experiment', () => {
@@ -99,7 +112,7 @@ describe('a baseline recorded under one numerics, checked under another, with un
   }
 });
 
-describe('deliberate changes still fail under other numerics than the baseline\'s (emulated through parameters, same config hashes)', () => {
+describe("deliberate changes still fail under other numerics than the baseline's (emulated through parameters, same config hashes)", () => {
   // Checked on wasm against the committed blas baseline: another backend, so the widest bands apply.
   // Measured on this fixture (packages/regression/measurements/README.md): Adam's beta2 0.99 and
   // epsilon 0 move these 60-step runs less than the bands, so only the margin is guarded here.

@@ -35,7 +35,9 @@ describe('means over seeds', () => {
     const shifted = compareWithBaseline(baseline, seeds([0.72, 0.78, 0.75], other), 'b.json');
     expect(shifted.passed).toBe(false);
     expect(shifted.seed_checks.find((check) => check.metric === 'nn_accuracy')?.passed).toBe(false);
-    expect(formatCheckResult(shifted)).toMatch(/means over seeds: \d+ of \d+ within[\s\S]*optimizer\.name=adam\s+nn_accuracy\s+3\s+0\.83\s+0\.75\s+0\.03\s/);
+    expect(formatCheckResult(shifted)).toMatch(
+      /means over seeds: \d+ of \d+ within[\s\S]*optimizer\.name=adam\s+nn_accuracy\s+3\s+0\.83\s+0\.75\s+0\.03\s/,
+    );
   });
 
   it('is skipped under identical numerics (the exact per-run checks are stronger) and for settings with too few seeds', () => {
@@ -48,7 +50,9 @@ describe('means over seeds', () => {
 
   it('never holds a setting whose seeds happen to agree to zero: the floor is the class band of sgd', () => {
     const agreeing = createBaseline({ experiment: 'sweep', sweepKeys: ['optimizer.name'], runs: seeds([0.8, 0.8, 0.8]) });
-    const check = checkSeedMeans(agreeing, seeds([0.805, 0.8, 0.8], other), () => 'same_backend').find((entry) => entry.metric === 'nn_accuracy')!;
+    const check = checkSeedMeans(agreeing, seeds([0.805, 0.8, 0.8], other), () => 'same_backend').find(
+      (entry) => entry.metric === 'nn_accuracy',
+    )!;
     expect(check.high - 0.8).toBeCloseTo(agreeing.bands.same_backend.sgd.nn_accuracy.absolute!, 12);
     expect(check.passed).toBe(true);
   });

@@ -98,7 +98,6 @@ function rowLabel(run: ReportRun, rowKeys: string[]): string {
   return rowKeys.map((key) => `${key}=${formatParamValue(run.params[key])}`).join(', ');
 }
 
-
 /** Runs with an embedding, one per panel (setting and seed; a repeated one keeps the lowest run id). */
 export function embeddingRunsPerCell(input: ReportInput): ReportRun[] {
   const keys = embeddingKeys(input);
@@ -137,13 +136,19 @@ export function embeddingChart(input: ReportInput, options: ChartOptions): Chart
   // Facet fields hold small indices into these name lists (looked up by the headers), which
   // keeps the per-point rows short.
   const columnNames = layout.columnKey === null ? [''] : sortedValues(runs, layout.columnKey);
-  const rowNames = [...new Set([...runs].sort((a, b) => {
-    for (const key of layout.rowKeys) {
-      const compared = compareParamValues(a.params[key], b.params[key]);
-      if (compared !== 0) return compared;
-    }
-    return 0;
-  }).map((run) => rowLabel(run, layout.rowKeys)))];
+  const rowNames = [
+    ...new Set(
+      [...runs]
+        .sort((a, b) => {
+          for (const key of layout.rowKeys) {
+            const compared = compareParamValues(a.params[key], b.params[key]);
+            if (compared !== 0) return compared;
+          }
+          return 0;
+        })
+        .map((run) => rowLabel(run, layout.rowKeys)),
+    ),
+  ];
   const rows: Array<Record<string, string | number | null>> = [];
   let shownTotal = 0;
   let pointTotal = 0;
@@ -201,7 +206,8 @@ export function embeddingChart(input: ReportInput, options: ChartOptions): Chart
   section.notes.push(
     `${shownTotal} of ${pointTotal} points shown over ${runs.length} panel${runs.length === 1 ? '' : 's'}: at most ${maxPoints} per run, a seeded sample that keeps each class’s share.`,
   );
-  if (runs.some((run) => (run.embedding?.dim ?? 2) > 2)) section.notes.push('Embeddings with more than two dimensions show their first two.');
+  if (runs.some((run) => (run.embedding?.dim ?? 2) > 2))
+    section.notes.push('Embeddings with more than two dimensions show their first two.');
 
   const color = { field: 'cls', type: 'nominal', title: 'class', scale: classColorScale(input.classNames) } as const;
   const xy = {
@@ -242,12 +248,19 @@ export function embeddingChart(input: ReportInput, options: ChartOptions): Chart
   }
   if (layout.rowKeys.length > 0) {
     params.push({ name: 'rowNames', value: rowNames });
-    facet.row = { field: 'row', type: 'ordinal', title: layout.rowKeys.length === 1 ? layout.rowKeys[0] : null, header: { labelExpr: 'rowNames[datum.value]' } };
+    facet.row = {
+      field: 'row',
+      type: 'ordinal',
+      title: layout.rowKeys.length === 1 ? layout.rowKeys[0] : null,
+      header: { labelExpr: 'rowNames[datum.value]' },
+    };
   }
   const inner = { width: panelSize, height: panelSize, layer: layers };
-  section.spec = (layout.columnKey === null
-    ? { $schema: schema, data: { values: rows }, ...inner, config: baseConfig }
-    : { $schema: schema, params, data: { values: rows }, facet, spec: inner, config: baseConfig }) as TopLevelSpec;
+  section.spec = (
+    layout.columnKey === null
+      ? { $schema: schema, data: { values: rows }, ...inner, config: baseConfig }
+      : { $schema: schema, params, data: { values: rows }, facet, spec: inner, config: baseConfig }
+  ) as TopLevelSpec;
   return section;
 }
 
@@ -258,7 +271,13 @@ const schema = 'https://vega.github.io/schema/vega-lite/v5.json';
 
 /** One row per swept param: x = that param's value, offset + colour = a group, y = mean ± sd and single values. */
 function spreadChart(
-  rowsByParam: Array<{ param: string; values: string[]; groups: string[]; single: Array<Record<string, unknown>>; summary: Array<Record<string, unknown>> }>,
+  rowsByParam: Array<{
+    param: string;
+    values: string[];
+    groups: string[];
+    single: Array<Record<string, unknown>>;
+    summary: Array<Record<string, unknown>>;
+  }>,
   yTitle: string,
   groupTitle: (param: string) => string,
   groupScale: (groups: string[]) => Record<string, unknown>,
@@ -276,17 +295,28 @@ function spreadChart(
         {
           data: { values: summary },
           mark: { type: 'rule', strokeWidth: 1.5 },
-          encoding: { x, xOffset, color, y: { field: 'low', type: 'quantitative', title: yTitle, scale: { zero: false } }, y2: { field: 'high' } },
+          encoding: {
+            x,
+            xOffset,
+            color,
+            y: { field: 'low', type: 'quantitative', title: yTitle, scale: { zero: false } },
+            y2: { field: 'high' },
+          },
         },
         {
           data: { values: summary },
           mark: { type: 'tick', thickness: 2, size: 12 },
           encoding: {
-            x, xOffset, color,
+            x,
+            xOffset,
+            color,
             y: { field: 'mean', type: 'quantitative' },
             tooltip: [
-              { field: 'value', title: param }, { field: 'group', title: groupTitle(param) },
-              { field: 'mean', format: '.3f' }, { field: 'sd', format: '.3f' }, { field: 'n', title: 'runs' },
+              { field: 'value', title: param },
+              { field: 'group', title: groupTitle(param) },
+              { field: 'mean', format: '.3f' },
+              { field: 'sd', format: '.3f' },
+              { field: 'n', title: 'runs' },
             ],
           },
         },
@@ -294,9 +324,14 @@ function spreadChart(
           data: { values: single },
           mark: { type: 'circle', size: 28, opacity: 0.6 },
           encoding: {
-            x, xOffset, color,
+            x,
+            xOffset,
+            color,
             y: { field: 'y', type: 'quantitative' },
-            tooltip: [{ field: 'run', title: 'run' }, { field: 'y', title: yTitle, format: '.3f' }],
+            tooltip: [
+              { field: 'run', title: 'run' },
+              { field: 'y', title: yTitle, format: '.3f' },
+            ],
           },
         },
       ],
@@ -344,15 +379,29 @@ export function anisotropyChart(input: ReportInput): ChartSection {
     }
     const summary = [...grouped.values()].map(({ value, group, ys }) => {
       const stats = spread(ys)!;
-      return { value, group, mean: stats.mean, sd: stats.stdev, low: stats.mean - stats.stdev, high: stats.mean + stats.stdev, n: stats.count };
+      return {
+        value,
+        group,
+        mean: stats.mean,
+        sd: stats.stdev,
+        low: stats.mean - stats.stdev,
+        high: stats.mean + stats.stdev,
+        n: stats.count,
+      };
     });
     const groups = orderedGroups(runs, others);
     return { param, values: keys.length > 0 ? sortedValues(runs, param) : ['all runs'], groups, single, summary };
   });
-  section.spec = spreadChart(rowsByParam, 'anisotropy', (param) => {
-    const others = keys.filter((key) => key !== param);
-    return others.length > 0 ? others.join(', ') : 'runs';
-  }, () => ({ scheme: 'dark2' }), false);
+  section.spec = spreadChart(
+    rowsByParam,
+    'anisotropy',
+    (param) => {
+      const others = keys.filter((key) => key !== param);
+      return others.length > 0 ? others.join(', ') : 'runs';
+    },
+    () => ({ scheme: 'dark2' }),
+    false,
+  );
   return section;
 }
 
@@ -376,7 +425,9 @@ export function axisRatioChart(input: ReportInput): ChartSection {
     notes: [],
     spec: null,
   };
-  const runs = input.runs.filter((run) => (run.classShapes ?? []).some((shape) => typeof shape.axisRatio === 'number' && Number.isFinite(shape.axisRatio)));
+  const runs = input.runs.filter((run) =>
+    (run.classShapes ?? []).some((shape) => typeof shape.axisRatio === 'number' && Number.isFinite(shape.axisRatio)),
+  );
   if (runs.length === 0) {
     section.emptyReason = 'no run has recorded per-class cluster shapes yet (they are computed when a run completes).';
     return section;
@@ -390,7 +441,12 @@ export function axisRatioChart(input: ReportInput): ChartSection {
     for (const run of runs) {
       for (const shape of run.classShapes ?? []) {
         if (typeof shape.axisRatio !== 'number' || !Number.isFinite(shape.axisRatio)) continue;
-        single.push({ value: valueOf(run), group: className(input, shape.label), y: compactNumber(shape.axisRatio), run: `${run.runId}: ${run.label}` });
+        single.push({
+          value: valueOf(run),
+          group: className(input, shape.label),
+          y: compactNumber(shape.axisRatio),
+          run: `${run.runId}: ${run.label}`,
+        });
       }
     }
     const grouped = new Map<string, { value: string; group: string; ys: number[] }>();
@@ -401,13 +457,27 @@ export function axisRatioChart(input: ReportInput): ChartSection {
     }
     const summary = [...grouped.values()].map(({ value, group, ys }) => {
       const stats = spread(ys)!;
-      return { value, group, mean: stats.mean, sd: stats.stdev, low: stats.mean - stats.stdev, high: stats.mean + stats.stdev, n: stats.count };
+      return {
+        value,
+        group,
+        mean: stats.mean,
+        sd: stats.stdev,
+        low: stats.mean - stats.stdev,
+        high: stats.mean + stats.stdev,
+        n: stats.count,
+      };
     });
     const present = new Set(single.map((row) => row.group));
     const groups = [...classOrder.filter((name) => present.has(name)), ...[...present].filter((name) => !classOrder.includes(name))];
     return { param, values: keys.length > 0 ? sortedValues(runs, param) : ['all runs'], groups, single, summary };
   });
-  section.spec = spreadChart(rowsByParam, 'axis ratio', () => 'class', () => classColorScale(input.classNames), true);
+  section.spec = spreadChart(
+    rowsByParam,
+    'axis ratio',
+    () => 'class',
+    () => classColorScale(input.classNames),
+    true,
+  );
   return section;
 }
 
@@ -433,7 +503,9 @@ export function nanHeatmapChart(input: ReportInput): ChartSection {
     section.emptyReason = `no run hit NaN (${total} finished run${total === 1 ? '' : 's'} checked).`;
     return section;
   }
-  const [epsilonKey, samplerKey, optimizerKey] = ['loss.epsilon', 'sampler.kind', 'optimizer.name'].map((key) => (keys.includes(key) ? key : null));
+  const [epsilonKey, samplerKey, optimizerKey] = ['loss.epsilon', 'sampler.kind', 'optimizer.name'].map((key) =>
+    keys.includes(key) ? key : null,
+  );
   const counted = input.runs.filter((run) => keys.every((key) => run.params[key] !== undefined));
   const values = cells.map((cell) => ({
     eps: epsilonKey ? cell.values[epsilonKey] : 'all',
@@ -445,8 +517,19 @@ export function nanHeatmapChart(input: ReportInput): ChartSection {
   }));
   const missing = ['loss.epsilon', 'sampler.kind', 'optimizer.name'].filter((key) => !keys.includes(key));
   if (missing.length > 0) section.notes.push(`Not in these runs' parameters, so not split by: ${missing.join(', ')}.`);
-  const x = { field: 'eps', type: 'nominal', title: epsilonKey ?? '', sort: epsilonKey ? sortedValues(counted, epsilonKey) : undefined, axis: { labelAngle: 0 } };
-  const y = { field: 'sampler', type: 'nominal', title: samplerKey ?? '', sort: samplerKey ? sortedValues(counted, samplerKey) : undefined };
+  const x = {
+    field: 'eps',
+    type: 'nominal',
+    title: epsilonKey ?? '',
+    sort: epsilonKey ? sortedValues(counted, epsilonKey) : undefined,
+    axis: { labelAngle: 0 },
+  };
+  const y = {
+    field: 'sampler',
+    type: 'nominal',
+    title: samplerKey ?? '',
+    sort: samplerKey ? sortedValues(counted, samplerKey) : undefined,
+  };
   const inner = {
     width: { step: 70 },
     height: { step: 36 },
@@ -454,15 +537,26 @@ export function nanHeatmapChart(input: ReportInput): ChartSection {
       {
         mark: { type: 'rect', stroke: '#ffffff' },
         encoding: {
-          x, y,
-          color: { field: 'share', type: 'quantitative', title: 'share with NaN', scale: { domain: [0, 1], scheme: 'reds' }, legend: { format: '.0%' } },
-          tooltip: [{ field: 'label', title: 'runs with NaN' }, { field: 'share', format: '.0%' }],
+          x,
+          y,
+          color: {
+            field: 'share',
+            type: 'quantitative',
+            title: 'share with NaN',
+            scale: { domain: [0, 1], scheme: 'reds' },
+            legend: { format: '.0%' },
+          },
+          tooltip: [
+            { field: 'label', title: 'runs with NaN' },
+            { field: 'share', format: '.0%' },
+          ],
         },
       },
       {
         mark: { type: 'text', fontSize: 12 },
         encoding: {
-          x, y,
+          x,
+          y,
           text: { field: 'label' },
           color: { condition: { test: 'datum.dark', value: '#ffffff' }, value: '#222222' },
         },
@@ -574,7 +668,8 @@ function curveChart(
     }
     for (const range of nanStepRanges(curve)) rows.push({ r: runIndex, k: 'n', step: range.start, end: range.end });
   });
-  if (thinned) section.notes.push(`Curves longer than ${options.maxCurvePointsPerRun} logged steps are thinned evenly; NaN bands use every step.`);
+  if (thinned)
+    section.notes.push(`Curves longer than ${options.maxCurvePointsPerRun} logged steps are thinned evenly; NaN bands use every step.`);
   const anyNan = rows.some((row) => row.k === 'n');
   const palette = ['#1f77b4', '#ff7f0e', '#2ca02c'];
   const layers: unknown[] = [];
@@ -585,15 +680,15 @@ function curveChart(
       encoding: {
         x: { field: 'step', type: 'quantitative' },
         x2: { field: 'end' },
-        tooltip: [{ field: 'step', title: 'NaN from step' }, { field: 'end', title: 'to step' }],
+        tooltip: [
+          { field: 'step', title: 'NaN from step' },
+          { field: 'end', title: 'to step' },
+        ],
       },
     });
   }
   // Series names and fields are constants of this module, never user text.
-  const nameExpression = series.reduceRight(
-    (otherwise, entry) => `datum.f === '${entry.field}' ? '${entry.name}' : ${otherwise}`,
-    "''",
-  );
+  const nameExpression = series.reduceRight((otherwise, entry) => `datum.f === '${entry.field}' ? '${entry.name}' : ${otherwise}`, "''");
   layers.push({
     transform: [
       { filter: "datum.k !== 'n'" },

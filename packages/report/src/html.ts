@@ -80,7 +80,9 @@ export function summaryTableHtml(input: ReportInput): string {
     unranked.length > 0
       ? `${unranked.map(escapeHtml).join(', ')} ${unranked.length === 1 ? 'is' : 'are'} not ranked${unranked.includes('anisotropy') ? ' (anisotropy describes cluster shape, 1 = round, not quality)' : ''}`
       : '',
-  ].filter(Boolean).join('; ');
+  ]
+    .filter(Boolean)
+    .join('; ');
   return [
     '<div class="table-scroll"><table>',
     `<thead><tr>${header}</tr></thead>`,
@@ -98,12 +100,14 @@ function statusSummary(runs: ReportRun[]): string {
 }
 
 function chartSectionHtml(chart: ChartSection): string {
-  const notes = chart.notes.length > 0 && !chart.emptyReason
-    ? `<ul class="notes">${chart.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>`
-    : '';
-  const body = chart.spec && !chart.emptyReason
-    ? `<div class="chart" id="view-${chart.id}" data-chart="${chart.id}" data-rendered="pending"></div>`
-    : `<p class="empty">Nothing to show because ${escapeHtml(chart.emptyReason ?? 'there is no data for this chart.')}</p>`;
+  const notes =
+    chart.notes.length > 0 && !chart.emptyReason
+      ? `<ul class="notes">${chart.notes.map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>`
+      : '';
+  const body =
+    chart.spec && !chart.emptyReason
+      ? `<div class="chart" id="view-${chart.id}" data-chart="${chart.id}" data-rendered="pending"></div>`
+      : `<p class="empty">Nothing to show because ${escapeHtml(chart.emptyReason ?? 'there is no data for this chart.')}</p>`;
   return [
     `<section id="section-${chart.id}" class="chart-section">`,
     `<h2>${escapeHtml(chart.title)}</h2>`,
@@ -194,7 +198,8 @@ export function reportHtml(input: ReportInput, charts: ChartSection[], libraries
     '<a href="#section-runs">Runs</a>',
   ].join('');
   // The policy forbids every network request; Vega needs eval for its expression language.
-  const policy = "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:";
+  const policy =
+    "default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:";
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -1,11 +1,4 @@
-export type {
-  CurvePoint,
-  RenderOptions,
-  RenderResult,
-  ReportInput,
-  ReportRun,
-  RunEmbedding,
-} from './types.ts';
+export type { CurvePoint, RenderOptions, RenderResult, ReportInput, ReportRun, RunEmbedding } from './types.ts';
 export { renderReport, defaultMaxPointsPerRun, chartSvg, chartSvgFileName } from './render.ts';
 export { buildCharts, pointsPerPanel, type ChartSection, type ChartOptions } from './charts.ts';
 export { escapeHtml, jsonForScript } from './escape.ts';

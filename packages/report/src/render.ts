@@ -63,7 +63,10 @@ export function chartSvgFileName(chartId: string): string {
 
 function validate(input: ReportInput, options: RenderOptions): number {
   if (typeof options.outputDirectory !== 'string' || options.outputDirectory.trim() === '') {
-    throw new LabError('The report needs an output directory.', { field: 'outputDirectory', hint: 'Pass the folder to write report.html into.' });
+    throw new LabError('The report needs an output directory.', {
+      field: 'outputDirectory',
+      hint: 'Pass the folder to write report.html into.',
+    });
   }
   const maxPoints = options.maxPointsPerRun ?? defaultMaxPointsPerRun;
   if (!Number.isInteger(maxPoints) || maxPoints < 1) {

@@ -79,11 +79,7 @@ export interface PolygonPoint {
  * The one-sigma ellipse of a class as a closed polygon (the first point is repeated at the end):
  * semi-axes majorStd and minorStd, the major axis at angleRadians from the x axis.
  */
-export function ellipsePolygon(
-  center: [number, number],
-  ellipse: ClassShape['ellipse'],
-  segments = 48,
-): PolygonPoint[] {
+export function ellipsePolygon(center: [number, number], ellipse: ClassShape['ellipse'], segments = 48): PolygonPoint[] {
   const cos = Math.cos(ellipse.angleRadians);
   const sin = Math.sin(ellipse.angleRadians);
   const polygon: PolygonPoint[] = [];

@@ -35,23 +35,25 @@ export function classShapesFromPoints(points: Float32Array, labels: Uint8Array):
     sum.yy += y * y;
     sum.xy += x * y;
   }
-  return [...sums.entries()].sort((a, b) => a[0] - b[0]).map(([label, sum]) => {
-    const cx = sum.x / sum.n;
-    const cy = sum.y / sum.n;
-    const a = sum.xx / sum.n - cx * cx;
-    const c = sum.yy / sum.n - cy * cy;
-    const b = sum.xy / sum.n - cx * cy;
-    const half = Math.sqrt(((a - c) / 2) ** 2 + b * b);
-    const major = Math.sqrt(Math.max(0, (a + c) / 2 + half));
-    const minor = Math.sqrt(Math.max(0, (a + c) / 2 - half));
-    return {
-      label,
-      count: sum.n,
-      centroid: [cx, cy],
-      axisRatio: minor > 0 ? major / minor : null,
-      ellipse: { angleRadians: 0.5 * Math.atan2(2 * b, a - c), majorStd: major, minorStd: minor },
-    };
-  });
+  return [...sums.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([label, sum]) => {
+      const cx = sum.x / sum.n;
+      const cy = sum.y / sum.n;
+      const a = sum.xx / sum.n - cx * cx;
+      const c = sum.yy / sum.n - cy * cy;
+      const b = sum.xy / sum.n - cx * cy;
+      const half = Math.sqrt(((a - c) / 2) ** 2 + b * b);
+      const major = Math.sqrt(Math.max(0, (a + c) / 2 + half));
+      const minor = Math.sqrt(Math.max(0, (a + c) / 2 - half));
+      return {
+        label,
+        count: sum.n,
+        centroid: [cx, cy],
+        axisRatio: minor > 0 ? major / minor : null,
+        ellipse: { angleRadians: 0.5 * Math.atan2(2 * b, a - c), majorStd: major, minorStd: minor },
+      };
+    });
 }
 
 export function syntheticReportInput(runCount: number, seed: number, options: SyntheticOptions = {}): ReportInput {

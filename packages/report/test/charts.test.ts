@@ -48,7 +48,9 @@ describe('embedding chart', () => {
   });
 
   it('colours by class with an explicit, complete domain so colours match across panels', () => {
-    const spec = embeddingChart(input, chartOptions).spec as unknown as { spec: { layer: Array<{ encoding: { color?: { scale: { domain: string[] } } } }> } };
+    const spec = embeddingChart(input, chartOptions).spec as unknown as {
+      spec: { layer: Array<{ encoding: { color?: { scale: { domain: string[] } } } }> };
+    };
     const colored = spec.spec.layer.filter((layer) => layer.encoding.color);
     expect(colored.length).toBeGreaterThanOrEqual(3);
     for (const layer of colored) expect(layer.encoding.color!.scale.domain).toEqual(input.classNames);
@@ -57,8 +59,9 @@ describe('embedding chart', () => {
   it('draws a closed ellipse and a centroid per class from classShapes', () => {
     const rows = rowsOf(embeddingChart(input, chartOptions).spec);
     const run = embeddingRunsPerCell(input)[0];
-    const panel = (row: Row) => row.col === rows.find((r) => r.k === 't' && String(r.text).startsWith(`run ${run.runId}:`))!.col
-      && row.row === rows.find((r) => r.k === 't' && String(r.text).startsWith(`run ${run.runId}:`))!.row;
+    const panel = (row: Row) =>
+      row.col === rows.find((r) => r.k === 't' && String(r.text).startsWith(`run ${run.runId}:`))!.col &&
+      row.row === rows.find((r) => r.k === 't' && String(r.text).startsWith(`run ${run.runId}:`))!.row;
     expect(rows.filter((row) => row.k === 'c' && panel(row))).toHaveLength(run.classShapes!.length);
     const ellipse = rows.filter((row) => row.k === 'e' && panel(row) && row.cls === '0');
     expect(ellipse.length).toBeGreaterThan(10);
@@ -161,7 +164,14 @@ describe('all charts', () => {
   it('gives every chart a title, a one-sentence reading guide, and fixed ids', () => {
     const charts = buildCharts(syntheticReportInput(8, 5, { pointsPerRun: 100, curveLength: 20 }), chartOptions);
     expect(charts.map((chart) => chart.id)).toEqual([
-      'intervals', 'embedding', 'anisotropy', 'axis-ratio', 'nan-share', 'first-nan-step', 'loss-curves', 'distance-curves',
+      'intervals',
+      'embedding',
+      'anisotropy',
+      'axis-ratio',
+      'nan-share',
+      'first-nan-step',
+      'loss-curves',
+      'distance-curves',
     ]);
     for (const chart of charts) {
       expect(chart.title.length).toBeGreaterThan(0);

@@ -41,7 +41,10 @@ describe('stratifiedSubsample', () => {
     const labels = Uint8Array.from({ length: 2000 }, (_, i) => (i % 20 < 14 ? 0 : i % 20 < 19 ? 1 : 2));
     const picked = stratifiedSubsample(labels, 300, 7);
     const counts = countByLabel(labels, picked);
-    const total = countByLabel(labels, Array.from({ length: labels.length }, (_, i) => i));
+    const total = countByLabel(
+      labels,
+      Array.from({ length: labels.length }, (_, i) => i),
+    );
     for (const [label, count] of total) {
       expect(Math.abs((counts.get(label) ?? 0) - (count * 300) / labels.length)).toBeLessThanOrEqual(1);
     }
@@ -125,7 +128,7 @@ describe('best run per metric', () => {
     const runs = [
       makeRun({ runId: 'a', metrics: { nn_accuracy: 0.9, final_loss: 0.2, anisotropy: 1.0, map_at_r: 0.5 } }),
       makeRun({ runId: 'b', metrics: { nn_accuracy: 0.95, final_loss: 0.3, anisotropy: 3.0, map_at_r: 0.5 } }),
-      makeRun({ runId: 'c', metrics: { nn_accuracy: 0.99, final_loss: 0.01, anisotropy: 1.1, map_at_r: null } , status: 'interrupted' }),
+      makeRun({ runId: 'c', metrics: { nn_accuracy: 0.99, final_loss: 0.01, anisotropy: 1.1, map_at_r: null }, status: 'interrupted' }),
       makeRun({ runId: 'd', metrics: { nn_accuracy: Number.NaN, final_loss: Number.NaN, map_at_r: 0.4 } }),
     ];
     const best = bestRunsByMetric(runs, ['nn_accuracy', 'final_loss', 'anisotropy', 'map_at_r']);

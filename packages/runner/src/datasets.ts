@@ -1,4 +1,13 @@
-import { loadFashionMnist, loadMnist, loadIdxDataset, seedSplit, sliceExamples, transformDataset, type Dataset, type TransformOptions } from '@siamese-lab/data';
+import {
+  loadFashionMnist,
+  loadMnist,
+  loadIdxDataset,
+  seedSplit,
+  sliceExamples,
+  transformDataset,
+  type Dataset,
+  type TransformOptions,
+} from '@siamese-lab/data';
 import { LabError } from '@siamese-lab/core';
 import { join, resolve } from 'node:path';
 import type { RunSpec } from './spec/schema.ts';
@@ -38,17 +47,27 @@ export function loadRunData(spec: RunSpec['data'], options: { relativeTo?: strin
     }
     const file = (name: string) => join(directory, name);
     trainTest = {
-      train: loadIdxDataset({ name: 'idx-train', imagesPath: file('train-images-idx3-ubyte'), labelsPath: file('train-labels-idx1-ubyte') }),
+      train: loadIdxDataset({
+        name: 'idx-train',
+        imagesPath: file('train-images-idx3-ubyte'),
+        labelsPath: file('train-labels-idx1-ubyte'),
+      }),
       test: loadIdxDataset({ name: 'idx-test', imagesPath: file('t10k-images-idx3-ubyte'), labelsPath: file('t10k-labels-idx1-ubyte') }),
     };
   }
   if (spec.validation_size >= trainTest.train.count) {
-    throw new LabError(`validation_size ${spec.validation_size} leaves no training images (the training set has ${trainTest.train.count})`, {
-      field: 'base.data.validation_size',
-    });
+    throw new LabError(
+      `validation_size ${spec.validation_size} leaves no training images (the training set has ${trainTest.train.count})`,
+      {
+        field: 'base.data.validation_size',
+      },
+    );
   }
   const split = seedSplit(trainTest.train, spec.validation_size);
-  const train = spec.train_limit !== undefined && spec.train_limit < split.train.count ? sliceExamples(split.train, 0, spec.train_limit, `${split.train.name}-first-${spec.train_limit}`) : split.train;
+  const train =
+    spec.train_limit !== undefined && spec.train_limit < split.train.count
+      ? sliceExamples(split.train, 0, spec.train_limit, `${split.train.name}-first-${spec.train_limit}`)
+      : split.train;
   if (!spec.right) return { train, validation: split.validation, test: trainTest.test };
   const transform = rightTransform(spec.right);
   return {

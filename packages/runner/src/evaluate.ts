@@ -28,7 +28,8 @@ export interface EvaluationResult {
  */
 export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, rightTest?: Dataset): EvaluationResult {
   const limit = spec.evaluation.test_limit;
-  const limited = (dataset: Dataset) => (limit < dataset.count ? sliceExamples(dataset, 0, limit, `${dataset.name}-first-${limit}`) : dataset);
+  const limited = (dataset: Dataset) =>
+    limit < dataset.count ? sliceExamples(dataset, 0, limit, `${dataset.name}-first-${limit}`) : dataset;
   const dim = spec.model.embedding_dim;
   const testA = limited(test);
   const domainA = scoreDomain(model, testA, 'a', spec);
@@ -50,14 +51,27 @@ export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, r
   const warnings = [...domainA.warnings, ...domainB.warnings.map((warning) => `domain B: ${warning}`)];
   const queries = domainA.points.subarray(0, half * dim);
   const gallery = domainB.points.subarray(half * dim, 2 * half * dim);
-  const cross = crossDomainRetrieval(queries, testA.labels.subarray(0, half), gallery, testB.labels.subarray(half, 2 * half), dim, { notes: warnings });
+  const cross = crossDomainRetrieval(queries, testA.labels.subarray(0, half), gallery, testB.labels.subarray(half, 2 * half), dim, {
+    notes: warnings,
+  });
   metrics.cross_recall_at_1 = cross.recallAt1;
   metrics.cross_map_at_r = cross.meanAveragePrecisionAtR;
 
   const pairCount = evenPairCount(spec, Math.min(testA.count, testB.count));
-  const sampler = createPairSampler({ kind: 'balanced', dataset: testA, right: testB, batchSize: pairCount, seed: spec.seed + 8888, reuseBuffers: false });
+  const sampler = createPairSampler({
+    kind: 'balanced',
+    dataset: testA,
+    right: testB,
+    batchSize: pairCount,
+    seed: spec.seed + 8888,
+    reuseBuffers: false,
+  });
   const pairs = sampler.nextBatch();
-  const distances = pairDistances(gatherRows(domainA.points, pairs.leftIndices, dim), gatherRows(domainB.points, pairs.rightIndices, dim), dim);
+  const distances = pairDistances(
+    gatherRows(domainA.points, pairs.leftIndices, dim),
+    gatherRows(domainB.points, pairs.rightIndices, dim),
+    dim,
+  );
   metrics.cross_roc_auc = verificationRocAuc(distances, pairs.similar, { notes: warnings });
 
   const points = new Float32Array(domainA.points.length + domainB.points.length);
@@ -80,7 +94,13 @@ function evenPairCount(spec: RunSpec, count: number): number {
 function scoreDomain(model: SiameseModel, testSet: Dataset, side: 'a' | 'b', spec: RunSpec) {
   const dim = spec.model.embedding_dim;
   const points = model.embedAll(testSet.images, testSet.count, side);
-  const sampler = createPairSampler({ kind: 'balanced', dataset: testSet, batchSize: evenPairCount(spec, testSet.count), seed: spec.seed + 7777, reuseBuffers: false });
+  const sampler = createPairSampler({
+    kind: 'balanced',
+    dataset: testSet,
+    batchSize: evenPairCount(spec, testSet.count),
+    seed: spec.seed + 7777,
+    reuseBuffers: false,
+  });
   const pairs = sampler.nextBatch();
   const distances = pairDistances(gatherRows(points, pairs.leftIndices, dim), gatherRows(points, pairs.rightIndices, dim), dim);
   const evaluation = evaluateEmbedding({

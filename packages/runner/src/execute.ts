@@ -18,7 +18,17 @@ export type ExperimentEvent =
   /** `worker` names the machine and process training the run when it is not this process. */
   | { kind: 'run-start'; position: number; toRun: number; run: PlannedRun; runId: number; worker?: string }
   | { kind: 'progress'; position: number; toRun: number; run: PlannedRun; runId: number; progress: TrainingProgress; worker?: string }
-  | { kind: 'run-end'; position: number; toRun: number; run: PlannedRun; runId: number; status: string; wallSeconds: number; metrics: Record<string, number | null>; note?: string }
+  | {
+      kind: 'run-end';
+      position: number;
+      toRun: number;
+      run: PlannedRun;
+      runId: number;
+      status: string;
+      wallSeconds: number;
+      metrics: Record<string, number | null>;
+      note?: string;
+    }
   | { kind: 'run-busy'; run: PlannedRun; runId: number };
 
 export interface RunExperimentOptions {
@@ -192,7 +202,17 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
       throw result.inputError;
     }
     store.finishRun(runId, outcome, run.params);
-    options.onEvent?.({ kind: 'run-end', position, toRun, run, runId, status: outcome.status, wallSeconds: outcome.wallSeconds, metrics: outcome.metrics, note: result.note });
+    options.onEvent?.({
+      kind: 'run-end',
+      position,
+      toRun,
+      run,
+      runId,
+      status: outcome.status,
+      wallSeconds: outcome.wallSeconds,
+      metrics: outcome.metrics,
+      note: result.note,
+    });
     return { status: outcome.status };
   };
 }
@@ -206,7 +226,10 @@ export function planStoredRuns(store: RunStore, experiment: ExperimentSpec, forc
     spec: { base: experiment.base, runs: experiment.runs.map((run) => run.overrides), claims: experiment.claims },
     sweepKeys: experiment.sweepKeys,
   });
-  const planned = experiment.runs.map((run) => ({ run, stored: store.planRun(record.id, { runIndex: run.index, configHash: run.configHash, label: run.label, params: run.params }) }));
+  const planned = experiment.runs.map((run) => ({
+    run,
+    stored: store.planRun(record.id, { runIndex: run.index, configHash: run.configHash, label: run.label, params: run.params }),
+  }));
   const todo = planned.filter(({ stored }) => force || !finishedStatuses.includes(stored.status));
   return { experimentId: record.id, total: planned.length, todo };
 }
@@ -230,7 +253,16 @@ export async function runExperiment(experiment: ExperimentSpec, options: RunExpe
   const { store } = options;
   if (!options.preflighted) preflightExperiment(experiment, options);
   const { experimentId, total, todo } = planStoredRuns(store, experiment, options.force);
-  const outcome: ExperimentOutcome = { experimentId, completed: 0, nan: 0, failed: 0, skipped: total - todo.length, busy: 0, interrupted: null, interruptedRuns: [] };
+  const outcome: ExperimentOutcome = {
+    experimentId,
+    completed: 0,
+    nan: 0,
+    failed: 0,
+    skipped: total - todo.length,
+    busy: 0,
+    interrupted: null,
+    interruptedRuns: [],
+  };
   options.onEvent?.({ kind: 'plan', total, toRun: todo.length, skipped: outcome.skipped });
   if ((options.jobs ?? 1) > 1 && todo.length > 1) {
     await runInWorkerProcesses(experiment, todo, outcome, { ...options, jobs: options.jobs! });

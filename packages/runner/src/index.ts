@@ -1,7 +1,26 @@
 export { parseExperimentFile, type ExperimentSpec } from './spec/parse.ts';
-export { runSpecSchema, experimentFileSchema, optimizerNames, samplerKinds, backendNames, nanPolicies, type RunSpec, type ExperimentFile } from './spec/schema.ts';
+export {
+  runSpecSchema,
+  experimentFileSchema,
+  optimizerNames,
+  samplerKinds,
+  backendNames,
+  nanPolicies,
+  type RunSpec,
+  type ExperimentFile,
+} from './spec/schema.ts';
 export { expandValues, canonicalJson, configHash, flattenParams, type PlannedRun } from './spec/sweep.ts';
-export { runExperiment, preflightExperiment, createLocalRunner, planStoredRuns, countRun, type ExperimentEvent, type ExperimentOutcome, type RunExperimentOptions, type RunTally } from './execute.ts';
+export {
+  runExperiment,
+  preflightExperiment,
+  createLocalRunner,
+  planStoredRuns,
+  countRun,
+  type ExperimentEvent,
+  type ExperimentOutcome,
+  type RunExperimentOptions,
+  type RunTally,
+} from './execute.ts';
 export { trainAndEvaluate, type RunResult } from './run-one.ts';
 export { threadsPerJob } from './parallel.ts';
 export { trainingStep, type StepParts, type StepOutcome } from './training/step.ts';

@@ -8,8 +8,10 @@ import { loadRunData, parseExperimentFile, preflightExperiment } from '../src/in
 /** A tiny IDX dataset (8x8 images) in `folder`. */
 function writeIdxFolder(folder: string, trainCount: number): void {
   mkdirSync(folder, { recursive: true });
-  const images = (count: number) => encodeIdx({ dataType: 'uint8', dims: [count, 8, 8], data: Uint8Array.from({ length: count * 64 }, (_, i) => (i * 37) % 256) });
-  const labels = (count: number) => encodeIdx({ dataType: 'uint8', dims: [count], data: Uint8Array.from({ length: count }, (_, i) => i % 10) });
+  const images = (count: number) =>
+    encodeIdx({ dataType: 'uint8', dims: [count, 8, 8], data: Uint8Array.from({ length: count * 64 }, (_, i) => (i * 37) % 256) });
+  const labels = (count: number) =>
+    encodeIdx({ dataType: 'uint8', dims: [count], data: Uint8Array.from({ length: count }, (_, i) => i % 10) });
   writeFileSync(join(folder, 'train-images-idx3-ubyte'), images(trainCount));
   writeFileSync(join(folder, 'train-labels-idx1-ubyte'), labels(trainCount));
   writeFileSync(join(folder, 't10k-images-idx3-ubyte'), images(20));

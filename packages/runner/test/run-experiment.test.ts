@@ -124,7 +124,10 @@ base:
     expect(run.status).toBe('nan');
     expect(run.firstNanStep).toBe(firstSelfPairStep());
     expect(run.nanSteps).toBe(1);
-    const detail = run.nanDetail as { reason: string; zeroDistancePairs: Array<{ leftIndex: number; rightIndex: number; distance: number }> };
+    const detail = run.nanDetail as {
+      reason: string;
+      zeroDistancePairs: Array<{ leftIndex: number; rightIndex: number; distance: number }>;
+    };
     expect(detail.reason).toMatch(/d = 0/);
     expect(detail.zeroDistancePairs.length).toBeGreaterThan(0);
     expect(detail.zeroDistancePairs.some((pair) => pair.leftIndex === pair.rightIndex && pair.distance === 0)).toBe(true);
@@ -132,7 +135,12 @@ base:
     expect(batch.pairLabels).toHaveLength(8);
     expect(batch.pairDistances).toHaveLength(8);
     expect(batch.pairDistances).toContain(0);
-    expect(store.getStepMetrics(run.id).filter((row) => row.nan).map((row) => row.step)).toEqual([run.firstNanStep]);
+    expect(
+      store
+        .getStepMetrics(run.id)
+        .filter((row) => row.nan)
+        .map((row) => row.step),
+    ).toEqual([run.firstNanStep]);
     store.close();
   });
 

@@ -13,7 +13,6 @@ function file(text: string, name = `experiment-${++counter}.yaml`): string {
   return path;
 }
 
-
 describe('parseExperimentFile', () => {
   it('fills every default of the seed into base', () => {
     const spec = parseExperimentFile(file('name: seed\n'));

@@ -25,21 +25,32 @@ function spec(overrides: Record<string, unknown> = {}): RunSpec {
 }
 
 function syntheticBatch(pairs: number, features: number, seed: number): PairBatch {
-  const values = (offset: number) => Float32Array.from({ length: pairs * features }, (_, i) => ((i * 7919 + seed * 104729 + offset) % 997) / 997);
+  const values = (offset: number) =>
+    Float32Array.from({ length: pairs * features }, (_, i) => ((i * 7919 + seed * 104729 + offset) % 997) / 997);
   return {
-    left: values(0), right: values(13), similar: Float32Array.from({ length: pairs }, (_, i) => i % 2),
-    leftIndices: Int32Array.from({ length: pairs }, (_, i) => i), rightIndices: Int32Array.from({ length: pairs }, (_, i) => i + pairs),
-    batchSize: pairs, leftFeatures: features, rightFeatures: features,
+    left: values(0),
+    right: values(13),
+    similar: Float32Array.from({ length: pairs }, (_, i) => i % 2),
+    leftIndices: Int32Array.from({ length: pairs }, (_, i) => i),
+    rightIndices: Int32Array.from({ length: pairs }, (_, i) => i + pairs),
+    batchSize: pairs,
+    leftFeatures: features,
+    rightFeatures: features,
   };
 }
 
 function parts(run: RunSpec, features: number): StepParts {
   const model = createSiameseModel(run.model, { inputSizeA: features, inputSizeB: features, seed: run.seed });
-  return { model, loss: buildPairLoss(run.loss), distance: buildDistance(run.loss), optimizer: createTrainingOptimizer(buildOptimizer(run.optimizer)) };
+  return {
+    model,
+    loss: buildPairLoss(run.loss),
+    distance: buildDistance(run.loss),
+    optimizer: createTrainingOptimizer(buildOptimizer(run.optimizer)),
+  };
 }
 
 describe('trainingStep', () => {
-  test('logs the pair distances of the run\'s own distance (cosine here), from the embeddings the loss saw', async () => {
+  test("logs the pair distances of the run's own distance (cosine here), from the embeddings the loss saw", async () => {
     await selectBackend('cpu');
     const run = spec({ loss: { distance: 'cosine', epsilon: 1e-6 }, model: { tower_a: { hidden: [24], init_stddev: 1 } } });
     const step = parts(run, 20);
@@ -93,7 +104,13 @@ describe('NanTracker and StepLog', () => {
   test('the log hands rows over 50 at a time and the rest on flush', () => {
     const written: number[] = [];
     const log = new StepLog((rows) => written.push(rows.length));
-    for (let step = 1; step <= 120; step++) log.record(step, { loss: 1, gradientsFinite: true, finite: true, distances: Float32Array.from([1, 3]) }, 0.1, Float32Array.from([1, 0]));
+    for (let step = 1; step <= 120; step++)
+      log.record(
+        step,
+        { loss: 1, gradientsFinite: true, finite: true, distances: Float32Array.from([1, 3]) },
+        0.1,
+        Float32Array.from([1, 0]),
+      );
     log.flush();
     expect(written).toEqual([50, 50, 20]);
     expect(meanDistances(Float32Array.from([1, 3, 5]), Float32Array.from([1, 0, 0]))).toEqual([1, 4]);
@@ -103,7 +120,9 @@ describe('NanTracker and StepLog', () => {
 async function lossCurve(backend: 'blas' | 'wasm', run: RunSpec): Promise<number[]> {
   await selectBackend(backend);
   const losses: number[] = [];
-  const result = await trainRun(run, loadRunData(run.data), { onStepMetrics: (rows) => losses.push(...rows.map((row) => row.loss ?? NaN)) });
+  const result = await trainRun(run, loadRunData(run.data), {
+    onStepMetrics: (rows) => losses.push(...rows.map((row) => row.loss ?? NaN)),
+  });
   result.model.dispose();
   return losses;
 }

@@ -28,11 +28,20 @@ function errorOf(action: () => unknown): LabError {
 describe('two-source experiment files', () => {
   it('fills tower defaults per kind and reads data.right', () => {
     const spec = parseExperimentFile(
-      file('name: two\nbase:\n  data: { right: { invert: true, downsample: 2 } }\n  model: { share_weights: false, tower_b: { kind: cnn } }\n'),
+      file(
+        'name: two\nbase:\n  data: { right: { invert: true, downsample: 2 } }\n  model: { share_weights: false, tower_b: { kind: cnn } }\n',
+      ),
     ).base;
     expect(spec.data.right).toEqual({ rotate90: false, invert: true, downsample: 2 });
     expect(spec.model.tower_a).toEqual({ kind: 'mlp', hidden: [1024, 1024], activation: 'relu', init_stddev: 0.01, bias_init: 0.01 });
-    expect(spec.model.tower_b).toEqual({ kind: 'cnn', channels: [8, 16], kernel_size: 5, hidden: [64], activation: 'relu', bias_init: 0.01 });
+    expect(spec.model.tower_b).toEqual({
+      kind: 'cnn',
+      channels: [8, 16],
+      kernel_size: 5,
+      hidden: [64],
+      activation: 'relu',
+      bias_init: 0.01,
+    });
   });
 
   it('keeps one-source configurations, and their hashes, as before', () => {
@@ -40,12 +49,16 @@ describe('two-source experiment files', () => {
     expect(spec.base.data.right).toBeUndefined();
     expect(spec.base.model.tower_b).toBeUndefined();
     // The seed configuration's identity from before towers had kinds other than mlp.
-    expect(spec.runs[0].configHash).toBe(parseExperimentFile(file('name: seed2\nbase:\n  model: { tower_a: { kind: mlp } }\n')).runs[0].configHash);
+    expect(spec.runs[0].configHash).toBe(
+      parseExperimentFile(file('name: seed2\nbase:\n  model: { tower_a: { kind: mlp } }\n')).runs[0].configHash,
+    );
   });
 
   it('rejects mismatched embedding sizes, a tower_b on shared weights and cnn keys on an mlp, naming the field', () => {
     const mismatch = errorOf(() =>
-      parseExperimentFile(file('name: bad\nbase:\n  model:\n    share_weights: false\n    embedding_dim: 2\n    tower_b: { kind: cnn, embedding_dim: 3 }\n')),
+      parseExperimentFile(
+        file('name: bad\nbase:\n  model:\n    share_weights: false\n    embedding_dim: 2\n    tower_b: { kind: cnn, embedding_dim: 3 }\n'),
+      ),
     );
     expect(mismatch.field).toBe('base.model.tower_b.embedding_dim');
     expect(mismatch.message).toMatch(/3-dimensional.*embedding_dim is 2/);
@@ -69,13 +82,18 @@ sweep:
     model.tower_b: [null, { kind: cnn }]
 `),
     );
-    expect(spec.runs.map((run) => [run.spec.model.share_weights, run.spec.model.tower_b?.kind ?? null])).toEqual([[true, null], [false, 'cnn']]);
+    expect(spec.runs.map((run) => [run.spec.model.share_weights, run.spec.model.tower_b?.kind ?? null])).toEqual([
+      [true, null],
+      [false, 'cnn'],
+    ]);
   });
 });
 
 describe('two-source runs end to end', () => {
   it('renders domain B from the same images, train and test, with the same labels', () => {
-    const spec = parseExperimentFile(file('name: data\nbase:\n  data: { train_limit: 100, right: { rotate90: true, invert: true, downsample: 2 } }\n')).base;
+    const spec = parseExperimentFile(
+      file('name: data\nbase:\n  data: { train_limit: 100, right: { rotate90: true, invert: true, downsample: 2 } }\n'),
+    ).base;
     const data = loadRunData(spec.data);
     expect(data.right!.train).toMatchObject({ count: 100, rows: 14, cols: 14 });
     expect(data.right!.test).toMatchObject({ count: data.test.count, rows: 14, cols: 14 });

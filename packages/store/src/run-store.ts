@@ -373,7 +373,9 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
          VALUES (?, ?, ?, ?, 'queued', ?, ?)
          ON CONFLICT(experiment_id, config_hash) DO UPDATE SET run_index = excluded.run_index, label = excluded.label`,
       ).run(experimentId, input.runIndex, input.configHash, input.label, JSON.stringify(input.params), now());
-      return toRun(db.prepare(`${runSelect} WHERE runs.experiment_id = ? AND runs.config_hash = ?`).get(experimentId, input.configHash) as RunRow);
+      return toRun(
+        db.prepare(`${runSelect} WHERE runs.experiment_id = ? AND runs.config_hash = ?`).get(experimentId, input.configHash) as RunRow,
+      );
     },
 
     /**
@@ -384,8 +386,7 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
       return db
         .transaction(() => {
           const row = db.prepare(`SELECT status, lease_owner, lease_expires_at FROM runs WHERE id = ?`).get(runId) as
-            | Pick<RunRow, 'status' | 'lease_owner' | 'lease_expires_at'>
-            | undefined;
+            Pick<RunRow, 'status' | 'lease_owner' | 'lease_expires_at'> | undefined;
           if (!row) return false;
           if (!claim.force && finishedStatuses.includes(row.status)) return false;
           if (row.status === 'running' && row.lease_owner !== owner) {
@@ -499,7 +500,9 @@ export function openRunStore(path: string, options: RunStoreOptions = {}) {
     ): boolean {
       return db.transaction(() => {
         const updated = db
-          .prepare(`UPDATE runs SET backend = ?, provenance_json = ?, started_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?`)
+          .prepare(
+            `UPDATE runs SET backend = ?, provenance_json = ?, started_at = ? WHERE id = ? AND status = 'running' AND lease_owner = ?`,
+          )
           .run(run.backend, JSON.stringify(run.provenance), run.startedAt, runId, owner);
         if (updated.changes === 0) return false;
         store.clearRunResults(runId);

@@ -176,7 +176,13 @@ describe('runs trained elsewhere (queue workers)', () => {
     expect(store.claimRun(run.id, { backend: 'queue', provenance: { hostname: 'coordinator' }, leaseSeconds: 60 })).toBe(true);
     expect(store.recordTrainedElsewhere(run.id, elsewhere, { 'optimizer.name': 'sgd' })).toBe(true);
     const recorded = store.getRun(run.id)!;
-    expect(recorded).toMatchObject({ status: 'completed', backend: 'blas', provenance: { hostname: 'worker-1' }, startedAt: elsewhere.startedAt, stepsDone: 1 });
+    expect(recorded).toMatchObject({
+      status: 'completed',
+      backend: 'blas',
+      provenance: { hostname: 'worker-1' },
+      startedAt: elsewhere.startedAt,
+      stepsDone: 1,
+    });
     expect(store.getStepMetrics(run.id)).toEqual(elsewhere.stepMetrics);
     expect(store.getFinalMetrics(run.id)).toEqual({ nn_accuracy: 0.5 });
     // Finished, it is no longer held: a second delivery of the same result is refused.

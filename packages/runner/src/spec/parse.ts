@@ -45,7 +45,10 @@ function loadSource(path: string): { source: SourceDocument; raw: unknown } {
   }
   const bytes = readFileSync(fullPath);
   if (bytes.includes(0)) {
-    throw new LabError('the file is not text (it holds NUL bytes)', { location: path, hint: 'give the path of a .yaml experiment file, e.g. experiments/quickstart.yaml' });
+    throw new LabError('the file is not text (it holds NUL bytes)', {
+      location: path,
+      hint: 'give the path of a .yaml experiment file, e.g. experiments/quickstart.yaml',
+    });
   }
   const text = bytes.toString('utf8');
   const lines = new LineCounter();
@@ -97,7 +100,13 @@ function closestBranchIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   return closestBranchIssue({ ...inner, path: [...issue.path, ...inner.path] });
 }
 
-function issueToError(unionIssue: z.core.$ZodIssue, schema: z.ZodType, sources: SourceDocument[], prefix: PathSegment[], fieldOf?: (path: PathSegment[]) => { location: string } | undefined): LabError {
+function issueToError(
+  unionIssue: z.core.$ZodIssue,
+  schema: z.ZodType,
+  sources: SourceDocument[],
+  prefix: PathSegment[],
+  fieldOf?: (path: PathSegment[]) => { location: string } | undefined,
+): LabError {
   const issue = closestBranchIssue(unionIssue);
   const path = issue.path.map((segment) => (typeof segment === 'symbol' ? String(segment) : segment)) as PathSegment[];
   const objectPath = path.filter((segment): segment is string => typeof segment === 'string');
@@ -138,7 +147,14 @@ function issueToError(unionIssue: z.core.$ZodIssue, schema: z.ZodType, sources: 
 }
 
 const mapping = 'a mapping (`key: value` lines)';
-const typeNames: Record<string, string> = { object: mapping, record: mapping, array: 'a list such as [32, 32]', number: 'a number', boolean: 'true or false', string: 'text' };
+const typeNames: Record<string, string> = {
+  object: mapping,
+  record: mapping,
+  array: 'a list such as [32, 32]',
+  number: 'a number',
+  boolean: 'true or false',
+  string: 'text',
+};
 
 /** YAML's spelling of the non-finite numbers, as the user wrote them. */
 const nonFiniteSpelling = (value: number) => (Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf');
@@ -149,7 +165,14 @@ function typeMessage(message: string, expected: string, path: PathSegment[], rec
   // z.number() rejects .inf and .nan as not numbers; say what is wrong with them.
   if (expected === 'number' && typeof received === 'number') return `${key} must be a finite number, not ${nonFiniteSpelling(received)}`;
   if (!message.startsWith('Invalid input') && !(expected in typeNames && isCollection(received))) return message;
-  const what = received === undefined || received === null ? 'nothing' : Array.isArray(received) ? 'a list' : typeof received === 'object' ? 'a mapping' : `\`${shown(received)}\``;
+  const what =
+    received === undefined || received === null
+      ? 'nothing'
+      : Array.isArray(received)
+        ? 'a list'
+        : typeof received === 'object'
+          ? 'a mapping'
+          : `\`${shown(received)}\``;
   return `${key} must be ${typeNames[expected] ?? expected}, not ${what}`;
 }
 
@@ -164,9 +187,11 @@ function shown(value: unknown): string {
 
 /** What to do about a bad value: every run parameter has a default, so deleting the line is always an option. */
 function hintFor(path: PathSegment[]): string {
-  if (path[0] === 'name') return 'write a short identifier such as `name: optimizer-sweep` (letters, digits, ".", "_", "-"; it names the report folder)';
+  if (path[0] === 'name')
+    return 'write a short identifier such as `name: optimizer-sweep` (letters, digits, ".", "_", "-"; it names the report folder)';
   if (path[0] === 'base') return 'fix the value at that line, or delete the line to use the default (see experiments/quickstart.yaml)';
-  if (path[0] === 'sweep') return 'fix the sweep at that line: each parameter takes a non-empty list of values, or a range { from, to, step | count }';
+  if (path[0] === 'sweep')
+    return 'fix the sweep at that line: each parameter takes a non-empty list of values, or a range { from, to, step | count }';
   return 'fix the value at that line (see experiments/quickstart.yaml for a complete file)';
 }
 
@@ -238,7 +263,11 @@ function dataFolderOf(overrides: Record<string, unknown>, sources: SourceDocumen
  * found after parsing: its sweep entry when the run sweeps it, else its line under `base` (in
  * this file or the one it extends), else the nearest enclosing line.
  */
-export function locateRunParameter(filePath: string, overrides: Record<string, unknown>, parameter: string): { location: string; field: string } {
+export function locateRunParameter(
+  filePath: string,
+  overrides: Record<string, unknown>,
+  parameter: string,
+): { location: string; field: string } {
   const { sources } = loadWithParents(filePath);
   const sweptKey = Object.keys(overrides).find((key) => parameter === key || parameter.startsWith(`${key}.`));
   if (sweptKey !== undefined) {
@@ -287,7 +316,11 @@ function planExperiment(file: ExperimentFile, sources: SourceDocument[], path: s
   } catch (error) {
     if (!(error instanceof ZipLengthError)) throw error;
     const source = sources.find((candidate) => candidate.document.hasIn(['sweep', 'zip', error.otherKey])) ?? sources[0];
-    throw new LabError(error.message, { location: locate(source, ['sweep', 'zip'], error.otherKey), field: `sweep.zip.${error.otherKey}`, hint: 'give every zip list the same number of values, or use grid for a cartesian product' });
+    throw new LabError(error.message, {
+      location: locate(source, ['sweep', 'zip'], error.otherKey),
+      field: `sweep.zip.${error.otherKey}`,
+      hint: 'give every zip list the same number of values, or use grid for a cartesian product',
+    });
   }
   const maxRuns = file.max_runs ?? defaultMaxRuns;
   const runs: PlannedRun[] = [];

@@ -12,7 +12,10 @@ import { claimsSchema } from './claims.ts';
  */
 const positive = (what: string) => z.number({ error: `${what} must be a number` }).gt(0, `${what} must be greater than 0`);
 const positiveInt = (what: string) =>
-  z.number({ error: `${what} must be a whole number` }).int(`${what} must be a whole number`).gt(0, `${what} must be at least 1`);
+  z
+    .number({ error: `${what} must be a whole number` })
+    .int(`${what} must be a whole number`)
+    .gt(0, `${what} must be at least 1`);
 
 export const optimizerNames = ['sgd', 'momentum', 'adam', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
 export const samplerKinds = PAIR_SAMPLER_KINDS;
@@ -45,7 +48,10 @@ const tower = z
     /** cnn only: output channels of each conv 5x5 → activation → 2x2 max-pool stage. */
     channels: z.array(positiveInt('a channel count')).min(1).max(4).optional(),
     /** cnn only: the (odd) side of every convolution kernel. */
-    kernel_size: positiveInt('kernel_size').max(9).refine((k) => k % 2 === 1, 'kernel_size must be odd (3, 5, 7)').optional(),
+    kernel_size: positiveInt('kernel_size')
+      .max(9)
+      .refine((k) => k % 2 === 1, 'kernel_size must be odd (3, 5, 7)')
+      .optional(),
   })
   .superRefine((value, context) => {
     if (value.kind !== 'mlp') return;
@@ -54,9 +60,18 @@ const tower = z
     }
   })
   .transform((value): TowerSpec => {
-    const common = { activation: value.activation, bias_init: value.bias_init, ...(value.embedding_dim !== undefined && { embedding_dim: value.embedding_dim }) };
+    const common = {
+      activation: value.activation,
+      bias_init: value.bias_init,
+      ...(value.embedding_dim !== undefined && { embedding_dim: value.embedding_dim }),
+    };
     if (value.kind === 'mlp') {
-      return { kind: 'mlp', hidden: value.hidden ?? mlpDefaults.hidden, ...common, init_stddev: value.init_stddev ?? mlpDefaults.init_stddev };
+      return {
+        kind: 'mlp',
+        hidden: value.hidden ?? mlpDefaults.hidden,
+        ...common,
+        init_stddev: value.init_stddev ?? mlpDefaults.init_stddev,
+      };
     }
     return {
       kind: 'cnn',
@@ -127,7 +142,11 @@ export const runSpecSchema = z.strictObject({
     // Caught here too (the model checks again) so the error points at the line in the file.
     .superRefine((model, context) => {
       if (model.share_weights && model.tower_b != null) {
-        context.addIssue({ code: 'custom', path: ['tower_b'], message: 'tower_b is only used when share_weights is false: shared sisters are one tower (tower_a)' });
+        context.addIssue({
+          code: 'custom',
+          path: ['tower_b'],
+          message: 'tower_b is only used when share_weights is false: shared sisters are one tower (tower_a)',
+        });
       }
       for (const side of ['tower_a', 'tower_b'] as const) {
         const pinned = model[side]?.embedding_dim;
@@ -199,14 +218,23 @@ const sweepValues = z.union([
       // `from: 5, to: 1, step: 1` would plan no runs at all, and write an empty report.
       if ((range.to - range.from) / range.step >= 0) return;
       const direction = range.to < range.from ? 'a negative step' : 'a positive step';
-      context.addIssue({ code: 'custom', path: ['step'], message: `the range from ${range.from} to ${range.to} with step ${range.step} holds no values: it needs ${direction}` });
+      context.addIssue({
+        code: 'custom',
+        path: ['step'],
+        message: `the range from ${range.from} to ${range.to} with step ${range.step} holds no values: it needs ${direction}`,
+      });
     }),
   z
     .strictObject({ from: z.number(), to: z.number(), count: positiveInt('count'), scale: z.enum(['linear', 'log']).default('linear') })
     .superRefine((range, context) => {
       if (range.scale !== 'log') return;
       const bad = range.from > 0 ? (range.to > 0 ? undefined : 'to') : 'from';
-      if (bad) context.addIssue({ code: 'custom', path: [bad], message: `a log-scale range needs from and to greater than 0 (there is no logarithm of ${range[bad]})` });
+      if (bad)
+        context.addIssue({
+          code: 'custom',
+          path: [bad],
+          message: `a log-scale range needs from and to greater than 0 (there is no logarithm of ${range[bad]})`,
+        });
     }),
 ]);
 

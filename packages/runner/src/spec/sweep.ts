@@ -17,7 +17,8 @@ export interface PlannedRun {
   dataFolder: string;
 }
 
-type SweepValues = unknown[] | { from: number; to: number; step: number } | { from: number; to: number; count: number; scale: 'linear' | 'log' };
+type SweepValues =
+  unknown[] | { from: number; to: number; step: number } | { from: number; to: number; count: number; scale: 'linear' | 'log' };
 
 export interface SweepSection {
   grid?: Record<string, SweepValues>;
@@ -126,13 +127,26 @@ export function expandSweep(base: Record<string, unknown>, sweep: SweepSection) 
       const label = Object.entries(candidate.overrides)
         .map(([key, value]) => `${key}=${formatValue(value)}`)
         .join(', ');
-      return { index, spec, params: flattenParams(spec), overrides: candidate.overrides, configHash: configHash(spec), label: label || 'base', dataFolder };
+      return {
+        index,
+        spec,
+        params: flattenParams(spec),
+        overrides: candidate.overrides,
+        configHash: configHash(spec),
+        label: label || 'base',
+        dataFolder,
+      };
     },
   };
 }
 
 export class ZipLengthError extends Error {
-  constructor(readonly firstKey: string, readonly firstLength: number, readonly otherKey: string, readonly otherLength: number) {
+  constructor(
+    readonly firstKey: string,
+    readonly firstLength: number,
+    readonly otherKey: string,
+    readonly otherLength: number,
+  ) {
     super(`zip lists must have the same length: ${firstKey} has ${firstLength} values, ${otherKey} has ${otherLength}`);
   }
 }

@@ -43,7 +43,13 @@ export function describeNan(step: number, loss: number, gradientFinite: boolean,
     if (batch.similar[i] === 1) positivePairs++;
     if (distances[i] < minDistance) minDistance = distances[i];
     if (distances[i] <= zeroDistance && zeroDistancePairs.length < 20) {
-      zeroDistancePairs.push({ pair: i, leftIndex: batch.leftIndices[i], rightIndex: batch.rightIndices[i], similar: batch.similar[i], distance: distances[i] });
+      zeroDistancePairs.push({
+        pair: i,
+        leftIndex: batch.leftIndices[i],
+        rightIndex: batch.rightIndices[i],
+        similar: batch.similar[i],
+        distance: distances[i],
+      });
     }
   }
   const what = !Number.isFinite(loss) ? 'the loss' : 'a gradient';

@@ -30,7 +30,10 @@ export class ProgressReporter {
   private readonly started = performance.now();
   private last = this.started;
 
-  constructor(private readonly steps: number, private readonly report?: (progress: TrainingProgress) => void) {}
+  constructor(
+    private readonly steps: number,
+    private readonly report?: (progress: TrainingProgress) => void,
+  ) {}
 
   step(step: number, loss: number): void {
     if (!this.report) return;
@@ -47,7 +50,10 @@ export class ProgressReporter {
 
 /** Mean distance of the positive and of the negative pairs (null for a side with no pairs). */
 export function meanDistances(distances: Float32Array, similar: Float32Array): [number | null, number | null] {
-  let positiveSum = 0, positiveCount = 0, negativeSum = 0, negativeCount = 0;
+  let positiveSum = 0,
+    positiveCount = 0,
+    negativeSum = 0,
+    negativeCount = 0;
   for (let i = 0; i < distances.length; i++) {
     if (similar[i] === 1) {
       positiveSum += distances[i];

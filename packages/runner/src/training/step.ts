@@ -27,7 +27,11 @@ export interface StepOutcome {
  * exact finite check, ONE read of [loss, finite flag], then the update applied when the step is
  * finite (or always, with `applyNonFinite`: on_nan continue).
  */
-export function trainingStep(parts: StepParts, batch: PairBatch, options: { wantDistances: boolean; applyNonFinite: boolean }): StepOutcome {
+export function trainingStep(
+  parts: StepParts,
+  batch: PairBatch,
+  options: { wantDistances: boolean; applyNonFinite: boolean },
+): StepOutcome {
   return tf.tidy(() => {
     const left = tf.tensor2d(batch.left, [batch.batchSize, batch.leftFeatures]);
     const right = tf.tensor2d(batch.right, [batch.batchSize, batch.rightFeatures]);
