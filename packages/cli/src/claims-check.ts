@@ -1,7 +1,6 @@
 /** The claims part of `lab check`: an experiment's claims decided on its runs (see @siamese-lab/stats). */
 import { existsSync } from 'node:fs';
 import { evaluateClaims, formatClaims, type Claim, type ClaimsSummary, type Observation } from '@siamese-lab/stats';
-import type { RunStore } from '@siamese-lab/store';
 import { LabError } from '@siamese-lab/core';
 
 /** --confidence, checked before anything runs. */
@@ -15,8 +14,8 @@ export function checkConfidenceLevel(confidence: number | undefined): void {
 }
 
 /** The claims an experiment was run with, as its file stated them then (validated when it was parsed). */
-export function storedClaims(store: RunStore, experiment: string): Claim[] {
-  const spec = store.getExperiment(experiment)?.spec as { claims?: Claim[] } | undefined;
+export function storedClaims(storedSpec: unknown): Claim[] {
+  const spec = storedSpec as { claims?: Claim[] } | undefined;
   return Array.isArray(spec?.claims) ? spec.claims : [];
 }
 

@@ -1,31 +1,21 @@
-import { dirname, join } from 'node:path';
 import { LabError } from '@siamese-lab/core';
-import { renderReport } from '@siamese-lab/report';
-import { parseExperimentFile, preflightExperiment, runExperiment, type ExperimentOutcome } from '@siamese-lab/runner';
+import { writeExperimentReport, type RenderResult } from '@siamese-lab/report';
 import { formatNumerics, numericsDifferences, parseNumerics, type BackendName } from '@siamese-lab/backend';
 import type { RunStatus } from '@siamese-lab/run-record';
 import { openRunStore, type RunRecord, type RunStore } from '@siamese-lab/store';
+import { runAndReport } from '@siamese-lab/workflow';
 import { csvField, formatDuration, formatNumber, formatTable } from './format.ts';
 import { createProgressPrinter } from './progress.ts';
 import { createParallelProgressPrinter } from './parallel-progress.ts';
 import { runOnQueue, type QueueArguments } from './queue-commands.ts';
-import { collectReportInput } from './report-input.ts';
 
 export interface Output {
   out(text: string): void;
   err(text: string): void;
 }
 
-/** Where an experiment's report goes: beside the database, in a folder named after the experiment. */
-export function reportDirectory(store: RunStore, experimentName: string): string {
-  return join(dirname(store.path), experimentName);
-}
-
-export async function writeReport(store: RunStore, experimentName: string, io: Output): Promise<string> {
-  const input = collectReportInput(store, experimentName);
-  const result = await renderReport(input, { outputDirectory: reportDirectory(store, experimentName) });
+function reportWritten(result: RenderResult, io: Output): void {
   io.err(`report: ${result.htmlPath} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.svgPaths.length} SVG charts beside it)`);
-  return result.htmlPath;
 }
 
 export async function runCommand(
@@ -43,45 +33,41 @@ export async function runCommand(
   io: Output,
   stop: { requested: boolean },
 ): Promise<number> {
-  // Parse and validate everything before touching the database: a bad file writes nothing.
-  const experiment = parseExperimentFile(args.file);
-  preflightExperiment(experiment, { yes: args.yes });
-  const store = openRunStore(args.db);
-  try {
-    const started = performance.now();
-    const common = { store, backend: args.backend, force: args.force, shouldStop: () => stop.requested };
-    const outcome: ExperimentOutcome = args.queue
-      ? await runOnQueue(experiment, args.queue, common, io)
-      : await runExperiment(experiment, {
-          store,
-          backend: args.backend,
-          force: args.force,
-          yes: args.yes,
-          preflighted: true,
-          jobs: args.jobs,
-          threads: args.threads,
-          onEvent: (args.jobs ?? 1) > 1 ? createParallelProgressPrinter() : createProgressPrinter(),
-          shouldStop: () => stop.requested,
-        });
-    const seconds = (performance.now() - started) / 1000;
-    if (outcome.interrupted) {
-      for (const stopped of outcome.interruptedRuns) {
-        io.err(`interrupted: run ${stopped.runId} [${stopped.run.label}] stopped at step ${stopped.stepsDone} and is marked interrupted.`);
-      }
-      const where = args.queue ? ` --queue ${args.queue.address.display}` : args.jobs && args.jobs > 1 ? ` --jobs ${args.jobs}` : '';
-      io.err(
-        `Finished runs are kept. Resume with: pnpm run exp ${args.file}${args.db !== 'results/runs.sqlite' ? ` --db ${args.db}` : ''}${where}`,
-      );
-      return 130;
+  const { experiment, outcome, seconds, report } = await runAndReport(args.file, {
+    db: args.db,
+    backend: args.backend,
+    force: args.force,
+    yes: args.yes,
+    report: args.report,
+    jobs: args.jobs,
+    threads: args.threads,
+    onEvent: (args.jobs ?? 1) > 1 ? createParallelProgressPrinter() : createProgressPrinter(),
+    shouldStop: () => stop.requested,
+    execute: args.queue
+      ? (plan, options) =>
+          runOnQueue(
+            plan,
+            args.queue!,
+            { store: options.store, backend: args.backend, force: args.force, shouldStop: () => stop.requested },
+            io,
+          )
+      : undefined,
+  });
+  if (outcome.interrupted) {
+    for (const stopped of outcome.interruptedRuns) {
+      io.err(`interrupted: run ${stopped.runId} [${stopped.run.label}] stopped at step ${stopped.stepsDone} and is marked interrupted.`);
     }
+    const where = args.queue ? ` --queue ${args.queue.address.display}` : args.jobs && args.jobs > 1 ? ` --jobs ${args.jobs}` : '';
     io.err(
-      `${experiment.name}: ${outcome.completed} completed, ${outcome.nan} nan, ${outcome.failed} failed, ${outcome.skipped} already done${outcome.busy ? `, ${outcome.busy} busy in another process` : ''} (${formatDuration(seconds)})`,
+      `Finished runs are kept. Resume with: pnpm run exp ${args.file}${args.db !== 'results/runs.sqlite' ? ` --db ${args.db}` : ''}${where}`,
     );
-    if (args.report) await writeReport(store, experiment.name, io);
-    return outcome.failed > 0 ? 1 : 0;
-  } finally {
-    store.close();
+    return 130;
   }
+  io.err(
+    `${experiment.name}: ${outcome.completed} completed, ${outcome.nan} nan, ${outcome.failed} failed, ${outcome.skipped} already done${outcome.busy ? `, ${outcome.busy} busy in another process` : ''} (${formatDuration(seconds)})`,
+  );
+  if (report) reportWritten(report, io);
+  return outcome.failed > 0 ? 1 : 0;
 }
 
 function runsOf(store: RunStore, experiment: string | undefined, status?: RunStatus): RunRecord[] {
@@ -332,8 +318,9 @@ export function exportCommand(args: { db: string; experiment: string; format: 'j
 export async function reportCommand(args: { db: string; experiment: string }, io: Output): Promise<number> {
   const store = openRunStore(args.db, { readonly: true });
   try {
-    const path = await writeReport(store, args.experiment, io);
-    io.out(path);
+    const result = await writeExperimentReport(store, args.experiment);
+    reportWritten(result, io);
+    io.out(result.htmlPath);
   } finally {
     store.close();
   }

@@ -1,1 +1,3 @@
+export { main, consoleOutput } from './main.ts';
 export { describeFailure, type Failure } from './failure.ts';
+export type { Output } from './commands.ts';

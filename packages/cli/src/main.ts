@@ -1,9 +1,10 @@
-#!/usr/bin/env node
+/**
+ * The `lab` command's arguments: parses them and calls a command. Importing this module does
+ * nothing; `bin.ts` is the entry that owns the process (signals, working folder, exit code).
+ */
 import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { BACKEND_NAMES } from '@siamese-lab/backend';
 import { runStatuses } from '@siamese-lab/run-record';
-import { describeFailure } from './failure.ts';
 import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, runCommand, showCommand, type Output } from './commands.ts';
 import { baselineCommand, checkCommand } from './regression-commands.ts';
 import { compareGroupsCommand, defaultCompareMetrics } from './compare-groups.ts';
@@ -14,22 +15,21 @@ import { serveCommand, serveOptions } from './serve-command.ts';
 
 const backendChoices = BACKEND_NAMES;
 
-const io: Output = {
+/** Prints to the process's stdout and stderr, a line per call. */
+export const consoleOutput: Output = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
 };
 
-/** First Ctrl-C: finish the current step, record the run as interrupted, exit. Second: exit now. */
-const stop = { requested: false };
-process.on('SIGINT', () => {
-  if (stop.requested) process.exit(130);
-  stop.requested = true;
-  io.err('\nstopping after the current step (Ctrl-C again to quit at once)...');
-});
-
-export async function main(argv: string[]): Promise<number> {
-  // pnpm runs scripts from the workspace root; paths the user typed are relative to where they typed them.
-  if (process.env.INIT_CWD && process.env.INIT_CWD !== process.cwd()) process.chdir(process.env.INIT_CWD);
+/**
+ * Runs one `lab` command line (without the program name) and returns its exit code. `stop`
+ * is polled between training steps: set `requested` to stop after the current step.
+ */
+export async function main(
+  argv: string[],
+  io: Output = consoleOutput,
+  stop: { requested: boolean } = { requested: false },
+): Promise<number> {
   let exitCode = 0;
   const parser = yargs(argv)
     .scriptName('lab')
@@ -300,14 +300,3 @@ export async function main(argv: string[]): Promise<number> {
   await parser.parseAsync();
   return exitCode;
 }
-
-main(hideBin(process.argv)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const failure = describeFailure(error);
-    io.err(failure.text);
-    process.exitCode = failure.exitCode;
-  },
-);

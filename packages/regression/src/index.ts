@@ -34,3 +34,5 @@ export {
   type BandTable,
 } from './tolerances.ts';
 export { observeRuns } from './observe.ts';
+export { checkExperiment, readBaselineOf, type CheckExperimentOptions, type CheckExperimentOutcome } from './check-experiment.ts';
+export { recordBaseline, type RecordBaselineOptions, type RecordedBaseline } from './record-baseline.ts';

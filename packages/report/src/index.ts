@@ -12,5 +12,4 @@ export {
   type NanCell,
   type MetricDirection,
 } from './shaping.ts';
-export { syntheticReportInput, classShapesFromPoints, type SyntheticOptions } from './synthetic.ts';
-export { benchmarkReport, type ReportBenchmark } from './bench.ts';
+export { collectReportInput, reportDirectory, writeExperimentReport } from './from-store.ts';

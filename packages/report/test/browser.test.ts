@@ -7,7 +7,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderReport, syntheticReportInput } from '../src/index.ts';
+import { renderReport } from '../src/index.ts';
+import { syntheticReportInput } from './synthetic.ts';
 import { xssText } from './helpers.ts';
 
 const chromiumPath = '/usr/bin/chromium';

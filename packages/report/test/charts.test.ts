@@ -11,7 +11,7 @@ import {
   runTitle,
 } from '../src/charts.ts';
 import { summaryTableHtml } from '../src/html.ts';
-import { syntheticReportInput } from '../src/synthetic.ts';
+import { syntheticReportInput } from './synthetic.ts';
 import { makeInput, makeRun, xssText } from './helpers.ts';
 
 const chartOptions = { maxPointsPerRun: 150, maxCurvePointsPerRun: 1000 };

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LabError } from '@siamese-lab/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderReport, syntheticReportInput } from '../src/index.ts';
+import { renderReport } from '../src/index.ts';
+import { syntheticReportInput } from './synthetic.ts';
 import { makeInput, makeRun, xssText } from './helpers.ts';
 
 const directories: string[] = [];

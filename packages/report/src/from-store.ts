@@ -1,6 +1,19 @@
-import type { ReportInput, ReportRun } from '@siamese-lab/report';
-import type { RunStore } from '@siamese-lab/store';
+import { dirname, join } from 'node:path';
 import { LabError } from '@siamese-lab/core';
+import { datasetClassNames } from '@siamese-lab/data';
+import type { RunStore } from '@siamese-lab/store';
+import { renderReport } from './render.ts';
+import type { RenderResult, ReportInput, ReportRun } from './types.ts';
+
+/** Where an experiment's report goes: beside the database, in a folder named after the experiment. */
+export function reportDirectory(store: RunStore, experimentName: string): string {
+  return join(dirname(store.path), experimentName);
+}
+
+/** Reads an experiment from the store and writes its report into `reportDirectory`. */
+export async function writeExperimentReport(store: RunStore, experimentName: string): Promise<RenderResult> {
+  return renderReport(collectReportInput(store, experimentName), { outputDirectory: reportDirectory(store, experimentName) });
+}
 
 /** Reads one experiment from the store, in one snapshot, into the report's input. */
 export function collectReportInput(store: RunStore, experimentName: string): ReportInput {
@@ -21,7 +34,7 @@ export function collectReportInput(store: RunStore, experimentName: string): Rep
         status: run.status,
         params: run.params,
         metrics: store.getFinalMetrics(run.id),
-        classShapes: (embedding?.classShapes as ReportRun['classShapes']) ?? null,
+        classShapes: embedding?.classShapes ?? null,
         wallSeconds: run.wallSeconds,
         backend: run.backend,
         nanSteps: run.nanSteps,
@@ -44,10 +57,7 @@ export function collectReportInput(store: RunStore, experimentName: string): Rep
       };
     });
     const base = (experiment.spec as { base?: { data?: { dataset?: string } } }).base;
-    const classNames =
-      base?.data?.dataset === 'fashion-mnist'
-        ? ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
-        : ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+    const classNames = [...datasetClassNames(base?.data?.dataset ?? 'mnist')];
     return {
       experiment: { name: experiment.name, description: experiment.description },
       sweepKeys: reportSweepKeys(experiment.sweepKeys, runs),

@@ -4,7 +4,7 @@
  * and NaN runs when epsilon is 0.
  */
 import { createRandom, type Random } from '@siamese-lab/core';
-import type { ClassShape, CurvePoint, ReportInput, ReportRun } from './types.ts';
+import type { ClassShape, CurvePoint, ReportInput, ReportRun } from '../src/types.ts';
 
 export interface SyntheticOptions {
   /** Embedding points per run (default 10,000). */

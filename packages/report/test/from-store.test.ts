@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reportSweepKeys } from '../src/report-input.ts';
+import { reportSweepKeys } from '../src/from-store.ts';
 
 describe('reportSweepKeys', () => {
   it('keeps flat sweep keys and replaces a swept section by its varying leaves', () => {

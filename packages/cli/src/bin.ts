@@ -1,0 +1,28 @@
+/** The `lab` program: the one module with process side effects (signals, working folder, exit code). */
+import { hideBin } from 'yargs/helpers';
+import { describeFailure } from './failure.ts';
+import { consoleOutput, main } from './main.ts';
+
+const io = consoleOutput;
+
+/** First Ctrl-C: finish the current step, record the run as interrupted, exit. Second: exit now. */
+const stop = { requested: false };
+process.on('SIGINT', () => {
+  if (stop.requested) process.exit(130);
+  stop.requested = true;
+  io.err('\nstopping after the current step (Ctrl-C again to quit at once)...');
+});
+
+// pnpm runs scripts from the workspace root; paths the user typed are relative to where they typed them.
+if (process.env.INIT_CWD && process.env.INIT_CWD !== process.cwd()) process.chdir(process.env.INIT_CWD);
+
+main(hideBin(process.argv), io, stop).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const failure = describeFailure(error);
+    io.err(failure.text);
+    process.exitCode = failure.exitCode;
+  },
+);

@@ -1,0 +1,1 @@
+export { runAndReport, type RunAndReportOptions, type RunAndReportResult } from './run-and-report.ts';
