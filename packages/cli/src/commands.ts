@@ -33,6 +33,7 @@ export async function runCommand(
   io: Output,
   stop: { requested: boolean },
 ): Promise<number> {
+  const queue = args.queue;
   const { experiment, outcome, seconds, report } = await runAndReport(args.file, {
     db: args.db,
     backend: args.backend,
@@ -43,14 +44,9 @@ export async function runCommand(
     threads: args.threads,
     onEvent: (args.jobs ?? 1) > 1 ? createParallelProgressPrinter() : createProgressPrinter(),
     shouldStop: () => stop.requested,
-    execute: args.queue
+    execute: queue
       ? (plan, options) =>
-          runOnQueue(
-            plan,
-            args.queue!,
-            { store: options.store, backend: args.backend, force: args.force, shouldStop: () => stop.requested },
-            io,
-          )
+          runOnQueue(plan, queue, { store: options.store, backend: args.backend, force: args.force, shouldStop: () => stop.requested }, io)
       : undefined,
   });
   if (outcome.interrupted) {

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { expect } from 'vitest';
 import { openRunStore } from '@siamese-lab/store';
 
-const main = resolve(import.meta.dirname, '../src/main.ts');
+const main = resolve(import.meta.dirname, '../src/bin.ts');
 
 /** A `lab` process in the background whose stderr is kept, to wait for its lines. */
 export interface LabProcess {
