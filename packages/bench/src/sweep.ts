@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchSection } from './sections.ts';
 
-const labMain = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
+const labMain = fileURLToPath(new URL('../../cli/src/bin.ts', import.meta.url));
 const SWEEP_RUNS = 8;
 
 /** The 8-run sweep every variant trains: a 784-128-128-2 MLP, 8 seeds, a short run each. */
