@@ -35,7 +35,7 @@ describe('compareWithBaseline', () => {
     expect(result.passed).toBe(false);
     expect(result.runs[0]).toMatchObject({
       numerics_class: 'identical',
-      reason: expect.stringMatching(/identical numerics: bit-identical results expected/),
+      reason: expect.stringMatching(/identical numerics: bit-identical results expected/) as unknown,
     });
     expect(result.runs[0].checks.find((check) => check.metric === 'nn_accuracy')).toMatchObject({ low: 0.8, high: 0.8, passed: false });
     expect(formatCheckResult(result)).toMatch(/optimizer\.name=sgd, seed=1 \[aaaa0000\]\s+identical\s+identical numerics/);
