@@ -282,7 +282,7 @@ export async function main(
       'a local web UI: experiments, runs, embeddings side by side, following running sweeps live',
       serveOptions,
       async (args) => {
-        exitCode = await serveCommand({ db: String(args.db), port: args.port, host: args.host, open: args.open }, io);
+        exitCode = await serveCommand({ db: String(args.db), port: args.port, host: args.host, open: args.open }, io, stop);
       },
     )
     .demandCommand(1, 'name a command: run, worker, ls, show, compare, export, report, rm, baseline, check or serve (see --help)')

@@ -24,11 +24,14 @@ export function serveOptions<T>(command: Argv<T>) {
     .example('$0 serve --db results/runs.sqlite --port 0 --open', 'any free port, and open the browser');
 }
 
+/** How often the command checks whether the user asked it to stop. */
+const stopPollMilliseconds = 200;
+
 /**
- * `lab serve`: a local web UI over the run database that follows sweeps live. Runs until Ctrl-C
- * (or SIGTERM), then closes the server and the database.
+ * `lab serve`: a local web UI over the run database that follows sweeps live. Runs until
+ * `stop.requested` (the program sets it on Ctrl-C), then closes the server and the database.
  */
-export async function serveCommand(args: ServeArgs, io: Output): Promise<number> {
+export async function serveCommand(args: ServeArgs, io: Output, stop: { requested: boolean }): Promise<number> {
   if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
     throw new LabError(`--port must be a whole number from 0 to 65535, got ${args.port}`, {
       field: '--port',
@@ -40,11 +43,8 @@ export async function serveCommand(args: ServeArgs, io: Output): Promise<number>
   if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1')
     io.err(`warning: listening on ${args.host}: anyone who can reach this address can read your runs`);
   if (args.open) openInBrowser(server.url);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  while (!stop.requested) await new Promise((resolve) => setTimeout(resolve, stopPollMilliseconds));
   await server.close();
+  io.err('server stopped');
   return 0;
 }

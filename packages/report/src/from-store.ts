@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { LabError } from '@siamese-lab/core';
 import { datasetClassNames } from '@siamese-lab/data';
-import type { RunStore } from '@siamese-lab/store';
+import type { RunRecord, RunStore } from '@siamese-lab/store';
 import { renderReport } from './render.ts';
 import type { RenderResult, ReportInput, ReportRun } from './types.ts';
 
@@ -15,6 +15,42 @@ export async function writeExperimentReport(store: RunStore, experimentName: str
   return renderReport(collectReportInput(store, experimentName), { outputDirectory: reportDirectory(store, experimentName) });
 }
 
+/**
+ * One stored run as the report's charts take it. The embedding (the large part) can be left out
+ * when only curves and metrics are drawn. Call inside `store.snapshot` to read a consistent run.
+ */
+export function reportRunFromStore(store: RunStore, run: RunRecord, options: { embedding?: boolean } = {}): ReportRun {
+  const embedding = options.embedding === false ? undefined : store.getEmbedding(run.id);
+  return {
+    runId: String(run.id),
+    label: run.label,
+    configHash: run.configHash,
+    status: run.status,
+    params: run.params,
+    metrics: store.getFinalMetrics(run.id),
+    classShapes: embedding?.classShapes ?? null,
+    wallSeconds: run.wallSeconds,
+    backend: run.backend,
+    nanSteps: run.nanSteps,
+    firstNanStep: run.firstNanStep,
+    curve: store.getStepMetrics(run.id).map((row) => ({
+      step: row.step,
+      loss: row.loss,
+      positiveDistance: row.positiveDistance,
+      negativeDistance: row.negativeDistance,
+      nan: row.nan,
+    })),
+    embedding: embedding
+      ? {
+          dim: embedding.dim,
+          points: embedding.points,
+          labels: embedding.labels,
+          ...(embedding.domains ? { domain: embedding.domains } : {}),
+        }
+      : null,
+  };
+}
+
 /** Reads one experiment from the store, in one snapshot, into the report's input. */
 export function collectReportInput(store: RunStore, experimentName: string): ReportInput {
   return store.snapshot(() => {
@@ -25,37 +61,7 @@ export function collectReportInput(store: RunStore, experimentName: string): Rep
         hint: known.length ? `known experiments: ${known.join(', ')}` : 'run one first: pnpm run exp experiments/quickstart.yaml',
       });
     }
-    const runs: ReportRun[] = store.listRuns({ experiment: experimentName }).map((run) => {
-      const embedding = store.getEmbedding(run.id);
-      return {
-        runId: String(run.id),
-        label: run.label,
-        configHash: run.configHash,
-        status: run.status,
-        params: run.params,
-        metrics: store.getFinalMetrics(run.id),
-        classShapes: embedding?.classShapes ?? null,
-        wallSeconds: run.wallSeconds,
-        backend: run.backend,
-        nanSteps: run.nanSteps,
-        firstNanStep: run.firstNanStep,
-        curve: store.getStepMetrics(run.id).map((row) => ({
-          step: row.step,
-          loss: row.loss,
-          positiveDistance: row.positiveDistance,
-          negativeDistance: row.negativeDistance,
-          nan: row.nan,
-        })),
-        embedding: embedding
-          ? {
-              dim: embedding.dim,
-              points: embedding.points,
-              labels: embedding.labels,
-              ...(embedding.domains ? { domain: embedding.domains } : {}),
-            }
-          : null,
-      };
-    });
+    const runs = store.listRuns({ experiment: experimentName }).map((run) => reportRunFromStore(store, run));
     const base = (experiment.spec as { base?: { data?: { dataset?: string } } }).base;
     const classNames = [...datasetClassNames(base?.data?.dataset ?? 'mnist')];
     return {

@@ -12,4 +12,4 @@ export {
   type NanCell,
   type MetricDirection,
 } from './shaping.ts';
-export { collectReportInput, reportDirectory, writeExperimentReport } from './from-store.ts';
+export { collectReportInput, reportRunFromStore, reportDirectory, writeExperimentReport } from './from-store.ts';

@@ -1,7 +1,6 @@
 import { isAbsolute, dirname, resolve } from 'node:path';
 import {
-  FASHION_MNIST_CLASS_NAMES,
-  MNIST_CLASS_NAMES,
+  datasetClassNames,
   loadFashionMnist,
   loadIdxDataset,
   loadMnist,
@@ -45,7 +44,7 @@ export function imageSource(params: Record<string, ParamValue>, experimentFile: 
 }
 
 export function classNamesOf(source: ImageSource): string[] {
-  return [...(source.dataset === 'fashion-mnist' ? FASHION_MNIST_CLASS_NAMES : MNIST_CLASS_NAMES)];
+  return [...datasetClassNames(source.dataset)];
 }
 
 // Test sets by source. The loaders cache the parsed files; this caches domain B's rendering too.

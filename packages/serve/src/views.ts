@@ -2,7 +2,15 @@
  * The JSON behind each page, read from the store inside one snapshot so that a sweep writing at
  * the same time never shows half of a change (e.g. a completed run without its metrics).
  */
-import { bestRunsByMetric, buildCharts, metricDirection, type ChartSection, type ReportInput, type ReportRun } from '@siamese-lab/report';
+import {
+  bestRunsByMetric,
+  buildCharts,
+  metricDirection,
+  reportRunFromStore,
+  type ChartSection,
+  type ReportInput,
+  type ReportRun,
+} from '@siamese-lab/report';
 import type { RunRecord, RunStore } from '@siamese-lab/store';
 import { overlaidCurvesSpec } from './compare-chart.ts';
 import type { EmbeddingMeta } from './embedding-cache.ts';
@@ -119,35 +127,6 @@ export function experimentView(store: RunStore, name: string) {
   });
 }
 
-/** A run as the report's chart functions take it; the embedding only when asked (it is the large part). */
-function reportRunOf(store: RunStore, run: RunRecord, withEmbedding: boolean): ReportRun {
-  const embedding = withEmbedding ? store.getEmbedding(run.id) : undefined;
-  return {
-    runId: String(run.id),
-    label: run.label,
-    configHash: run.configHash,
-    status: run.status,
-    params: run.params,
-    metrics: store.getFinalMetrics(run.id),
-    classShapes: (embedding?.classShapes as ReportRun['classShapes']) ?? null,
-    wallSeconds: run.wallSeconds,
-    backend: run.backend,
-    nanSteps: run.nanSteps,
-    firstNanStep: run.firstNanStep,
-    curve: store
-      .getStepMetrics(run.id)
-      .map(({ step, loss, positiveDistance, negativeDistance, nan }) => ({ step, loss, positiveDistance, negativeDistance, nan })),
-    embedding: embedding
-      ? {
-          dim: embedding.dim,
-          points: embedding.points,
-          labels: embedding.labels,
-          ...(embedding.domains ? { domain: embedding.domains } : {}),
-        }
-      : null,
-  };
-}
-
 const chartOptions = { maxPointsPerRun: 1500, maxCurvePointsPerRun: 500 };
 
 /**
@@ -164,7 +143,7 @@ export function experimentCharts(store: RunStore, name: string, runIds: number[]
       experiment: { name: experiment.name, description: experiment.description },
       sweepKeys: experiment.sweepKeys.filter((key) => runs.some((run) => key in run.params)),
       classNames: classNamesOf(imageSource(runs[0]?.params ?? {}, experiment.filePath)),
-      runs: runs.map((run) => reportRunOf(store, run, true)),
+      runs: runs.map((run) => reportRunFromStore(store, run)),
       generatedAt: new Date().toISOString(),
     };
     return buildCharts(input, chartOptions);
@@ -176,7 +155,7 @@ export function runCurves(store: RunStore, runId: number): { charts: ChartSectio
   return store.snapshot(() => {
     const run = store.getRun(runId);
     if (!run) return null;
-    const reportRun = reportRunOf(store, run, false);
+    const reportRun = reportRunFromStore(store, run, { embedding: false });
     const input: ReportInput = {
       experiment: { name: run.experimentName, description: '' },
       sweepKeys: [],
