@@ -71,7 +71,10 @@ describe('renderReport', () => {
     expect(result.svgPaths).toEqual([]);
     expect(await readdir(directory)).toEqual(['report.html']);
     const html = await readFile(result.htmlPath, 'utf8');
-    expect(html.match(/<p class="empty">Nothing to show because/g)!.length).toBe(7);
+    // One note per chart section: the seven of the run charts, and the group-means interval plot
+    // of the claims section.
+    expect(html.match(/<p class="empty">Nothing to show because/g)!.length).toBe(8);
+    expect(html).toContain('Nothing to show because no run has a metric to compare yet.');
   });
 
   it('replaces an existing report in one step (no temporary files left behind)', async () => {
