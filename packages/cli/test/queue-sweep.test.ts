@@ -83,20 +83,20 @@ describe.skipIf(!haveRedis)('lab run --queue with lab worker processes', { timeo
   it('SIGKILL of a worker in the middle of a run: the job goes to another worker and the run is recorded once', async () => {
     const server = await redis();
     const folder = tempFolder();
-    const file = writeExperiment(folder, 'sweep.yaml', tinySweep('queue-kill-worker', { seeds: 2, steps: 400 }));
+    const file = writeExperiment(folder, 'sweep.yaml', tinySweep('queue-kill-worker', { seeds: 2, steps: 2000 }));
     const db = join(folder, 'queue.sqlite');
     const victim = worker(server.url, ['--lock-seconds', '4']);
     await victim.waitFor(/waiting for jobs/);
     const sweep = coordinator(file, db, server.url);
+    // Killed as soon as it starts training: a fixed wait let a fast machine finish the whole run first.
     await victim.waitFor(/ training /);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     victim.child.kill('SIGKILL');
     const killedJob = [...trainingsPerJob(victim).keys()][0];
     expect(victim.stderr()).not.toMatch(new RegExp(`completed .*\\(job ${killedJob}\\)`)); // killed mid-run
     const survivor = worker(server.url, ['--lock-seconds', '4']);
     expect(await sweep.exited, sweep.stderr()).toBe(0);
     expect(sweep.stderr()).toMatch(/queue-kill-worker: 4 completed, 0 nan, 0 failed/);
-    expectRecordedOnce(db, 'queue-kill-worker', 4, 400);
+    expectRecordedOnce(db, 'queue-kill-worker', 4, 2000);
     // The killed job was trained again, to the end, by the survivor, whose result is the one recorded.
     expect(trainingsPerJob(survivor).get(killedJob)).toBe(1);
     expect(workerOfJobs(db, 'queue-kill-worker').get(killedJob)).toMatch(new RegExp(`:${workerPid(survivor)}$`));
