@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue } from 'bullmq';
-import { connectRedis, parseQueueAddress, QUEUE_NAME } from '@siamese-lab/queue';
+import { connectRedis, jobIdOf, parseQueueAddress, QUEUE_NAME } from '@siamese-lab/queue';
+import { openRunStore } from '@siamese-lab/store';
 import { lab, tempFolder, writeExperiment } from './helpers.ts';
 import { expectRecordedOnce, startLab, tinySweep, trainingsPerJob, workerOfJobs, workerPid, type LabProcess } from './queue-helpers.ts';
 import { haveRedis, startRedis, type RedisServer } from './redis-server.ts';
@@ -43,6 +44,30 @@ async function queueCounts(url: string): Promise<Record<string, number>> {
   } finally {
     await queue.close();
     connection.disconnect();
+  }
+}
+
+/** Polls `condition` until it holds; fails with `what` after `seconds` rather than hanging the suite. */
+async function until(what: string, condition: () => Promise<boolean>, seconds = 240): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${seconds} s waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Job ids of the experiment's runs the store has recorded as completed. */
+function recordedJobIds(db: string, experiment: string): Set<string> {
+  const store = openRunStore(db, { readonly: true });
+  try {
+    return new Set(
+      store
+        .listRuns({ experiment })
+        .filter((run) => run.status === 'completed')
+        .map((run) => jobIdOf(experiment, run.configHash)),
+    );
+  } finally {
+    store.close();
   }
 }
 
@@ -105,7 +130,7 @@ describe.skipIf(!haveRedis)('lab run --queue with lab worker processes', { timeo
   it('SIGKILL of the coordinator: workers finish; the next lab run --queue collects without retraining and enqueues only what is missing', async () => {
     const server = await redis();
     const folder = tempFolder();
-    const file = writeExperiment(folder, 'sweep.yaml', tinySweep('queue-kill-coordinator', { seeds: 3, steps: 40 }));
+    const file = writeExperiment(folder, 'sweep.yaml', tinySweep('queue-kill-coordinator', { seeds: 3, steps: 200 }));
     const db = join(folder, 'queue.sqlite');
     const workers = [worker(server.url), worker(server.url)];
     const first = coordinator(file, db, server.url);
@@ -113,22 +138,32 @@ describe.skipIf(!haveRedis)('lab run --queue with lab worker processes', { timeo
     first.child.kill('SIGKILL');
     await first.exited;
     // The workers go on with every job of the sweep.
-    while ((await queueCounts(server.url)).completed < 5) await new Promise((resolve) => setTimeout(resolve, 200));
-    const before = trainingsPerJob(...workers);
-    expect([...before.values()]).toEqual(Array(6).fill(1));
-    // One finished job is lost (removed by hand): the only one to train again.
+    await until('the workers train all six jobs', async () => {
+      const counts = await queueCounts(server.url);
+      return trainingsPerJob(...workers).size === 6 && counts.wait + counts.active + counts.delayed === 0;
+    });
+    expect([...trainingsPerJob(...workers).values()]).toEqual(Array(6).fill(1));
+    // The first coordinator collected one run or more (one poll may collect several) before the kill.
+    const collected = recordedJobIds(db, 'queue-kill-coordinator');
+    expect(collected.size).toBeGreaterThanOrEqual(1);
+    expect(collected.size, 'the first coordinator finished the sweep before it was killed').toBeLessThan(6);
+    // One finished job the coordinator never collected is lost (removed by hand): the only one to train again.
     const connection = connectRedis(parseQueueAddress(server.url));
     const queue = new Queue(QUEUE_NAME, { connection });
-    const [lost] = await queue.getRanges(['completed']);
+    const lost = (await queue.getRanges(['completed'])).find((jobId) => !collected.has(jobId))!;
+    expect(lost).toBeDefined();
     await (await queue.getJob(lost))!.remove();
     await queue.close();
     connection.disconnect();
 
+    const missing = 6 - collected.size;
     const second = coordinator(file, db, server.url);
     expect(await second.exited, second.stderr()).toBe(0);
-    expect(second.stderr()).toMatch(/1 job\(s\) added, 4 already there/);
-    expect(second.stderr()).toMatch(/queue-kill-coordinator: 5 completed, 0 nan, 0 failed, 1 already done/);
-    expectRecordedOnce(db, 'queue-kill-coordinator', 6, 40);
+    expect(second.stderr()).toMatch(new RegExp(`1 job\\(s\\) added, ${missing - 1} already there`));
+    expect(second.stderr()).toMatch(
+      new RegExp(`queue-kill-coordinator: ${missing} completed, 0 nan, 0 failed, ${collected.size} already done`),
+    );
+    expectRecordedOnce(db, 'queue-kill-coordinator', 6, 200);
     const after = trainingsPerJob(...workers);
     expect(after.get(lost)).toBe(2);
     expect([...after.entries()].filter(([job]) => job !== lost).every(([, count]) => count === 1)).toBe(true);
