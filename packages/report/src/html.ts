@@ -1,5 +1,5 @@
 /** The report page: escaped text, the run table, inlined libraries and the specs as JSON. */
-import type { ChartSection } from './charts.ts';
+import type { ChartSection } from './charts/index.ts';
 import { claimsSectionHtml, claimsStyles } from './claims-section.ts';
 import { escapeHtml, jsonForScript, scriptSafeSource } from './escape.ts';
 import { bestRunsByMetric, formatParamValue, metricDirection, metricNames } from './shaping.ts';

@@ -1,6 +1,6 @@
 export type { CurvePoint, RenderOptions, RenderResult, ReportInput, ReportRun, RunEmbedding } from './types.ts';
 export { renderReport, defaultMaxPointsPerRun, chartSvg, chartSvgFileName } from './render.ts';
-export { buildCharts, pointsPerPanel, type ChartSection, type ChartOptions } from './charts.ts';
+export { buildCharts, pointsPerPanel, type ChartSection, type ChartOptions } from './charts/index.ts';
 export { escapeHtml, jsonForScript } from './escape.ts';
 export {
   stratifiedSubsample,

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { LabError } from '@siamese-lab/core';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
-import { buildCharts, type ChartSection } from './charts.ts';
+import { buildCharts, type ChartSection } from './charts/index.ts';
 import { reportHtml, type InlineLibraries } from './html.ts';
 import type { RenderOptions, RenderResult, ReportInput } from './types.ts';
 

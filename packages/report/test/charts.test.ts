@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  anisotropyChart,
-  buildCharts,
-  embeddingChart,
-  embeddingRunsPerCell,
-  pointsPerPanel,
-  firstNanStepChart,
-  lossCurveChart,
-  nanHeatmapChart,
-  runTitle,
-} from '../src/charts.ts';
+import { anisotropyChart } from '../src/charts/anisotropy.ts';
+import { embeddingChart, embeddingRunsPerCell, pointsPerPanel } from '../src/charts/embedding.ts';
+import { firstNanStepChart } from '../src/charts/first-nan-step.ts';
+import { buildCharts } from '../src/charts/index.ts';
+import { nanHeatmapChart } from '../src/charts/nan-heatmap.ts';
+import { lossCurveChart, runTitle } from '../src/charts/training-curves.ts';
 import { summaryTableHtml } from '../src/html.ts';
 import { syntheticReportInput } from './synthetic.ts';
 import { makeInput, makeRun, xssText } from './helpers.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Claim } from '@siamese-lab/stats';
-import { buildCharts } from '../src/charts.ts';
+import { buildCharts } from '../src/charts/index.ts';
 import { claimsSectionHtml } from '../src/claims-section.ts';
-import { intervalChart } from '../src/interval-chart.ts';
+import { intervalChart } from '../src/charts/intervals.ts';
 import { chartSvg } from '../src/render.ts';
 import { makeInput, makeRun, xssText } from './helpers.ts';
 

@@ -5,11 +5,10 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { groupRuns, type GroupSummary } from '@siamese-lab/stats';
-import type { ChartSection } from './charts.ts';
-import { seedKey } from './shaping.ts';
-import type { ReportInput } from './types.ts';
-
-const schema = 'https://vega.github.io/schema/vega-lite/v5.json';
+import { seedKey } from '../shaping.ts';
+import type { ReportInput } from '../types.ts';
+import { intervalConfig, meanAndBarLayers, vegaLiteSchema } from './encodings.ts';
+import { newChartSection, type ChartSection } from './section.ts';
 
 /** The metrics the plot compares: those the claims name, then anisotropy and 1-NN accuracy, if recorded. */
 export function comparedMetrics(input: ReportInput): string[] {
@@ -65,14 +64,11 @@ function rowsFor(input: ReportInput, parameter: string, metric: string): Interva
 }
 
 export function intervalChart(input: ReportInput): ChartSection {
-  const section: ChartSection = {
-    id: 'intervals',
-    title: 'Group means with 95% intervals',
-    howToRead:
-      'One panel per swept parameter and metric: each dot is the mean over seeds of the runs with that value, the bar its 95% t interval (none with one run); the colour tells apart the settings of the other swept parameters, which are never pooled. Bars that do not overlap differ clearly; see the claims above, or lab compare EXPERIMENT --by PARAM, for the tests.',
-    notes: [],
-    spec: null,
-  };
+  const section = newChartSection(
+    'intervals',
+    'Group means with 95% intervals',
+    'One panel per swept parameter and metric: each dot is the mean over seeds of the runs with that value, the bar its 95% t interval (none with one run); the colour tells apart the settings of the other swept parameters, which are never pooled. Bars that do not overlap differ clearly; see the claims above, or lab compare EXPERIMENT --by PARAM, for the tests.',
+  );
   const parameters = input.sweepKeys.filter((key) => key !== seedKey);
   const metrics = comparedMetrics(input);
   const rows = parameters.map((parameter) => metrics.map((metric) => rowsFor(input, parameter, metric)));
@@ -92,7 +88,7 @@ export function intervalChart(input: ReportInput): ChartSection {
       `${withoutValue} run(s) ended as NaN; their metrics, where missing, are left out of the means (the claims and lab compare count them per group).`,
     );
   section.spec = {
-    $schema: schema,
+    $schema: vegaLiteSchema,
     vconcat: shown.map(({ parameter, cells }) => ({
       hconcat: cells.map((cell, index) => {
         const metric = metrics[index];
@@ -104,43 +100,26 @@ export function intervalChart(input: ReportInput): ChartSection {
           height: 160,
           title: `${metric} by ${parameter}`,
           data: { values: cell },
-          layer: [
-            {
-              mark: { type: 'rule', strokeWidth: 2 },
-              encoding: {
-                x,
-                xOffset,
-                color,
-                y: { field: 'low', type: 'quantitative', title: metric, scale: { zero: false } },
-                y2: { field: 'high' },
-              },
-            },
-            {
-              mark: { type: 'point', filled: true, size: 60 },
-              encoding: {
-                x,
-                xOffset,
-                color,
-                y: { field: 'mean', type: 'quantitative' },
-                tooltip: [
-                  { field: 'value', title: parameter },
-                  { field: 'setting', title: 'other parameters' },
-                  { field: 'mean', format: '.3f' },
-                  { field: 'interval', title: '95% interval' },
-                  { field: 'n', title: 'runs with a value' },
-                  { field: 'nanRuns', title: 'NaN runs' },
-                ],
-              },
-            },
-          ],
+          layer: meanAndBarLayers({
+            x,
+            xOffset,
+            color,
+            yTitle: metric,
+            barMark: { type: 'rule', strokeWidth: 2 },
+            meanMark: { type: 'point', filled: true, size: 60 },
+            tooltip: [
+              { field: 'value', title: parameter },
+              { field: 'setting', title: 'other parameters' },
+              { field: 'mean', format: '.3f' },
+              { field: 'interval', title: '95% interval' },
+              { field: 'n', title: 'runs with a value' },
+              { field: 'nanRuns', title: 'NaN runs' },
+            ],
+          }),
         };
       }),
     })),
-    config: {
-      font: 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif',
-      axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#eeeeee' },
-      legend: { labelLimit: 400 },
-    },
+    config: intervalConfig,
   } as unknown as TopLevelSpec;
   return section;
 }
