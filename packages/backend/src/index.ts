@@ -17,13 +17,11 @@ export {
   selectBackend,
   availableBackends,
   setBlasThreads,
-  BACKEND_NAMES,
   FAST_PATH_HINT,
-  type BackendName,
-  type ConcreteBackendName,
   type ActiveBackend,
   type SelectBackendOptions,
 } from './select-backend.ts';
+export { backendSettingSchema, BACKEND_NAMES, type BackendName, type ConcreteBackendName } from './settings.ts';
 export { denseLayer, type DenseLayerOptions } from './dense-layer.ts';
 export {
   setBlasAddonLoader,

@@ -7,9 +7,7 @@ import { tf } from './tfjs.ts';
 import { BLAS_BACKEND, registerBlasBackend } from './blas-backend.ts';
 import { chooseGemmProvider } from './gemm-provider.ts';
 import { loadBlasAddon, type GemmProviderInfo } from './native-addon.ts';
-
-export type BackendName = (typeof BACKEND_NAMES)[number];
-export type ConcreteBackendName = Exclude<BackendName, 'auto'>;
+import { BACKEND_NAMES, type BackendName, type ConcreteBackendName } from './settings.ts';
 
 export interface ActiveBackend {
   requested: BackendName;
@@ -29,7 +27,6 @@ export interface SelectBackendOptions {
   blasThreads?: number;
 }
 
-export const BACKEND_NAMES = ['auto', 'tensorflow', 'blas', 'wasm', 'cpu'] as const;
 export const FAST_PATH_HINT = 'apt-get install libdnnl-dev libopenblas-dev && pnpm build';
 
 let tensorflowState: Promise<string | undefined> | undefined;

@@ -8,9 +8,9 @@ import {
   type BackendName,
 } from '@siamese-lab/backend';
 import type { PairBatch } from '@siamese-lab/data';
-import { buildDistance, buildPairLoss, type LossSpec } from '@siamese-lab/losses';
-import { createSiameseModel, type ModelSpec } from '@siamese-lab/model';
-import { trainingStep, type StepParts } from '@siamese-lab/runner';
+import { buildDistance, buildPairLoss, lossSettingsSchema } from '@siamese-lab/losses';
+import { createSiameseModel, modelSettingsSchema, type ModelSpec } from '@siamese-lab/model';
+import { runSpecSchema, trainingStep, type StepParts } from '@siamese-lab/runner';
 import { createRandom } from '@siamese-lab/core';
 
 /** The seed's training step: what `pnpm bench` times. */
@@ -25,14 +25,19 @@ export interface StepShape {
   shared_weights: true;
 }
 
+/** The seed's configuration: every default of an experiment file's `base`, written once in the settings schemas. */
+const seedSpec = runSpecSchema.parse({});
+/** MNIST's 28x28 images, flattened. */
+const seedInputSize = 28 * 28;
+
 export const SEED_STEP: StepShape = {
-  pairs_per_step: 128,
-  layers: [784, 1024, 1024, 2],
+  pairs_per_step: seedSpec.sampler.batch_size,
+  layers: [seedInputSize, ...seedSpec.model.tower_a.hidden, seedSpec.model.embedding_dim],
   activation: 'relu',
   optimizer: 'sgd',
-  learning_rate: 0.01,
-  margin: 5,
-  epsilon: 1e-6,
+  learning_rate: seedSpec.optimizer.learning_rate,
+  margin: seedSpec.loss.margin,
+  epsilon: seedSpec.loss.epsilon,
   shared_weights: true,
 };
 
@@ -65,12 +70,12 @@ export interface TrainingStepRunner {
  */
 export function createTrainingStep(shape: StepShape, seed = 1): TrainingStepRunner {
   const [inputSize, ...rest] = shape.layers;
-  const spec: ModelSpec = {
+  const spec: ModelSpec = modelSettingsSchema.parse({
     share_weights: true,
     embedding_dim: rest[rest.length - 1],
-    tower_a: { kind: 'mlp', hidden: rest.slice(0, -1), activation: shape.activation, init_stddev: 0.01, bias_init: 0.01 },
-  };
-  const loss: LossSpec = { kind: 'contrastive', distance: 'euclidean', margin: shape.margin, epsilon: shape.epsilon, reducer: 'mean' };
+    tower_a: { kind: 'mlp', hidden: rest.slice(0, -1), activation: shape.activation },
+  });
+  const loss = lossSettingsSchema.parse({ margin: shape.margin, epsilon: shape.epsilon });
   const optimizer = shape.optimizer === 'adam' ? tf.train.adam(shape.learning_rate) : tf.train.sgd(shape.learning_rate);
   const parts: StepParts = {
     model: createSiameseModel(spec, { inputSizeA: inputSize, inputSizeB: inputSize, seed }),

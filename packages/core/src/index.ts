@@ -1,2 +1,3 @@
 export { LabError, isLabError } from './errors.ts';
 export { createRandom, type Random } from './random.ts';
+export { positiveNumber, positiveWholeNumber } from './settings.ts';

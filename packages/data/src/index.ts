@@ -40,10 +40,16 @@ export {
   createPairSampler,
   createEpochBatcher,
   validatePairSamplerOptions,
-  PAIR_SAMPLER_KINDS,
   type PairSampler,
-  type PairSamplerKind,
   type PairSamplerOptions,
   type PairBatch,
   type EpochBatcher,
 } from './pairs.ts';
+export {
+  dataSettingsSchema,
+  samplerSettingsSchema,
+  datasetNames,
+  PAIR_SAMPLER_KINDS,
+  type DataSettings,
+  type PairSamplerKind,
+} from './settings.ts';

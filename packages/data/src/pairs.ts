@@ -2,9 +2,7 @@ import { LabError, createRandom, type Random } from '@siamese-lab/core';
 import { imageSize, type Dataset } from './dataset.ts';
 import { indicesByClass } from './subset.ts';
 
-export type PairSamplerKind = (typeof PAIR_SAMPLER_KINDS)[number];
-
-export const PAIR_SAMPLER_KINDS = ['epoch', 'with_replacement', 'balanced'] as const;
+import { PAIR_SAMPLER_KINDS, type PairSamplerKind } from './settings.ts';
 
 export interface PairSamplerOptions {
   /**

@@ -2,25 +2,14 @@ import { fusedContrastiveLoss } from '@siamese-lab/backend';
 import { cosineDistance, euclideanDistance, type Distance } from './distances.ts';
 import { meanOverNonZeroReducer, meanReducer, sumReducer, type Reducer } from './reducers.ts';
 import { contrastiveLoss, squaredMarginContrastiveLoss, type PairLoss } from './contrastive.ts';
-
-export const lossKinds = ['contrastive', 'squared_margin'] as const;
-export const distanceKinds = ['euclidean', 'cosine'] as const;
-export const reducerKinds = ['mean', 'sum', 'mean_non_zero'] as const;
-
-/** The loss as an experiment file describes it. `epsilon: 0` with euclidean is the seed's exact loss. */
-export interface LossSpec {
-  kind: (typeof lossKinds)[number];
-  distance: (typeof distanceKinds)[number];
-  margin: number;
-  epsilon: number;
-  reducer: (typeof reducerKinds)[number];
-}
+import type { LossSpec } from './settings.ts';
 
 /** The distance a loss of this spec compares embeddings with (the runner logs pair distances with it too). */
 export function buildDistance(spec: Pick<LossSpec, 'distance' | 'epsilon'>): Distance {
   return spec.distance === 'cosine' ? cosineDistance({ epsilon: spec.epsilon }) : euclideanDistance({ epsilon: spec.epsilon });
 }
 
+/** The loss of validated settings (`lossSettingsSchema`'s output). */
 export function buildPairLoss(spec: LossSpec): PairLoss {
   const distance = buildDistance(spec);
   const reducer: Reducer =

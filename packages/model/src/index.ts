@@ -3,11 +3,10 @@ export {
   createMlpTower,
   createCnnTower,
   createTower,
-  activations,
-  type Activation,
   type MlpTowerSpec,
   type CnnTowerSpec,
   type ImageShape,
   type Tower,
   type TowerSpec,
 } from './towers.ts';
+export { modelSettingsSchema, towerSettingsSchema, activations, towerKinds, type Activation } from './settings.ts';

@@ -1,8 +1,7 @@
 import { denseLayer, tf } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
 
-export const activations = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
-export type Activation = (typeof activations)[number];
+import type { Activation } from './settings.ts';
 
 /** The seed's sister: a multi-layer perceptron. Hidden sizes exclude the embedding layer. */
 export interface MlpTowerSpec {

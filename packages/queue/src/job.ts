@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { backendNames, configHash, flattenParams, runSpecSchema, type PlannedRun } from '@siamese-lab/runner';
+import { configHash, flattenParams, runSpecSchema, type PlannedRun } from '@siamese-lab/runner';
+import { BACKEND_NAMES, type BackendName } from '@siamese-lab/backend';
 
 /** Bumped when the job's shape changes; a worker refuses formats it does not know. */
 export const JOB_FORMAT = 1;
@@ -14,7 +15,7 @@ export interface RunJob {
   /** The coordinator accepts results of other code (`--allow-version-mismatch`). */
   allowVersionMismatch: boolean;
   /** `--backend` of the coordinator, overriding the run's. */
-  backend?: (typeof backendNames)[number];
+  backend?: BackendName;
 }
 
 /** A job's id: one per experiment and configuration, so enqueueing a run twice never duplicates it. */
@@ -49,7 +50,7 @@ const jobSchema = z.strictObject({
   }),
   projectVersion: z.string().max(200),
   allowVersionMismatch: z.boolean(),
-  backend: z.enum(backendNames).optional(),
+  backend: z.enum(BACKEND_NAMES).optional(),
 });
 
 /** Why a job is not executed: its content, or the code it was made for. */

@@ -1,14 +1,5 @@
 export { parseExperimentFile, type ExperimentSpec } from './spec/parse.ts';
-export {
-  runSpecSchema,
-  experimentFileSchema,
-  optimizerNames,
-  samplerKinds,
-  backendNames,
-  nanPolicies,
-  type RunSpec,
-  type ExperimentFile,
-} from './spec/schema.ts';
+export { runSpecSchema, experimentFileSchema, optimizerNames, nanPolicies, type RunSpec, type ExperimentFile } from './spec/schema.ts';
 export { expandValues, canonicalJson, configHash, flattenParams, type PlannedRun } from './spec/sweep.ts';
 export {
   runExperiment,
