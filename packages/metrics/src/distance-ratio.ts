@@ -1,14 +1,6 @@
-import { distanceMetricBlocker } from './collapse.ts';
-import { labelledSubsample, type SubsampleOptions } from './subsample.ts';
-import {
-  checkLabels,
-  finiteOrNull,
-  rowCount,
-  undefinedBecause,
-  type EmbeddingValues,
-  type LabelValues,
-  type MetricOptions,
-} from './validate.ts';
+import { squaredDistance } from './distance.ts';
+import { distanceMetricSample, type SubsampleOptions } from './subsample.ts';
+import { finiteOrNull, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
 
 /**
  * Ratio of the mean Euclidean distance between points of DIFFERENT classes to the mean distance
@@ -27,27 +19,21 @@ export function interIntraDistanceRatio(
   options: SubsampleOptions & MetricOptions = {},
 ): number | null {
   const metric = 'inter/intra distance ratio';
-  const rows = rowCount(embedding, dim);
-  checkLabels(labels, rows);
-  const blocker = distanceMetricBlocker(metric, embedding, dim);
-  if (blocker) return undefinedBecause(options.notes, blocker);
-  const { values, clusters, count } = labelledSubsample(embedding, labels, dim, rows, options);
+  const sample = distanceMetricSample(metric, embedding, labels, dim, options);
+  if (!sample) return null;
+  const { values, clusters, count } = sample;
   let interSum = 0,
     interPairs = 0,
     intraSum = 0,
     intraPairs = 0;
   for (let i = 0; i < count; i++) {
     for (let j = i + 1; j < count; j++) {
-      let sum = 0;
-      for (let k = 0; k < dim; k++) {
-        const diff = values[i * dim + k] - values[j * dim + k];
-        sum += diff * diff;
-      }
+      const distance = Math.sqrt(squaredDistance(values, i, values, j, dim));
       if (clusters[i] === clusters[j]) {
-        intraSum += Math.sqrt(sum);
+        intraSum += distance;
         intraPairs++;
       } else {
-        interSum += Math.sqrt(sum);
+        interSum += distance;
         interPairs++;
       }
     }

@@ -8,7 +8,7 @@ import { verificationRocAuc } from './roc.ts';
 import { anisotropy, classShapes, degenerateClassCount, type ClassShape } from './shapes.ts';
 import { silhouetteScore } from './silhouette.ts';
 import { DEFAULT_MAX_POINTS } from './subsample.ts';
-import { checkLabels, hasNonFinite, nonFiniteNote, rowCount, type EmbeddingValues, type LabelValues } from './validate.ts';
+import { hasNonFinite, labelledRowCount, nonFiniteNote, type EmbeddingValues, type LabelValues } from './validate.ts';
 
 /** The metric names of an evaluation, in snake_case: they are column / metric names in the results database. */
 export const METRIC_NAMES = embeddingMetricNames;
@@ -58,8 +58,7 @@ export interface EmbeddingEvaluation {
  */
 export function evaluateEmbedding(input: EvaluateEmbeddingInput): EmbeddingEvaluation {
   const { embedding, labels, dim } = input;
-  const rows = rowCount(embedding, dim);
-  checkLabels(labels, rows);
+  const rows = labelledRowCount(embedding, labels, dim);
   if ((input.pairDistances === undefined) !== (input.pairSimilar === undefined)) {
     throw new LabError('pairDistances and pairSimilar must be given together', {
       field: input.pairDistances === undefined ? 'pairDistances' : 'pairSimilar',

@@ -1,5 +1,5 @@
 import { distanceMetricBlocker } from './collapse.ts';
-import { checkLabels, rowCount, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
+import { labelledRowCount, rowCount, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
 
 /**
  * For every row, the index of its nearest OTHER row by Euclidean distance; ties go to the lower
@@ -75,8 +75,7 @@ export function nearestNeighbourAccuracy(
   options: MetricOptions = {},
 ): number | null {
   const metric = 'nearest-neighbour accuracy';
-  const rows = rowCount(embedding, dim);
-  checkLabels(labels, rows);
+  const rows = labelledRowCount(embedding, labels, dim);
   if (rows < 2) return undefinedBecause(options.notes, `${metric} is undefined: it needs at least two points, got ${rows}`);
   const blocker = distanceMetricBlocker(metric, embedding, dim);
   if (blocker) return undefinedBecause(options.notes, blocker);

@@ -3,10 +3,9 @@ import { squaredDistancesFrom } from './distance.ts';
 import { kthSmallest } from './select.ts';
 import {
   checkLabels,
-  hasNonFinite,
-  nonFiniteNote,
   rowCount,
   undefinedBecause,
+  undefinedIfNonFinite,
   type EmbeddingValues,
   type LabelValues,
   type MetricOptions,
@@ -55,14 +54,8 @@ export function retrievalScores(
   const none = { precisionAtOne: null, meanAveragePrecisionAtR: null, scoredQueries: 0, skippedQueries: queryRows };
 
   const metric = 'retrieval (precision@1, MAP@R)';
-  if (hasNonFinite(queryEmbedding)) {
-    undefinedBecause(options.notes, nonFiniteNote(metric, queryEmbedding, sameSource ? 'embedding' : 'query embedding'));
-    return none;
-  }
-  if (!sameSource && hasNonFinite(referenceEmbedding)) {
-    undefinedBecause(options.notes, nonFiniteNote(metric, referenceEmbedding, 'gallery embedding'));
-    return none;
-  }
+  if (undefinedIfNonFinite(options.notes, metric, queryEmbedding, sameSource ? 'embedding' : 'query embedding')) return none;
+  if (!sameSource && undefinedIfNonFinite(options.notes, metric, referenceEmbedding, 'gallery embedding')) return none;
   // A collapsed reference set makes every ranking a pure tie-break.
   if (referenceRows >= 2 && detectCollapse(referenceEmbedding, dim).collapsed) {
     undefinedBecause(

@@ -1,5 +1,5 @@
 import { LabError } from '@siamese-lab/core';
-import { finiteOrNull, nonFiniteNote, hasNonFinite, undefinedBecause, type MetricOptions } from './validate.ts';
+import { finiteOrNull, undefinedBecause, undefinedIfNonFinite, type MetricOptions } from './validate.ts';
 
 /**
  * Verification ROC-AUC for pairs scored by distance, where a SMALLER distance predicts "similar"
@@ -36,7 +36,7 @@ export function verificationRocAuc(distances: ArrayLike<number>, similar: ArrayL
       `${metric} is undefined: there are ${similarCount} similar and ${dissimilarCount} dissimilar pairs (both kinds are needed)`,
     );
   }
-  if (hasNonFinite(distances)) return undefinedBecause(options.notes, nonFiniteNote(metric, distances, 'pair distances'));
+  if (undefinedIfNonFinite(options.notes, metric, distances, 'pair distances')) return null;
 
   const order = Int32Array.from({ length: distances.length }, (_, k) => k).sort((a, b) => distances[a] - distances[b]);
   let dissimilarRankSum = 0;

@@ -1,10 +1,8 @@
 import { symmetricEigenvalues, symmetricEigenvalues2x2 } from './eigen.ts';
 import {
-  checkLabels,
-  hasNonFinite,
-  nonFiniteNote,
-  rowCount,
+  labelledRowCount,
   undefinedBecause,
+  undefinedIfNonFinite,
   type EmbeddingValues,
   type LabelValues,
   type MetricOptions,
@@ -45,12 +43,8 @@ export interface ClassShape {
  * non-finite values.
  */
 export function classShapes(embedding: EmbeddingValues, labels: LabelValues, dim: number, options: MetricOptions = {}): ClassShape[] {
-  const rows = rowCount(embedding, dim);
-  checkLabels(labels, rows);
-  if (hasNonFinite(embedding)) {
-    undefinedBecause(options.notes, nonFiniteNote('class shapes', embedding));
-    return [];
-  }
+  const rows = labelledRowCount(embedding, labels, dim);
+  if (undefinedIfNonFinite(options.notes, 'class shapes', embedding)) return [];
   const rowsByLabel = new Map<number, number[]>();
   for (let i = 0; i < rows; i++) {
     const members = rowsByLabel.get(labels[i]);

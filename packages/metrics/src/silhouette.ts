@@ -1,14 +1,6 @@
-import { distanceMetricBlocker } from './collapse.ts';
-import { labelledSubsample, type SubsampleOptions } from './subsample.ts';
-import {
-  checkLabels,
-  finiteOrNull,
-  rowCount,
-  undefinedBecause,
-  type EmbeddingValues,
-  type LabelValues,
-  type MetricOptions,
-} from './validate.ts';
+import { squaredDistance } from './distance.ts';
+import { distanceMetricSample, type SubsampleOptions } from './subsample.ts';
+import { finiteOrNull, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
 
 /**
  * Mean silhouette coefficient (scikit-learn's `silhouette_score`, Euclidean).
@@ -28,11 +20,9 @@ export function silhouetteScore(
   options: SubsampleOptions & MetricOptions = {},
 ): number | null {
   const metric = 'silhouette';
-  const rows = rowCount(embedding, dim);
-  checkLabels(labels, rows);
-  const blocker = distanceMetricBlocker(metric, embedding, dim);
-  if (blocker) return undefinedBecause(options.notes, blocker);
-  const { values, clusters, clusterSizes, count } = labelledSubsample(embedding, labels, dim, rows, options);
+  const sample = distanceMetricSample(metric, embedding, labels, dim, options);
+  if (!sample) return null;
+  const { values, clusters, clusterSizes, count } = sample;
   const clusterCount = clusterSizes.length;
   if (clusterCount < 2)
     return undefinedBecause(options.notes, `${metric} is undefined: it needs at least two classes, got ${clusterCount}`);
@@ -43,12 +33,7 @@ export function silhouetteScore(
   const distanceSums = new Float64Array(count * clusterCount);
   for (let i = 0; i < count; i++) {
     for (let j = i + 1; j < count; j++) {
-      let sum = 0;
-      for (let k = 0; k < dim; k++) {
-        const diff = values[i * dim + k] - values[j * dim + k];
-        sum += diff * diff;
-      }
-      const distance = Math.sqrt(sum);
+      const distance = Math.sqrt(squaredDistance(values, i, values, j, dim));
       distanceSums[i * clusterCount + clusters[j]] += distance;
       distanceSums[j * clusterCount + clusters[i]] += distance;
     }

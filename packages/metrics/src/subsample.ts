@@ -1,5 +1,6 @@
 import { createRandom, LabError } from '@siamese-lab/core';
-import type { EmbeddingValues, LabelValues } from './validate.ts';
+import { distanceMetricBlocker } from './collapse.ts';
+import { labelledRowCount, undefinedBecause, type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
 
 /** Options of the O(n²) metrics, which run on a deterministic random subset of the rows. */
 export interface SubsampleOptions {
@@ -67,4 +68,22 @@ export function labelledSubsample(
     clusterSizes[cluster]++;
   }
   return { values, clusters, clusterSizes, count };
+}
+
+/**
+ * The checked start of the O(n²) distance metrics: throws `LabError` for malformed input, returns
+ * null with a note when the metric cannot be computed (see `distanceMetricBlocker`), else the
+ * seeded labelled subsample.
+ */
+export function distanceMetricSample(
+  metric: string,
+  embedding: EmbeddingValues,
+  labels: LabelValues,
+  dim: number,
+  options: SubsampleOptions & MetricOptions,
+): LabelledSubsample | null {
+  const rows = labelledRowCount(embedding, labels, dim);
+  const blocker = distanceMetricBlocker(metric, embedding, dim);
+  if (blocker) return undefinedBecause(options.notes, blocker);
+  return labelledSubsample(embedding, labels, dim, rows, options);
 }

@@ -48,6 +48,21 @@ export function checkLabels(labels: LabelValues, rows: number, field = 'labels')
   }
 }
 
+/**
+ * Number of rows of a labelled embedding, after checking that `dim` fits it and that there is one
+ * integer label per row (the input check every labelled metric starts with).
+ */
+export function labelledRowCount(
+  embedding: EmbeddingValues,
+  labels: LabelValues,
+  dim: number,
+  fields: { embedding: string; labels: string } = { embedding: 'embedding', labels: 'labels' },
+): number {
+  const rows = rowCount(embedding, dim, fields.embedding);
+  checkLabels(labels, rows, fields.labels);
+  return rows;
+}
+
 /** Number of NaN or ±Infinity values. */
 export function countNonFinite(values: ArrayLike<number>): number {
   let count = 0;
@@ -63,6 +78,16 @@ export function hasNonFinite(values: ArrayLike<number>): boolean {
 
 export function nonFiniteNote(metric: string, values: ArrayLike<number>, what = 'embedding'): string {
   return `${metric} is undefined: the ${what} contains ${countNonFinite(values)} non-finite value(s) (NaN or Infinity)`;
+}
+
+/**
+ * When `values` hold NaN or ±Infinity, notes that the metric is undefined and returns true, so
+ * metric code can `if (undefinedIfNonFinite(...)) return <its empty result>`.
+ */
+export function undefinedIfNonFinite(notes: string[] | undefined, metric: string, values: ArrayLike<number>, what?: string): boolean {
+  if (!hasNonFinite(values)) return false;
+  undefinedBecause(notes, nonFiniteNote(metric, values, what));
+  return true;
 }
 
 /** Records a reason and returns null, so metric code can `return undefinedBecause(notes, '...')`. */
