@@ -3,7 +3,7 @@ import type { BackendName } from '@siamese-lab/backend';
 import {
   collectProvenance,
   countRun,
-  planStoredRuns,
+  planExperiment,
   type ExperimentEvent,
   type ExperimentOutcome,
   type ExperimentSpec,
@@ -54,18 +54,7 @@ export async function runExperimentOnQueue(experiment: ExperimentSpec, options: 
   const onEvent = (event: ExperimentEvent) => options.onEvent?.(event);
   const log = (line: string) => options.log?.(line);
   const leaseSeconds = 120;
-  const { experimentId, total, todo } = planStoredRuns(store, experiment, options.force);
-  const outcome: ExperimentOutcome = {
-    experimentId,
-    completed: 0,
-    nan: 0,
-    failed: 0,
-    skipped: total - todo.length,
-    busy: 0,
-    interrupted: null,
-    interruptedRuns: [],
-  };
-  onEvent({ kind: 'plan', total, toRun: todo.length, skipped: outcome.skipped });
+  const { todo, outcome } = planExperiment(store, experiment, options);
 
   const pending = new Map<string, PendingRun>();
   for (const [index, { run, stored }] of todo.entries()) {

@@ -218,7 +218,7 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
 }
 
 /** Records the experiment and its runs (queued unless already there); returns the runs still to do. */
-export function planStoredRuns(store: RunStore, experiment: ExperimentSpec, force = false) {
+function planStoredRuns(store: RunStore, experiment: ExperimentSpec, force: boolean) {
   const record = store.upsertExperiment({
     name: experiment.name,
     description: experiment.description,
@@ -232,6 +232,31 @@ export function planStoredRuns(store: RunStore, experiment: ExperimentSpec, forc
   }));
   const todo = planned.filter(({ stored }) => force || !finishedStatuses.includes(stored.status));
   return { experimentId: record.id, total: planned.length, todo };
+}
+
+/**
+ * The start of every way of running a sweep (in process, in worker processes, on a queue): records
+ * the experiment and its runs, announces the plan, and returns the runs still to do with the
+ * sweep's outcome so far (the finished runs it skips).
+ */
+export function planExperiment(
+  store: RunStore,
+  experiment: ExperimentSpec,
+  options: { force?: boolean; onEvent?: (event: ExperimentEvent) => void },
+): { todo: ReturnType<typeof planStoredRuns>['todo']; outcome: ExperimentOutcome } {
+  const { experimentId, total, todo } = planStoredRuns(store, experiment, options.force ?? false);
+  const outcome: ExperimentOutcome = {
+    experimentId,
+    completed: 0,
+    nan: 0,
+    failed: 0,
+    skipped: total - todo.length,
+    busy: 0,
+    interrupted: null,
+    interruptedRuns: [],
+  };
+  options.onEvent?.({ kind: 'plan', total, toRun: todo.length, skipped: outcome.skipped });
+  return { todo, outcome };
 }
 
 /** Adds one run's ending to the sweep's outcome. */
@@ -252,18 +277,7 @@ export function countRun(outcome: ExperimentOutcome, tally: RunTally, runId: num
 export async function runExperiment(experiment: ExperimentSpec, options: RunExperimentOptions): Promise<ExperimentOutcome> {
   const { store } = options;
   if (!options.preflighted) preflightExperiment(experiment, options);
-  const { experimentId, total, todo } = planStoredRuns(store, experiment, options.force);
-  const outcome: ExperimentOutcome = {
-    experimentId,
-    completed: 0,
-    nan: 0,
-    failed: 0,
-    skipped: total - todo.length,
-    busy: 0,
-    interrupted: null,
-    interruptedRuns: [],
-  };
-  options.onEvent?.({ kind: 'plan', total, toRun: todo.length, skipped: outcome.skipped });
+  const { todo, outcome } = planExperiment(store, experiment, options);
   if ((options.jobs ?? 1) > 1 && todo.length > 1) {
     await runInWorkerProcesses(experiment, todo, outcome, { ...options, jobs: options.jobs! });
     return outcome;

@@ -5,7 +5,7 @@ export {
   runExperiment,
   preflightExperiment,
   createLocalRunner,
-  planStoredRuns,
+  planExperiment,
   countRun,
   type ExperimentEvent,
   type ExperimentOutcome,
