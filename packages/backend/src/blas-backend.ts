@@ -4,7 +4,7 @@
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from './tfjs.ts';
-import type { BlasAddon } from './native-addon.ts';
+import type { BlasAddon, PairLossArgs } from './native-addon.ts';
 
 export const BLAS_BACKEND = 'blas';
 /** Custom kernels of the fused dense layer (see dense-layer.ts); registered for 'blas' only. */
@@ -247,24 +247,28 @@ function makeAllFiniteKernel(addon: BlasAddon): KernelFunc {
   }) as unknown as KernelFunc;
 }
 
+/** The addon's leading pair-loss arguments from a kernel's inputs a, b [rows, dim], similar [rows] and attrs margin, epsilon, mean. */
+function pairLossArgs(args: KernelArgs): PairLossArgs {
+  const { backend, attrs } = args;
+  const { a, b, similar } = args.inputs as Record<string, TensorInfo>;
+  return [
+    heapOf(backend),
+    offsetOf(backend, a),
+    offsetOf(backend, b),
+    offsetOf(backend, similar),
+    a.shape[0],
+    a.shape[1],
+    Number(attrs.margin),
+    Number(attrs.epsilon),
+    Boolean(attrs.mean),
+  ];
+}
+
 /** Inputs a, b [rows, dim], similar [rows]; attrs margin, epsilon, mean; a scalar output. */
 function makePairLossKernel(addon: BlasAddon): KernelFunc {
   return ((args: KernelArgs) => {
-    const { backend, attrs } = args;
-    const { a, b, similar } = args.inputs as Record<string, TensorInfo>;
-    const out = backend.makeOutput([], 'float32');
-    addon.contrastiveLoss(
-      heapOf(backend),
-      offsetOf(backend, a),
-      offsetOf(backend, b),
-      offsetOf(backend, similar),
-      a.shape[0],
-      a.shape[1],
-      Number(attrs.margin),
-      Number(attrs.epsilon),
-      Boolean(attrs.mean),
-      offsetOf(backend, out),
-    );
+    const out = args.backend.makeOutput([], 'float32');
+    addon.contrastiveLoss(...pairLossArgs(args), offsetOf(args.backend, out));
     return out;
   }) as unknown as KernelFunc;
 }
@@ -272,24 +276,11 @@ function makePairLossKernel(addon: BlasAddon): KernelFunc {
 /** Inputs dy (scalar), a, b, similar; outputs [da, db]. */
 function makePairLossGradKernel(addon: BlasAddon): KernelFunc {
   return ((args: KernelArgs) => {
-    const { backend, attrs } = args;
-    const { dy, a, b, similar } = args.inputs as Record<string, TensorInfo>;
+    const { backend } = args;
+    const { dy, a, b } = args.inputs as Record<string, TensorInfo>;
     const da = backend.makeOutput(a.shape, 'float32');
     const db = backend.makeOutput(b.shape, 'float32');
-    addon.contrastiveLossGrad(
-      heapOf(backend),
-      offsetOf(backend, a),
-      offsetOf(backend, b),
-      offsetOf(backend, similar),
-      a.shape[0],
-      a.shape[1],
-      Number(attrs.margin),
-      Number(attrs.epsilon),
-      Boolean(attrs.mean),
-      offsetOf(backend, dy),
-      offsetOf(backend, da),
-      offsetOf(backend, db),
-    );
+    addon.contrastiveLossGrad(...pairLossArgs(args), offsetOf(backend, dy), offsetOf(backend, da), offsetOf(backend, db));
     return [da, db];
   }) as unknown as KernelFunc;
 }

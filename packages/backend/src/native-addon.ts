@@ -17,6 +17,19 @@ export interface GemmProviderInfo {
 /** Optimizer kinds of the fused update (native/optimizer_update.h). */
 export const OPTIMIZER_KIND = { sgd: 0, momentum: 1, nesterov: 2, adam: 3, adagrad: 4 } as const;
 
+/** The leading arguments of both contrastive-loss functions: the pairs, their shape and the loss's settings. */
+export type PairLossArgs = [
+  memory: ArrayBuffer,
+  aOffset: number,
+  bOffset: number,
+  similarOffset: number,
+  rows: number,
+  dim: number,
+  margin: number,
+  epsilon: number,
+  mean: boolean,
+];
+
 /** The functions of native/blas_addon.cc. Offsets are byte offsets into `memory` (the wasm heap). */
 export interface BlasAddon {
   batchedMatMul(
@@ -66,33 +79,9 @@ export interface BlasAddon {
   optimizerUpdate(memory: ArrayBuffer, kind: number, constants: Float64Array, plan: Float64Array): boolean;
   allFinite(memory: ArrayBuffer, offset: number, count: number): boolean;
   /** The seed's contrastive loss (euclidean, margin, epsilon; mean or sum) of embeddings a, b [rows, dim], written at outOffset. */
-  contrastiveLoss(
-    memory: ArrayBuffer,
-    aOffset: number,
-    bOffset: number,
-    similarOffset: number,
-    rows: number,
-    dim: number,
-    margin: number,
-    epsilon: number,
-    mean: boolean,
-    outOffset: number,
-  ): void;
+  contrastiveLoss(...args: [...PairLossArgs, outOffset: number]): void;
   /** Its gradient with respect to a and b, given the loss's gradient dy (a scalar at dyOffset). */
-  contrastiveLossGrad(
-    memory: ArrayBuffer,
-    aOffset: number,
-    bOffset: number,
-    similarOffset: number,
-    rows: number,
-    dim: number,
-    margin: number,
-    epsilon: number,
-    mean: boolean,
-    dyOffset: number,
-    daOffset: number,
-    dbOffset: number,
-  ): void;
+  contrastiveLossGrad(...args: [...PairLossArgs, dyOffset: number, daOffset: number, dbOffset: number]): void;
   /** Threads of every pool the addon uses (OpenBLAS's and OpenMP's); returns the count in force. */
   setNumThreads(threads: number): number;
   getNumThreads(): number;
