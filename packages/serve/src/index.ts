@@ -3,4 +3,5 @@ export { createApp, type AppOptions } from './app.ts';
 export { LiveFeed, type ChangeEvent } from './live.ts';
 export { projectTo2d, nearestNeighbours, neighbourClassConfusion, type Projection, type Neighbour } from './embedding.ts';
 export { greyscalePng } from './png.ts';
-export type { ExperimentsView, ExperimentView, RunView, CompareView, RunRow } from './views.ts';
+export type { ExperimentsView, ExperimentView, RunView, CompareView } from './views.ts';
+export type { RunRow } from './wire.ts';

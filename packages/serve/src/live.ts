@@ -1,14 +1,8 @@
 import type { RunProgress, RunStore } from '@siamese-lab/store';
 
-/** What changed since the last poll; pages re-read only what they show. */
-export interface ChangeEvent {
-  /** Runs that appeared, changed status, logged steps, or disappeared. */
-  runs: Array<
-    Pick<RunProgress, 'id' | 'experimentName' | 'status' | 'stepsDone' | 'lastStep'> & { change: 'added' | 'changed' | 'removed' }
-  >;
-  /** Experiments whose run list or statuses changed (their page and the experiments page refresh). */
-  experiments: string[];
-}
+import type { ChangeEvent } from './wire.ts';
+
+export type { ChangeEvent } from './wire.ts';
 
 type Listener = (event: ChangeEvent) => void;
 

@@ -11,21 +11,12 @@ import {
   type ReportInput,
   type ReportRun,
 } from '@siamese-lab/report';
+import type { ParamValue } from '@siamese-lab/run-record';
 import type { RunRecord, RunStore } from '@siamese-lab/store';
 import { overlaidCurvesSpec } from './compare-chart.ts';
 import type { EmbeddingMeta } from './embedding-cache.ts';
 import { classNamesOf, imageSource } from './images.ts';
-
-type ParamValue = RunRecord['params'][string];
-
-export interface ExperimentListEntry {
-  name: string;
-  description: string;
-  runCounts: Record<string, number>;
-  runs: number;
-  /** The latest time anything of the experiment changed (its file, or a run starting or finishing). */
-  lastUpdate: string;
-}
+import type { ExperimentListEntry, RunRow } from './wire.ts';
 
 export function experimentsView(store: RunStore): { experiments: ExperimentListEntry[] } {
   return store.snapshot(() => {
@@ -54,21 +45,6 @@ export function experimentsView(store: RunStore): { experiments: ExperimentListE
     });
     return { experiments };
   });
-}
-
-export interface RunRow {
-  id: number;
-  label: string;
-  status: RunRecord['status'];
-  params: Record<string, ParamValue>;
-  metrics: Record<string, number | null>;
-  stepsDone: number;
-  nanSteps: number;
-  firstNanStep: number | null;
-  wallSeconds: number | null;
-  backend: string | null;
-  startedAt: string | null;
-  finishedAt: string | null;
 }
 
 /** Parameter keys whose value differs between runs (a key missing from a run counts as a value). */

@@ -1,21 +1,9 @@
 import { getJson } from '../api.ts';
 import { chartSection, renderChart, type ChartSection } from '../charts.ts';
 import { clear, formatNumber, formatValue, h, statusBadge, throttle } from '../dom.ts';
+import { runStatuses as statuses, type ParamValue } from '@siamese-lab/run-record';
+import type { RunRow } from '../../wire.ts';
 import type { ChangeEvent, Page } from './types.ts';
-
-type ParamValue = string | number | boolean | null;
-
-interface RunRow {
-  id: number;
-  label: string;
-  status: string;
-  params: Record<string, ParamValue>;
-  metrics: Record<string, number | null>;
-  stepsDone: number;
-  nanSteps: number;
-  firstNanStep: number | null;
-  wallSeconds: number | null;
-}
 
 interface ExperimentData {
   name: string;
@@ -33,8 +21,6 @@ interface CompareData {
   metrics: Array<{ name: string; direction: string; values: Array<number | null> }>;
   chart: unknown;
 }
-
-const statuses = ['queued', 'running', 'completed', 'nan', 'failed', 'interrupted'];
 
 /** Orders numbers numerically, missing values last, everything else as text. */
 function compareCells(a: ParamValue | undefined, b: ParamValue | undefined): number {

@@ -1,16 +1,8 @@
 import { getJson } from '../api.ts';
 import { clear, h, throttle } from '../dom.ts';
+import { runStatuses } from '@siamese-lab/run-record';
+import type { ExperimentListEntry } from '../../wire.ts';
 import type { Page } from './types.ts';
-
-interface ExperimentEntry {
-  name: string;
-  description: string;
-  runCounts: Record<string, number>;
-  runs: number;
-  lastUpdate: string;
-}
-
-const statusOrder = ['queued', 'running', 'completed', 'nan', 'failed', 'interrupted'];
 
 /** Every experiment with its run counts by status and last update; refreshed on every change. */
 export function experimentsPage(root: HTMLElement): Page {
@@ -22,7 +14,7 @@ export function experimentsPage(root: HTMLElement): Page {
     body,
   );
   const load = async () => {
-    const { experiments } = await getJson<{ experiments: ExperimentEntry[] }>('/api/experiments');
+    const { experiments } = await getJson<{ experiments: ExperimentListEntry[] }>('/api/experiments');
     const total = experiments.reduce((sum, experiment) => sum + experiment.runs, 0);
     clear(body);
     if (experiments.length === 0) {
@@ -54,7 +46,7 @@ export function experimentsPage(root: HTMLElement): Page {
             h('th', {}, 'experiment'),
             h('th', {}, 'description'),
             h('th', { className: 'number' }, 'runs'),
-            ...statusOrder.map((status) => h('th', { className: 'number' }, status)),
+            ...runStatuses.map((status) => h('th', { className: 'number' }, status)),
             h('th', {}, 'last update'),
           ),
         ),
@@ -68,7 +60,7 @@ export function experimentsPage(root: HTMLElement): Page {
               h('td', {}, h('a', { href: `#/experiments/${encodeURIComponent(experiment.name)}` }, experiment.name)),
               h('td', { className: 'description' }, experiment.description),
               h('td', { className: 'number', 'data-field': 'runs' }, experiment.runs),
-              ...statusOrder.map((status) =>
+              ...runStatuses.map((status) =>
                 h('td', { className: `number count-${status}`, 'data-field': status }, experiment.runCounts[status] ?? 0),
               ),
               h('td', {}, new Date(experiment.lastUpdate).toLocaleString()),

@@ -1,15 +1,6 @@
-/** What the server's change events carry (see src/live.ts). */
-export interface ChangeEvent {
-  runs: Array<{
-    id: number;
-    experimentName: string;
-    status: string;
-    stepsDone: number;
-    lastStep: number | null;
-    change: 'added' | 'changed' | 'removed';
-  }>;
-  experiments: string[];
-}
+import type { ChangeEvent } from '../../wire.ts';
+
+export type { ChangeEvent };
 
 /** A page: drawn into the main element; told about database changes while it is shown. */
 export interface Page {
