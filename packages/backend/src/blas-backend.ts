@@ -331,7 +331,3 @@ export function registerBlasBackend(addon: BlasAddon): void {
     -1,
   );
 }
-
-export function isBlasBackendRegistered(): boolean {
-  return registeredAddon !== undefined;
-}

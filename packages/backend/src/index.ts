@@ -13,14 +13,7 @@ export type {
   TensorLike,
   Variable,
 } from '@tensorflow/tfjs-core';
-export {
-  selectBackend,
-  availableBackends,
-  setBlasThreads,
-  FAST_PATH_HINT,
-  type ActiveBackend,
-  type SelectBackendOptions,
-} from './select-backend.ts';
+export { selectBackend, availableBackends, FAST_PATH_HINT, type ActiveBackend, type SelectBackendOptions } from './select-backend.ts';
 export { backendSettingSchema, BACKEND_NAMES, type BackendName, type ConcreteBackendName } from './settings.ts';
 export { denseLayer, type DenseLayerOptions } from './dense-layer.ts';
 export {

@@ -130,8 +130,3 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
   if (!(await tf.setBackend('cpu'))) throw new Error('tfjs cpu backend failed to initialise');
   return done('cpu', 'cpu: tfjs plain JavaScript kernels');
 }
-
-/** Sets the native addon's thread count (the `blas` backend); returns the count now in force, or undefined without the addon. */
-export function setBlasThreads(threads: number): number | undefined {
-  return loadBlasAddon().addon?.setNumThreads(threads);
-}

@@ -24,7 +24,6 @@ export {
   loadMnist,
   loadFashionMnist,
   seedSplit,
-  clearDatasetCache,
   defaultMnistDirectory,
   DEFAULT_FASHION_MNIST_DIRECTORY,
   MNIST_SHA256,

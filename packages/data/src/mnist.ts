@@ -165,11 +165,6 @@ export function loadFashionMnist(options: { directory?: string } = {}): TrainTes
   );
 }
 
-/** Drops the in-process cache of parsed data sets (to free memory, or in tests). */
-export function clearDatasetCache(): void {
-  cache.clear();
-}
-
 /**
  * The train/validation split of TensorFlow's old `input_data.read_data_sets`, which the seed used:
  * validation is the FIRST `validationSize` training images, train the rest (55,000 for MNIST).

@@ -52,27 +52,3 @@ function swap(values: Float64Array, i: number, j: number): void {
   values[i] = values[j];
   values[j] = tmp;
 }
-
-/**
- * Positions of the `k` smallest distances (ties → lower position), in increasing position order
- * (not ranked): a quickselect finds the k-th value, then one or two scans collect the winners.
- */
-export function nearestPositionSet(
-  distances: Float64Array,
-  k: number,
-  scratch: Float64Array = new Float64Array(distances.length),
-): Int32Array {
-  const length = distances.length;
-  scratch.set(distances);
-  const threshold = kthSmallest(scratch, length, k - 1);
-  const chosen = new Int32Array(k);
-  let taken = 0;
-  for (let p = 0; p < length; p++) if (distances[p] < threshold) chosen[taken++] = p;
-  for (let p = 0; p < length && taken < k; p++) if (distances[p] === threshold) chosen[taken++] = p;
-  return chosen;
-}
-
-/** Positions of the `k` smallest distances ranked nearest first, ties broken by lower position. */
-export function nearestPositions(distances: Float64Array, k: number, scratch?: Float64Array): Int32Array {
-  return nearestPositionSet(distances, k, scratch).sort((p, q) => distances[p] - distances[q] || p - q);
-}

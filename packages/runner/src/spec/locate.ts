@@ -29,11 +29,6 @@ export function locate(source: SourceDocument, path: PathSegment[], pointAtKey?:
   return source.path;
 }
 
-/** True when the file itself writes this path (as opposed to a default or an `extends` parent). */
-export function hasPath(source: SourceDocument, path: PathSegment[]): boolean {
-  return source.document.hasIn(path);
-}
-
 export function editDistance(a: string, b: string): number {
   const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
