@@ -1,12 +1,11 @@
-export {
-  openRunStore,
-  type RunStore,
-  type RunRecord,
-  type RunOutcome,
-  type RunProgress,
-  type ExperimentRecord,
-  type ExperimentSummary,
-  type StepMetricRow,
-  type StoredEmbedding,
-  type StoredCheckpoint,
-} from './run-store.ts';
+export { openRunStore, type RunStore } from './run-store.ts';
+export type {
+  RunRecord,
+  RunOutcome,
+  RunProgress,
+  ExperimentRecord,
+  ExperimentSummary,
+  StepMetricRow,
+  StoredEmbedding,
+  StoredCheckpoint,
+} from './records.ts';

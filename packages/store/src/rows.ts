@@ -1,6 +1,10 @@
-import type { RunStatus } from '@siamese-lab/run-record';
+import type { ParamValue, RunStatus } from '@siamese-lab/run-record';
+import type { ExperimentRecord, RunProgress, RunRecord, StepMetricRow } from './records.ts';
 
-/** The rows SQLite returns for the tables in schema.ts, column for column (snake_case, as stored). */
+/**
+ * The rows SQLite returns for the tables in schema.ts, column for column (snake_case, as stored),
+ * and how each reads as a record.
+ */
 
 export interface ExperimentRow {
   id: number;
@@ -12,6 +16,20 @@ export interface ExperimentRow {
   created_at: string;
   updated_at: string;
 }
+
+export const toExperiment = (row: ExperimentRow): ExperimentRecord => ({
+  id: row.id,
+  name: row.name,
+  description: row.description,
+  filePath: row.file_path,
+  spec: JSON.parse(row.spec_json) as unknown,
+  sweepKeys: JSON.parse(row.sweep_keys_json) as string[],
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** The query for `RunRow`s; callers add WHERE and ORDER BY. */
+export const runSelect = `SELECT runs.*, experiments.name AS experiment_name FROM runs JOIN experiments ON experiments.id = runs.experiment_id`;
 
 /** A run joined with its experiment's name. */
 export interface RunRow {
@@ -39,6 +57,31 @@ export interface RunRow {
   provenance_json: string | null;
 }
 
+export const toRun = (row: RunRow): RunRecord => ({
+  id: row.id,
+  experimentId: row.experiment_id,
+  experimentName: row.experiment_name,
+  runIndex: row.run_index,
+  configHash: row.config_hash,
+  label: row.label,
+  status: row.status,
+  params: JSON.parse(row.params_json) as Record<string, ParamValue>,
+  backend: row.backend,
+  createdAt: row.created_at,
+  startedAt: row.started_at,
+  finishedAt: row.finished_at,
+  wallSeconds: row.wall_seconds,
+  stepsDone: row.steps_done,
+  nanSteps: row.nan_steps,
+  firstNanStep: row.first_nan_step,
+  nanDetail: row.nan_detail_json ? (JSON.parse(row.nan_detail_json) as unknown) : null,
+  error: row.error,
+  provenance: row.provenance_json ? (JSON.parse(row.provenance_json) as unknown) : null,
+});
+
+/** The columns `claimRun` reads to decide whether a run is free. */
+export type LeaseRow = Pick<RunRow, 'status' | 'lease_owner' | 'lease_expires_at'>;
+
 export interface StepMetricsRow {
   run_id: number;
   step: number;
@@ -48,6 +91,15 @@ export interface StepMetricsRow {
   learning_rate: number | null;
   nan: number;
 }
+
+export const toStepMetric = (row: StepMetricsRow): StepMetricRow => ({
+  step: row.step,
+  loss: row.loss,
+  positiveDistance: row.positive_distance,
+  negativeDistance: row.negative_distance,
+  learningRate: row.learning_rate,
+  nan: row.nan === 1,
+});
 
 export interface FinalMetricRow {
   name: string;
@@ -79,4 +131,20 @@ export interface RunProgressRow {
   steps_done: number;
   finished_at: string | null;
   last_step: number | null;
+}
+
+export const toRunProgress = (row: RunProgressRow): RunProgress => ({
+  id: row.id,
+  experimentId: row.experiment_id,
+  experimentName: row.experiment_name,
+  status: row.status,
+  stepsDone: row.steps_done,
+  lastStep: row.last_step,
+  finishedAt: row.finished_at,
+});
+
+/** One row of `listExperiments`' count of runs per status. */
+export interface StatusCountRow {
+  status: RunStatus;
+  n: number;
 }

@@ -32,8 +32,11 @@ function plannedStore() {
 describe('openRunStore', () => {
   it('creates a WAL database at the current schema version', () => {
     const store = openRunStore(tempDb());
-    expect(store.database.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(store.database.pragma('user_version', { simple: true })).toBe(1);
+    // The store keeps its connection to itself: look at the file through a second one.
+    const file = new Database(store.path, { readonly: true });
+    expect(file.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(file.pragma('user_version', { simple: true })).toBe(1);
+    file.close();
     expect(store.integrityCheck()).toBe('ok');
     store.close();
   });
@@ -131,15 +134,18 @@ describe('runs', () => {
 
   it('does not let a second process claim a run that a live process holds, but takes over from a dead one', () => {
     const { store, run } = plannedStore();
+    // Another process's lease, written through a second connection (the store keeps its own to itself).
+    const other = new Database(store.path);
     // A live foreign owner: this test's parent process.
-    store.database
+    other
       .prepare(`UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ? WHERE id = ?`)
       .run(`${hostname()}:${process.ppid}:x`, Date.now() + 60_000, run.id);
     expect(store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 })).toBe(false);
     // A dead owner: a process that has exited.
     const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
     const deadPid = Number(child.stdout.toString());
-    store.database.prepare(`UPDATE runs SET lease_owner = ? WHERE id = ?`).run(`${hostname()}:${deadPid}:x`, run.id);
+    other.prepare(`UPDATE runs SET lease_owner = ? WHERE id = ?`).run(`${hostname()}:${deadPid}:x`, run.id);
+    other.close();
     expect(store.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 })).toBe(true);
   });
 

@@ -1,0 +1,127 @@
+import type { ClassShape, ParamValue, RunStatus } from '@siamese-lab/run-record';
+
+/** What the store hands out and takes in: plain records (camelCase), never SQL rows. */
+
+export interface ExperimentRecord {
+  id: number;
+  name: string;
+  description: string;
+  filePath: string | null;
+  spec: unknown;
+  sweepKeys: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ExperimentSummary extends ExperimentRecord {
+  runCounts: Partial<Record<RunStatus, number>>;
+}
+
+/** An experiment as `upsertExperiment` takes it. */
+export interface ExperimentInput {
+  name: string;
+  description: string;
+  filePath: string | null;
+  spec: unknown;
+  sweepKeys: string[];
+}
+
+export interface RunRecord {
+  id: number;
+  experimentId: number;
+  experimentName: string;
+  runIndex: number;
+  configHash: string;
+  label: string;
+  status: RunStatus;
+  params: Record<string, ParamValue>;
+  backend: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  wallSeconds: number | null;
+  stepsDone: number;
+  nanSteps: number;
+  firstNanStep: number | null;
+  nanDetail: unknown;
+  error: string | null;
+  provenance: unknown;
+}
+
+/** A run as `planRun` takes it. */
+export interface PlannedRun {
+  runIndex: number;
+  configHash: string;
+  label: string;
+  params: Record<string, ParamValue>;
+}
+
+/** What `claimRun` records about the process taking the run, and for how long it holds it. */
+export interface RunClaim {
+  backend: string;
+  provenance: unknown;
+  leaseSeconds: number;
+  /** Claim a finished run too (its results are cleared). */
+  force?: boolean;
+}
+
+export interface RunFilter {
+  experiment?: string;
+  status?: RunStatus;
+}
+
+export interface StepMetricRow {
+  step: number;
+  loss: number | null;
+  positiveDistance: number | null;
+  negativeDistance: number | null;
+  learningRate: number | null;
+  nan: boolean;
+}
+
+export interface StoredEmbedding {
+  dim: number;
+  count: number;
+  points: Float32Array;
+  labels: Uint8Array;
+  domains: Uint8Array | null;
+  classShapes: ClassShape[] | null;
+}
+
+export interface StoredCheckpoint {
+  tensors: Array<{ name: string; shape: number[]; values: Float32Array }>;
+}
+
+/** A run's progress as a live view polls it: cheap to read for every run at once. */
+export interface RunProgress {
+  id: number;
+  experimentId: number;
+  experimentName: string;
+  status: RunStatus;
+  stepsDone: number;
+  /** The last logged step (null before the first). */
+  lastStep: number | null;
+  finishedAt: string | null;
+}
+
+export interface RunOutcome {
+  status: Extract<RunStatus, 'completed' | 'nan' | 'failed'>;
+  wallSeconds: number;
+  stepsDone: number;
+  nanSteps: number;
+  firstNanStep: number | null;
+  nanDetail?: unknown;
+  error?: string | null;
+  metrics: Record<string, number | null>;
+  embedding?: Omit<StoredEmbedding, 'count'> | null;
+  checkpoint?: StoredCheckpoint | null;
+}
+
+/** A run trained by another process (a queue worker), as its lease holder records it. */
+export interface RunTrainedElsewhere {
+  backend: string;
+  provenance: unknown;
+  startedAt: string;
+  stepMetrics: StepMetricRow[];
+  outcome: RunOutcome;
+}
