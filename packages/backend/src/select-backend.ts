@@ -77,13 +77,10 @@ function wasmDescription(): string {
  * again to switch backends.
  */
 export async function selectBackend(name: BackendName, options: SelectBackendOptions = {}): Promise<ActiveBackend> {
-  if (!BACKEND_NAMES.includes(name)) {
-    throw new LabError(`unknown backend "${String(name)}"`, { field: 'backend', hint: `use one of ${BACKEND_NAMES.join(', ')}` });
-  }
+  // Callers pass validated choices (backendSettingSchema, the CLI's choices): anything else is a bug.
+  if (!BACKEND_NAMES.includes(name)) throw new Error(`unknown backend "${String(name)}" (one of ${BACKEND_NAMES.join(', ')})`);
   const threads = options.blasThreads ?? availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new LabError(`blasThreads must be a whole number of at least 1, got ${threads}`, { field: 'blasThreads' });
-  }
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`blasThreads must be a whole number of at least 1, got ${threads}`);
   const warnings: string[] = [];
   const warn = (line: string) => {
     warnings.push(line);
@@ -101,7 +98,6 @@ export async function selectBackend(name: BackendName, options: SelectBackendOpt
     }
     if (name === 'tensorflow') {
       throw new LabError(`the tensorflow backend is not available: ${problem ?? 'tfjs-node failed to initialise'}`, {
-        field: 'backend',
         hint: `use backend "blas" (tfjs wasm + OpenBLAS; ${FAST_PATH_HINT}) or "auto"`,
       });
     }

@@ -256,7 +256,10 @@ export function compareCommand(args: { db: string; runs: number[] }, io: Output)
   return 0;
 }
 
-export function exportCommand(args: { db: string; experiment: string; format: 'json' | 'csv' }, io: Output): number {
+/** The formats `lab export` writes. */
+export const exportFormats = ['json', 'csv'] as const;
+
+export function exportCommand(args: { db: string; experiment: string; format: (typeof exportFormats)[number] }, io: Output): number {
   const store = openRunStore(args.db, { readonly: true });
   try {
     const rows = store.snapshot(() =>

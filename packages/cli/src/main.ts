@@ -5,15 +5,23 @@
 import yargs from 'yargs';
 import { BACKEND_NAMES } from '@siamese-lab/backend';
 import { runStatuses } from '@siamese-lab/run-record';
-import { compareCommand, exportCommand, lsCommand, reportCommand, rmCommand, runCommand, showCommand, type Output } from './commands.ts';
+import {
+  compareCommand,
+  exportCommand,
+  exportFormats,
+  lsCommand,
+  reportCommand,
+  rmCommand,
+  runCommand,
+  showCommand,
+  type Output,
+} from './commands.ts';
 import { baselineCommand, checkCommand } from './regression-commands.ts';
 import { compareGroupsCommand, defaultCompareMetrics } from './compare-groups.ts';
 import { LabError } from '@siamese-lab/core';
 import { sweepArguments, sweepOptions } from './sweep-options.ts';
 import { queueArguments, queueOptions, queueSweepOptions, workerCommand } from './queue-commands.ts';
 import { serveCommand, serveOptions } from './serve-command.ts';
-
-const backendChoices = BACKEND_NAMES;
 
 /** Prints to the process's stdout and stderr, a line per call. */
 export const consoleOutput: Output = {
@@ -46,7 +54,7 @@ export async function main(
       (command) =>
         command
           .positional('file', { type: 'string', demandOption: true, describe: 'experiment YAML, e.g. experiments/optimizer-sweep.yaml' })
-          .option('backend', { choices: backendChoices, describe: "override the backend of every run (default: the file's, else auto)" })
+          .option('backend', { choices: BACKEND_NAMES, describe: "override the backend of every run (default: the file's, else auto)" })
           .option('force', { type: 'boolean', default: false, describe: 're-run runs that already finished' })
           .option('yes', { type: 'boolean', default: false, describe: 'allow a sweep larger than its max_runs' })
           .option('report', { type: 'boolean', default: true, describe: 'write the HTML report at the end (--no-report to skip)' })
@@ -193,7 +201,7 @@ export async function main(
       (command) =>
         command
           .positional('experiment', { type: 'string', demandOption: true })
-          .option('format', { choices: ['json', 'csv'] as const, default: 'json' as const, describe: 'output format' }),
+          .option('format', { choices: exportFormats, default: exportFormats[0], describe: 'output format' }),
       (args) => {
         exitCode = exportCommand({ db: args.db, experiment: args.experiment, format: args.format }, io);
       },
@@ -250,7 +258,7 @@ export async function main(
             default: false,
             describe: 're-train every run in a temporary database, with the current code',
           })
-          .option('backend', { choices: backendChoices, describe: 'override the backend of every run (experiment file only)' })
+          .option('backend', { choices: BACKEND_NAMES, describe: 'override the backend of every run (experiment file only)' })
           .option('json', { type: 'boolean', default: false, describe: 'print the result as JSON' })
           .option('yes', { type: 'boolean', default: false, describe: 'allow a sweep larger than its max_runs' })
           .option('confidence', {

@@ -172,9 +172,7 @@ export function loadFashionMnist(options: { directory?: string } = {}): TrainTes
  */
 export function seedSplit(train: Dataset, validationSize = 5000): { train: Dataset; validation: Dataset } {
   if (!Number.isInteger(validationSize) || validationSize < 0 || validationSize > train.count) {
-    throw new LabError(`validation size must be an integer between 0 and ${train.count} (the training set size), got ${validationSize}`, {
-      field: 'data.validation_size',
-    });
+    throw new Error(`validation size must be an integer between 0 and ${train.count} (the training set size), got ${validationSize}`);
   }
   return {
     train: sliceExamples(train, validationSize, train.count, train.name),

@@ -94,57 +94,44 @@ export function createEpochBatcher(count: number, random: Random): EpochBatcher 
   };
 }
 
-/** Checks sampler options, throwing a LabError (fields `sampler.*`) for anything unusable. */
+/**
+ * Checks sampler options. The settings were validated (samplerSettingsSchema), so a bad kind,
+ * seed or batch size is the caller's bug (a plain Error); a dataset that cannot give the pairs
+ * asked for is bad input (a LabError).
+ */
 export function validatePairSamplerOptions(options: PairSamplerOptions): void {
   const { kind, dataset, batchSize, seed } = options;
   const right = options.right ?? dataset;
-  if (!PAIR_SAMPLER_KINDS.includes(kind)) {
-    throw new LabError(`unknown pair sampler "${String(kind)}"`, {
-      field: 'sampler.kind',
-      hint: `use one of: ${PAIR_SAMPLER_KINDS.join(', ')}`,
-    });
-  }
-  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
-    throw new LabError(`seed must be a finite number, got ${String(seed)}`, { field: 'sampler.seed' });
-  }
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new LabError(`batch size must be a positive integer, got ${String(batchSize)}`, { field: 'sampler.batch_size' });
-  }
+  if (!PAIR_SAMPLER_KINDS.includes(kind)) throw new Error(`unknown pair sampler "${String(kind)}"`);
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new Error(`sampler seed must be a finite number, got ${String(seed)}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`batch size must be a positive integer, got ${String(batchSize)}`);
   for (const [role, source] of [
     ['left', dataset],
     ['right', right],
   ] as const) {
     if (batchSize > source.count) {
-      throw new LabError(`batch size ${batchSize} is larger than the ${role} dataset ${source.name} (${source.count} images)`, {
-        field: 'sampler.batch_size',
-        hint: 'use a smaller batch size or a larger dataset (subset)',
-      });
+      throw new Error(`batch size ${batchSize} is larger than the ${role} dataset ${source.name} (${source.count} images)`);
     }
   }
   if (right !== dataset && right.classes !== dataset.classes) {
-    throw new LabError(
+    throw new Error(
       `the right dataset ${right.name} has ${right.classes} classes but the left dataset ${dataset.name} has ${dataset.classes}`,
-      { field: 'sampler.right', hint: 'two-source pairs need the same class structure on both sides' },
     );
   }
   if (kind === 'balanced') {
     if (batchSize % 2 !== 0) {
-      throw new LabError(`the balanced sampler needs an even batch size (half positive, half negative pairs), got ${batchSize}`, {
-        field: 'sampler.batch_size',
-      });
+      throw new Error(`the balanced sampler needs an even batch size (half positive, half negative pairs), got ${batchSize}`);
     }
     const plan = planBalanced(dataset, right);
     if (plan.positiveLeft.length === 0) {
       throw new LabError(
         `cannot form same-class pairs: no class has ${right === dataset ? 'two images' : 'images on both sides'} in ${dataset.name}`,
-        {
-          field: 'sampler.kind',
-        },
+        { hint: 'use more images (a larger train_limit or test_limit) or another sampler' },
       );
     }
     if (plan.negativeLeft.length === 0) {
       throw new LabError(`cannot form different-class pairs: ${dataset.name} and ${right.name} hold only one class between them`, {
-        field: 'sampler.kind',
+        hint: 'use a dataset with at least two classes, or another sampler',
       });
     }
   }

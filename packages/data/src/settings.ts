@@ -36,9 +36,19 @@ export const dataSettingsSchema = z.strictObject({
 });
 
 /** The pair sampler settings (an experiment file's `sampler` section) with their defaults: the seed's epochs of 128 pairs. */
-export const samplerSettingsSchema = z.strictObject({
-  kind: z.enum(PAIR_SAMPLER_KINDS).default('epoch'),
-  batch_size: positiveWholeNumber('batch_size').default(128),
-});
+export const samplerSettingsSchema = z
+  .strictObject({
+    kind: z.enum(PAIR_SAMPLER_KINDS).default('epoch'),
+    batch_size: positiveWholeNumber('batch_size').default(128),
+  })
+  .superRefine((sampler, context) => {
+    if (sampler.kind === 'balanced' && sampler.batch_size % 2 !== 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['batch_size'],
+        message: `the balanced sampler needs an even batch_size (half same-class, half different-class pairs), not ${sampler.batch_size}`,
+      });
+    }
+  });
 
 export type DataSettings = z.infer<typeof dataSettingsSchema>;

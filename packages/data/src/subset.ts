@@ -1,4 +1,4 @@
-import { LabError, createRandom } from '@siamese-lab/core';
+import { createRandom } from '@siamese-lab/core';
 import { selectExamples, type Dataset } from './dataset.ts';
 
 export interface SubsetOptions {
@@ -45,9 +45,7 @@ function stratifiedQuotas(classSizes: number[], total: number, count: number): n
  */
 export function takeSubset(dataset: Dataset, count: number, options: SubsetOptions = {}): Dataset {
   if (!Number.isInteger(count) || count < 1 || count > dataset.count) {
-    throw new LabError(`subset size must be an integer between 1 and ${dataset.count} (the size of ${dataset.name}), got ${count}`, {
-      field: 'data.subset',
-    });
+    throw new Error(`subset size must be an integer between 1 and ${dataset.count} (the size of ${dataset.name}), got ${count}`);
   }
   const random = createRandom(options.seed ?? 0);
   let chosen: number[];

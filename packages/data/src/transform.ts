@@ -16,7 +16,7 @@ export interface TransformOptions {
  */
 export function transformDataset(dataset: Dataset, options: TransformOptions): Dataset {
   if (options.downsample !== undefined && options.downsample !== 2) {
-    throw new LabError(`downsample factor must be 2, got ${String(options.downsample)}`, { field: 'data.right.downsample' });
+    throw new Error(`downsample factor must be 2, got ${String(options.downsample)}`);
   }
   let { rows, cols } = dataset;
   let images = dataset.images;
@@ -34,7 +34,9 @@ export function transformDataset(dataset: Dataset, options: TransformOptions): D
   }
   if (options.downsample === 2) {
     if (rows % 2 !== 0 || cols % 2 !== 0) {
-      throw new LabError(`cannot downsample ${rows}x${cols} images by 2: both sides must be even`, { field: 'data.right.downsample' });
+      throw new LabError(`cannot downsample ${rows}x${cols} images by 2: both sides must be even`, {
+        hint: 'keep these images at their size (downsample: 1)',
+      });
     }
     images = averagePool2(images, dataset.count, rows, cols);
     rows /= 2;

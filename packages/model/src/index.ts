@@ -1,4 +1,5 @@
 export { createSiameseModel, modelParameterCount, type ModelSpec, type ModelInputs, type SiameseModel } from './siamese.ts';
+export { ModelInputError } from './input-error.ts';
 export {
   createMlpTower,
   createCnnTower,

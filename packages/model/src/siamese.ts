@@ -1,5 +1,5 @@
 import { tf } from '@siamese-lab/backend';
-import { LabError } from '@siamese-lab/core';
+import { ModelInputError } from './input-error.ts';
 import { createTower, towerParameterCount, type ImageShape, type Tower, type TowerSpec } from './towers.ts';
 
 export interface ModelSpec {
@@ -38,45 +38,42 @@ export interface ModelInputs {
   seed: number;
 }
 
-/** A tower may pin its own embedding size; it must agree with the model's (the distance compares the two). */
-function checkEmbeddingSize(spec: ModelSpec, tower: TowerSpec, field: string): void {
+/** A tower may pin its own embedding size; it must agree with the model's (the distance compares the two; the settings schema checks it). */
+function checkEmbeddingSize(spec: ModelSpec, tower: TowerSpec, name: string): void {
   if (tower.embedding_dim !== undefined && tower.embedding_dim !== spec.embedding_dim) {
-    throw new LabError(
-      `${field} outputs ${tower.embedding_dim}-dimensional embeddings but the model's embedding_dim is ${spec.embedding_dim}`,
-      {
-        field,
-        hint: "both sisters must embed into the same space: make the embedding sizes equal, or drop the tower's embedding_dim to use the model's",
-      },
+    throw new Error(`${name} outputs ${tower.embedding_dim}-dimensional embeddings but the model's embedding_dim is ${spec.embedding_dim}`);
+  }
+}
+
+/** Shared weights are one tower: both inputs must have its input size (bad input: the data decides). */
+function checkSharedInputs(spec: ModelSpec, inputs: Omit<ModelInputs, 'seed'>): void {
+  const sameImages =
+    inputs.imageShapeA === undefined ||
+    inputs.imageShapeB === undefined ||
+    (inputs.imageShapeA.rows === inputs.imageShapeB.rows && inputs.imageShapeA.cols === inputs.imageShapeB.cols);
+  if (spec.share_weights && (inputs.inputSizeA !== inputs.inputSizeB || (spec.tower_a.kind === 'cnn' && !sameImages))) {
+    throw new ModelInputError(
+      `shared weights need both inputs of the same size, got ${inputs.inputSizeA} and ${inputs.inputSizeB}`,
+      'share_weights',
+      'set share_weights: false to give each sister its own weights',
     );
   }
 }
 
 /** How many numbers each tower's weights hold (tower B: 0 when the weights are shared), without building the model. */
 export function modelParameterCount(spec: ModelSpec, inputs: Omit<ModelInputs, 'seed'>): { towerA: number; towerB: number } {
-  const towerA = towerParameterCount(spec.tower_a, inputs.inputSizeA, spec.embedding_dim, inputs.imageShapeA);
+  checkSharedInputs(spec, inputs);
+  const towerA = towerParameterCount(spec.tower_a, inputs.inputSizeA, spec.embedding_dim, 'tower_a', inputs.imageShapeA);
   if (spec.share_weights) return { towerA, towerB: 0 };
-  return { towerA, towerB: towerParameterCount(spec.tower_b ?? spec.tower_a, inputs.inputSizeB, spec.embedding_dim, inputs.imageShapeB) };
+  const towerB = spec.tower_b ?? spec.tower_a;
+  return { towerA, towerB: towerParameterCount(towerB, inputs.inputSizeB, spec.embedding_dim, 'tower_b', inputs.imageShapeB) };
 }
 
 export function createSiameseModel(spec: ModelSpec, inputs: ModelInputs): SiameseModel {
-  const sameImages =
-    inputs.imageShapeA === undefined ||
-    inputs.imageShapeB === undefined ||
-    (inputs.imageShapeA.rows === inputs.imageShapeB.rows && inputs.imageShapeA.cols === inputs.imageShapeB.cols);
-  if (spec.share_weights && (inputs.inputSizeA !== inputs.inputSizeB || (spec.tower_a.kind === 'cnn' && !sameImages))) {
-    throw new LabError(`shared weights need both inputs of the same size, got ${inputs.inputSizeA} and ${inputs.inputSizeB}`, {
-      field: 'model.share_weights',
-      hint: 'set share_weights: false to give each sister its own weights',
-    });
-  }
-  if (spec.share_weights && spec.tower_b != null) {
-    throw new LabError('tower_b is only used when share_weights is false', {
-      field: 'model.tower_b',
-      hint: 'remove tower_b, or set share_weights: false',
-    });
-  }
-  checkEmbeddingSize(spec, spec.tower_a, 'model.tower_a.embedding_dim');
-  if (spec.tower_b != null) checkEmbeddingSize(spec, spec.tower_b, 'model.tower_b.embedding_dim');
+  checkSharedInputs(spec, inputs);
+  if (spec.share_weights && spec.tower_b != null) throw new Error('tower_b is only used when share_weights is false');
+  checkEmbeddingSize(spec, spec.tower_a, 'tower_a');
+  if (spec.tower_b != null) checkEmbeddingSize(spec, spec.tower_b, 'tower_b');
   const towerA = createTower(spec.tower_a, inputs.inputSizeA, spec.embedding_dim, inputs.seed, 'tower_a', inputs.imageShapeA);
   const towerB = spec.share_weights
     ? towerA

@@ -1,5 +1,5 @@
 import { denseLayer, tf } from '@siamese-lab/backend';
-import { LabError } from '@siamese-lab/core';
+import { ModelInputError } from './input-error.ts';
 
 import type { Activation } from './settings.ts';
 
@@ -207,7 +207,7 @@ function cnnLayout(
 ): { kernels: Array<[number, number, number, number]>; flatSize: number } {
   const k = spec.kernel_size;
   if (!Number.isInteger(k) || k < 1 || k % 2 === 0) {
-    throw new LabError(`kernel_size must be an odd whole number, got ${k}`, { field: `model.${name}.kernel_size`, hint: 'use 3 or 5' });
+    throw new Error(`kernel_size must be an odd whole number, got ${k}`);
   }
   const kernels: Array<[number, number, number, number]> = [];
   let rows = image.rows,
@@ -215,10 +215,11 @@ function cnnLayout(
     channels = 1;
   for (const outChannels of spec.channels) {
     if (rows < 2 || cols < 2) {
-      throw new LabError(`${image.rows}x${image.cols} images are too small for ${spec.channels.length} convolution + pooling stages`, {
-        field: `model.${name}.channels`,
-        hint: 'use fewer convolution layers',
-      });
+      throw new ModelInputError(
+        `${name}: ${image.rows}x${image.cols} images are too small for ${spec.channels.length} convolution + pooling stages`,
+        `${name}.channels`,
+        'use fewer convolution layers',
+      );
     }
     kernels.push([k, k, channels, outChannels]);
     rows = Math.floor(rows / 2);
@@ -239,9 +240,9 @@ function denseParameterCount(sizes: number[]): number {
  * How many numbers a tower's weights hold, without building it (a model too large for memory
  * can be refused before anything is allocated).
  */
-export function towerParameterCount(spec: TowerSpec, inputSize: number, embeddingDim: number, image?: ImageShape): number {
+export function towerParameterCount(spec: TowerSpec, inputSize: number, embeddingDim: number, name: string, image?: ImageShape): number {
   if (spec.kind === 'mlp') return denseParameterCount([inputSize, ...spec.hidden, embeddingDim]);
-  const { kernels, flatSize } = cnnLayout(spec, image ?? inferImageShape(inputSize, 'model'), 'tower');
+  const { kernels, flatSize } = cnnLayout(spec, image ?? inferImageShape(inputSize), name);
   const convolutions = kernels.reduce((sum, [rows, cols, inputs, outputs]) => sum + rows * cols * inputs * outputs + outputs, 0);
   return convolutions + denseParameterCount([flatSize, ...spec.hidden, embeddingDim]);
 }
@@ -294,10 +295,10 @@ export function createCnnTower(spec: CnnTowerSpec, image: ImageShape, embeddingD
 }
 
 /** A square image of `inputSize` pixels, when no shape is given. */
-function inferImageShape(inputSize: number, field: string): ImageShape {
+function inferImageShape(inputSize: number): ImageShape {
   const side = Math.round(Math.sqrt(inputSize));
   if (side * side !== inputSize) {
-    throw new LabError(`a convolutional tower needs image inputs, but ${inputSize} features are not a square image`, { field });
+    throw new Error(`a convolutional tower needs image inputs, but ${inputSize} features are not a square image (pass the image shape)`);
   }
   return { rows: side, cols: side };
 }
@@ -314,7 +315,7 @@ export function createTower(
     case 'mlp':
       return createMlpTower(spec, inputSize, embeddingDim, seed, name);
     case 'cnn': {
-      const shape = image ?? inferImageShape(inputSize, `model.${name}`);
+      const shape = image ?? inferImageShape(inputSize);
       if (shape.rows * shape.cols !== inputSize) throw new Error(`image ${shape.rows}x${shape.cols} does not hold ${inputSize} features`);
       return createCnnTower(spec, shape, embeddingDim, seed, name);
     }

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf } from '@siamese-lab/backend';
-import { LabError } from '@siamese-lab/core';
-import { createSiameseModel, type MlpTowerSpec, type ModelSpec } from '../src/index.ts';
+import { createSiameseModel, ModelInputError, type MlpTowerSpec, type ModelSpec } from '../src/index.ts';
 
 beforeAll(async () => {
   await selectBackend('cpu');
@@ -72,11 +71,12 @@ describe('createSiameseModel', () => {
   });
 
   it('rejects shared weights over inputs of different sizes with a clear error', () => {
-    expect(() => createSiameseModel(shared, { inputSizeA: 8, inputSizeB: 4, seed: 1 })).toThrow(LabError);
+    expect(() => createSiameseModel(shared, { inputSizeA: 8, inputSizeB: 4, seed: 1 })).toThrow(ModelInputError);
     try {
       createSiameseModel(shared, { inputSizeA: 8, inputSizeB: 4, seed: 1 });
     } catch (error) {
-      expect((error as LabError).describe()).toMatch(/model.share_weights.*same size.*share_weights: false/s);
+      expect((error as ModelInputError).setting).toBe('share_weights');
+      expect((error as ModelInputError).describe()).toMatch(/same size.*share_weights: false/s);
     }
   });
 

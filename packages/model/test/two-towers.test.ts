@@ -4,6 +4,8 @@ import { LabError } from '@siamese-lab/core';
 import {
   createCnnTower,
   createSiameseModel,
+  modelParameterCount,
+  ModelInputError,
   type CnnTowerSpec,
   type MlpTowerSpec,
   type ModelSpec,
@@ -110,39 +112,54 @@ describe('distinct and shared weights', () => {
 });
 
 describe('configuration errors', () => {
-  function errorOf(action: () => unknown): LabError {
+  /** What `action` throws: a plain Error for what the settings schema rules out (a caller bug), not a LabError. */
+  function bugOf(action: () => unknown): Error {
     try {
       action();
     } catch (error) {
-      if (error instanceof LabError) return error;
+      if (error instanceof Error && !(error instanceof LabError)) return error;
       throw error;
     }
-    throw new Error('expected a LabError');
+    throw new Error('expected a plain Error');
   }
 
-  it('rejects sisters whose embedding sizes differ, naming the field', () => {
+  it('asserts agreeing embedding sizes (the settings schema checks them)', () => {
     const spec: ModelSpec = { share_weights: false, embedding_dim: 2, tower_a: mlp, tower_b: { ...cnn, embedding_dim: 8 } };
-    const error = errorOf(() => createSiameseModel(spec, { inputSizeA: 784, inputSizeB: 196, seed: 1 }));
-    expect(error.field).toBe('model.tower_b.embedding_dim');
-    expect(error.message).toMatch(/8-dimensional.*embedding_dim is 2/);
+    expect(bugOf(() => createSiameseModel(spec, { inputSizeA: 784, inputSizeB: 196, seed: 1 })).message).toMatch(
+      /tower_b outputs 8-dimensional.*embedding_dim is 2/,
+    );
     expect(
-      errorOf(() =>
+      bugOf(() =>
         createSiameseModel({ ...spec, tower_a: { ...mlp, embedding_dim: 3 }, tower_b: cnn }, { inputSizeA: 784, inputSizeB: 196, seed: 1 }),
-      ).field,
-    ).toBe('model.tower_a.embedding_dim');
+      ).message,
+    ).toMatch(/^tower_a outputs 3-dimensional/);
     // Agreeing sizes are fine.
     createSiameseModel({ ...spec, tower_b: { ...cnn, embedding_dim: 2 } }, { inputSizeA: 784, inputSizeB: 196, seed: 1 }).dispose();
   });
 
-  it('rejects a CNN on inputs that are not images, and an even kernel', () => {
+  it('asserts image inputs for a CNN without an image shape, and an odd kernel', () => {
     expect(
-      errorOf(() =>
-        createSiameseModel({ share_weights: true, embedding_dim: 2, tower_a: cnn }, { inputSizeA: 50, inputSizeB: 50, seed: 1 }),
-      ).field,
-    ).toBe('model.tower_a');
-    expect(errorOf(() => createCnnTower({ ...cnn, kernel_size: 4 }, { rows: 14, cols: 14 }, 2, 1, 'tower_b')).field).toBe(
-      'model.tower_b.kernel_size',
+      bugOf(() => createSiameseModel({ share_weights: true, embedding_dim: 2, tower_a: cnn }, { inputSizeA: 50, inputSizeB: 50, seed: 1 }))
+        .message,
+    ).toMatch(/50 features are not a square image/);
+    expect(bugOf(() => createCnnTower({ ...cnn, kernel_size: 4 }, { rows: 14, cols: 14 }, 2, 1, 'tower_b')).message).toMatch(
+      /kernel_size must be an odd whole number, got 4/,
     );
+  });
+
+  it('rejects images too small for the convolutions as bad input, naming the model setting', () => {
+    const deep: CnnTowerSpec = { ...cnn, channels: [2, 2, 2, 2] };
+    const spec: ModelSpec = { share_weights: false, embedding_dim: 2, tower_a: mlp, tower_b: deep };
+    const inputs = { inputSizeA: 784, inputSizeB: 196, imageShapeA: { rows: 28, cols: 28 }, imageShapeB: { rows: 14, cols: 14 } };
+    let error: unknown;
+    try {
+      modelParameterCount(spec, inputs);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ModelInputError);
+    expect((error as ModelInputError).setting).toBe('tower_b.channels');
+    expect((error as ModelInputError).message).toMatch(/14x14 images are too small for 4 convolution/);
   });
 });
 

@@ -28,6 +28,16 @@ export function rightTransform(right: NonNullable<RunSpec['data']['right']>): Tr
   return { rotate90: right.rotate90, invert: right.invert, ...(right.downsample === 2 && { downsample: 2 as const }) };
 }
 
+/** Domain B of a two-source run; a rendering these images do not allow is the `data.right` setting's fault. */
+function transformRight(dataset: Dataset, transform: TransformOptions): Dataset {
+  try {
+    return transformDataset(dataset, transform);
+  } catch (error) {
+    if (!(error instanceof LabError)) throw error;
+    throw new LabError(error.message, { field: 'base.data.right.downsample', hint: error.hint, cause: error });
+  }
+}
+
 /**
  * Loads the datasets a run names; loaders cache, so a sweep reads each file once. A relative
  * `directory` resolves against `relativeTo` (a run's `dataFolder`: its experiment file's folder),
@@ -74,6 +84,6 @@ export function loadRunData(spec: RunSpec['data'], options: { relativeTo?: strin
     train,
     validation: split.validation,
     test: trainTest.test,
-    right: { train: transformDataset(train, transform), test: transformDataset(trainTest.test, transform), transform },
+    right: { train: transformRight(train, transform), test: transformRight(trainTest.test, transform), transform },
   };
 }

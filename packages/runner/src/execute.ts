@@ -1,5 +1,6 @@
 import { selectBackend, type ActiveBackend, type BackendName } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
+import { ModelInputError } from '@siamese-lab/model';
 import { finishedStatuses } from '@siamese-lab/run-record';
 import type { RunStore } from '@siamese-lab/store';
 import { loadRunData, type RunData } from './datasets.ts';
@@ -98,7 +99,18 @@ export function preflightExperiment(experiment: ExperimentSpec, options: { yes?:
 
 /** Refuses a model whose weights, gradients and optimizer state alone would not fit in memory (found before anything is written). */
 function checkWeightMemory(experiment: ExperimentSpec, run: PlannedRun, data: RunData, inRun: string): void {
-  const memory = weightMemory(run.spec, data);
+  let memory: ReturnType<typeof weightMemory>;
+  try {
+    memory = weightMemory(run.spec, data);
+  } catch (error) {
+    // The model names its own setting; the line in the file is the runner's to find.
+    if (!(error instanceof ModelInputError)) throw error;
+    throw new LabError(`${error.message}${inRun}`, {
+      ...locateRunParameter(experiment.filePath, run.overrides, `model.${error.setting}`),
+      hint: error.hint,
+      cause: error,
+    });
+  }
   const limit = weightMemoryLimit();
   if (memory.bytes <= limit) return;
   const { model, optimizer } = run.spec;
@@ -126,6 +138,25 @@ function loadDataOf(experiment: Pick<ExperimentSpec, 'filePath'>, run: PlannedRu
       location: error.location ?? experiment.filePath,
       field: error.field ?? locateRunParameter(experiment.filePath, run.overrides, 'data.directory').field,
       hint: error.hint ?? 'check data.directory and data.validation_size in the experiment file',
+      cause: error,
+    });
+  }
+}
+
+/** Selects a run's backend; a backend this machine lacks is named at its line in the file (unless --backend chose it). */
+async function selectBackendOf(
+  experiment: Pick<ExperimentSpec, 'filePath'>,
+  run: PlannedRun,
+  backendName: BackendName,
+  options: Pick<LocalRunnerOptions, 'backend' | 'threads'>,
+): Promise<ActiveBackend> {
+  try {
+    return await selectBackend(backendName, options.threads === undefined ? {} : { blasThreads: options.threads });
+  } catch (error) {
+    if (!(error instanceof LabError) || options.backend !== undefined) throw error;
+    throw new LabError(error.message, {
+      ...locateRunParameter(experiment.filePath, run.overrides, 'backend'),
+      hint: error.hint,
       cause: error,
     });
   }
@@ -160,7 +191,7 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
   return async function runStored(run: PlannedRun, runId: number, position: number, toRun: number): Promise<RunTally> {
     const backendName = options.backend ?? run.spec.backend;
     if (!activeBackend || activeBackend.requested !== backendName) {
-      activeBackend = await selectBackend(backendName, options.threads === undefined ? {} : { blasThreads: options.threads });
+      activeBackend = await selectBackendOf(experiment, run, backendName, options);
       options.onEvent?.({ kind: 'backend', backend: activeBackend });
     }
     const dataKey = JSON.stringify([run.spec.data, run.dataFolder]);

@@ -111,6 +111,14 @@ describe('bad experiment files', () => {
     expect(error.message).toMatch(/margin must be greater than 0/);
   });
 
+  it('rejects an odd batch_size for the balanced sampler at its line (the sampler settings check it)', () => {
+    const path = file('name: odd\nbase:\n  sampler:\n    kind: balanced\n    batch_size: 7\n');
+    const error = errorOf(path);
+    expect(error.location).toBe(`${path}:5:17`);
+    expect(error.field).toBe('base.sampler.batch_size');
+    expect(error.message).toMatch(/balanced sampler needs an even batch_size/);
+  });
+
   it('rejects an unknown key with a did-you-mean hint pointing at the key', () => {
     const path = file('name: unknown\nbase:\n  loss:\n    margn: 5\n');
     const error = errorOf(path);

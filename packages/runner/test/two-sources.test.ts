@@ -149,8 +149,10 @@ base:
       () => undefined,
       (thrown: unknown) => thrown,
     );
+    // Found before training (preflight), at the line of the file that sets share_weights.
     expect(error).toBeInstanceOf(LabError);
-    expect((error as LabError).field).toBe('model.share_weights');
+    expect((error as LabError).field).toBe('base.model.share_weights');
+    expect((error as LabError).location).toBe(`${path}:5:27`);
     expect((error as LabError).message).toMatch(/784 and 196/);
     store.close();
   });
