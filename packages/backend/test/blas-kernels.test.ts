@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest';
-import { selectBackend, setBlasAddonLoader, tf } from '../src/index.ts';
+import { selectBackend, tf } from '../src/index.ts';
+import { setBlasAddonLoader } from '../src/native-addon.ts';
 import { countingAddon, loadRealAddon, on, randomTensor, relativeError } from './helpers.ts';
 
 const realAddon = loadRealAddon();

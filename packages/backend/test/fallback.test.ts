@@ -1,7 +1,9 @@
 // Runs in its own worker (vitest isolates files): the addon is "missing" for the whole file.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LabError } from '@siamese-lab/core';
-import { availableBackends, FAST_PATH_HINT, selectBackend, setBlasAddonLoader, tf } from '../src/index.ts';
+import { availableBackends, selectBackend, tf } from '../src/index.ts';
+import { FAST_PATH_HINT } from '../src/select-backend.ts';
+import { setBlasAddonLoader } from '../src/native-addon.ts';
 import { trainDenseLayer } from './helpers.ts';
 
 beforeAll(() => {

@@ -1,7 +1,8 @@
 // The GEMM provider of the blas backend: which one is chosen, the env switch, and machines
 // whose addon lacks one library (simulated by hiding it from the real addon).
 import { afterEach, describe, expect, test } from 'vitest';
-import { selectBackend, setBlasAddonLoader, type BlasAddon } from '../src/index.ts';
+import { selectBackend, type BlasAddon } from '../src/index.ts';
+import { setBlasAddonLoader } from '../src/native-addon.ts';
 import { loadRealAddon, trainDenseLayer } from './helpers.ts';
 
 const realAddon = loadRealAddon();

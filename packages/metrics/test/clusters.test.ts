@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { interIntraDistanceRatio, silhouetteScore, subsampleRows } from '../src/index.ts';
+import { interIntraDistanceRatio } from '../src/distance-ratio.ts';
+import { silhouetteScore } from '../src/silhouette.ts';
+import { subsampleRows } from '../src/subsample.ts';
 import { euclidean, normalSampler, onLine } from './helpers.ts';
 
 /** Naive silhouette straight from the definition, for cross-checking. */

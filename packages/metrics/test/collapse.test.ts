@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LabError } from '@siamese-lab/core';
-import { detectCollapse, hasNonFinite, nearestNeighbourAccuracy } from '../src/index.ts';
+import { detectCollapse } from '../src/collapse.ts';
+import { hasNonFinite } from '../src/validate.ts';
+import { nearestNeighbourAccuracy } from '../src/neighbours.ts';
 
 describe('detectCollapse', () => {
   it('flags coincident points far from the origin and at the origin', () => {

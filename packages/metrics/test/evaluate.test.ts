@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LabError } from '@siamese-lab/core';
-import {
-  anisotropy,
-  classShapes,
-  evaluateEmbedding,
-  interIntraDistanceRatio,
-  meanAveragePrecisionAtR,
-  METRIC_NAMES,
-  nearestNeighbourAccuracy,
-  pairDistances,
-  precisionAtOne,
-  silhouetteScore,
-  verificationRocAuc,
-} from '../src/index.ts';
+import { anisotropy, classShapes, evaluateEmbedding, meanAveragePrecisionAtR, pairDistances, verificationRocAuc } from '../src/index.ts';
+import { interIntraDistanceRatio } from '../src/distance-ratio.ts';
+import { METRIC_NAMES } from '../src/evaluate.ts';
+import { nearestNeighbourAccuracy } from '../src/neighbours.ts';
+import { precisionAtOne } from '../src/retrieval.ts';
+import { silhouetteScore } from '../src/silhouette.ts';
 import { normalSampler, onLine } from './helpers.ts';
 
 function noNaN(metrics: Record<string, number | null>): void {

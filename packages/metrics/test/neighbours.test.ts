@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nearestNeighbourAccuracy, nearestOtherIndices } from '../src/index.ts';
+import { nearestNeighbourAccuracy, nearestOtherIndices } from '../src/neighbours.ts';
 import { euclidean, gridPoints, onLine } from './helpers.ts';
 
 describe('nearestNeighbourAccuracy', () => {

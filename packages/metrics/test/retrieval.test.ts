@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { crossDomainRetrieval, meanAveragePrecisionAtR, precisionAtOne, retrievalScores } from '../src/index.ts';
+import { crossDomainRetrieval, meanAveragePrecisionAtR } from '../src/index.ts';
+import { precisionAtOne, retrievalScores } from '../src/retrieval.ts';
 import { gridPoints, onLine } from './helpers.ts';
 
 /** Naive reference: full sort of every query's neighbours (ties → lower index). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { anisotropy, classShapes, evaluateEmbedding, symmetricEigenvalues, symmetricEigenvalues2x2 } from '../src/index.ts';
+import { anisotropy, classShapes, evaluateEmbedding } from '../src/index.ts';
+import { symmetricEigenvalues, symmetricEigenvalues2x2 } from '../src/eigen.ts';
 import { normalSampler } from './helpers.ts';
 
 describe('symmetricEigenvalues (Jacobi)', () => {

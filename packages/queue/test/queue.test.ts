@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isLabError } from '@siamese-lab/core';
 import { configHash, flattenParams, runSpecSchema, type PlannedRun } from '@siamese-lab/runner';
-import {
-  decodeRunResult,
-  encodeRunResult,
-  isLoopback,
-  parseQueueAddress,
-  RejectedJob,
-  runJobOf,
-  validateRunJob,
-  type DecodedRunResult,
-} from '../src/index.ts';
+import { isLoopback, parseQueueAddress, runJobOf } from '../src/index.ts';
+import { decodeRunResult, encodeRunResult, type DecodedRunResult } from '../src/result.ts';
+import { RejectedJob, validateRunJob } from '../src/job.ts';
 
 describe('queue addresses', () => {
   it('accepts loopback without a password, anything with one, rediss for TLS; hides the password when printed', () => {

@@ -1,10 +1,9 @@
 export { parseExperimentFile, type ExperimentSpec } from './spec/parse.ts';
 export { runSpecSchema, experimentFileSchema, optimizerNames, nanPolicies, type RunSpec, type ExperimentFile } from './spec/schema.ts';
-export { expandValues, canonicalJson, configHash, flattenParams, type PlannedRun } from './spec/sweep.ts';
+export { configHash, flattenParams, type PlannedRun } from './spec/sweep.ts';
 export {
   runExperiment,
   preflightExperiment,
-  createLocalRunner,
   planExperiment,
   countRun,
   type ExperimentEvent,
@@ -13,10 +12,8 @@ export {
   type RunTally,
 } from './execute.ts';
 export { trainAndEvaluate, type RunResult } from './run-one.ts';
-export { threadsPerJob } from './parallel.ts';
 export { trainingStep, type StepParts, type StepOutcome } from './training/step.ts';
 export { trainRun, type TrainingResult, type TrainingHooks, type NanDetail, type TrainingProgress } from './train.ts';
 export { evaluateRun, type EvaluationResult } from './evaluate.ts';
 export { loadRunData, type RunData } from './datasets.ts';
-export { buildOptimizer, learningRateAt } from './optimizers.ts';
 export { collectProvenance, type Provenance } from './provenance.ts';

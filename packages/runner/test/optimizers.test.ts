@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainingOptimizer, selectBackend, tf } from '@siamese-lab/backend';
-import { buildOptimizer, learningRateAt } from '../src/index.ts';
+import { buildOptimizer, learningRateAt } from '../src/optimizers.ts';
 import { optimizerStateCopies } from '../src/optimizers.ts';
 import { optimizerNames, runSpecSchema } from '../src/spec/schema.ts';
 

@@ -1,6 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { greyscalePng, nearestNeighbours, neighbourClassConfusion, projectTo2d } from '../src/index.ts';
+import { greyscalePng } from '../src/png.ts';
+import { nearestNeighbours, neighbourClassConfusion, projectTo2d } from '../src/embedding.ts';
 
 describe('projectTo2d', () => {
   it('keeps a 2-D embedding as it is', () => {

@@ -4,15 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LabError } from '@siamese-lab/core';
 import { openRunStore } from '@siamese-lab/store';
 import { writeFileSync } from 'node:fs';
-import {
-  createApp,
-  LiveFeed,
-  startServer,
-  type ChangeEvent,
-  type ExperimentsView,
-  type ExperimentView,
-  type RunningServer,
-} from '../src/index.ts';
+import { startServer, type RunningServer } from '../src/index.ts';
+import { createApp } from '../src/app.ts';
+import { LiveFeed, type ChangeEvent } from '../src/live.ts';
+import { type ExperimentsView, type ExperimentView } from '../src/views.ts';
 import { seedDatabase, stepRows, syntheticOutcome, tempDatabase } from './fixtures.ts';
 
 const json = async <T>(response: Response | Promise<Response>) => (await response).json() as Promise<T>;

@@ -4,7 +4,9 @@ import { loadMnist, transformDataset } from '@siamese-lab/data';
 import type { RunStore } from '@siamese-lab/store';
 import { openRunStore } from '@siamese-lab/store';
 import type { ChartSection } from '@siamese-lab/report';
-import { createApp, LiveFeed, type CompareView, type ExperimentsView, type ExperimentView, type RunView } from '../src/index.ts';
+import { createApp } from '../src/app.ts';
+import { LiveFeed } from '../src/live.ts';
+import { type CompareView, type ExperimentsView, type ExperimentView, type RunView } from '../src/views.ts';
 import { seedDatabase, stepRows, syntheticOutcome, tempDatabase } from './fixtures.ts';
 
 const opened: RunStore[] = [];

@@ -1,18 +1,13 @@
-export { mean, variance, standardDeviation, meanInterval, sortedQuantile, type Interval } from './descriptive.ts';
-export { logGamma, logBeta, regularizedIncompleteBeta, studentTCdf, studentTSurvival, studentTQuantile } from './distributions.ts';
-export { welchTTest, oneSampleTTest, type TTestResult } from './t-tests.ts';
-export { hedgesG } from './effect-size.ts';
-export { permutationTest, binomialCoefficient, type PermutationTestResult, type PermutationOptions } from './permutation.ts';
-export { bootstrapDifferenceInterval, type BootstrapInterval, type BootstrapOptions, type BootstrapMethod } from './bootstrap.ts';
-export { fisherExactTest, type Count, type FisherResult } from './proportions.ts';
-export { formatStatistic, formatSigned, formatP, formatParameter, formatInterval } from './format.ts';
+export { mean, variance, type Interval } from './descriptive.ts';
+export { type TTestResult } from './t-tests.ts';
+export { type PermutationTestResult, type PermutationOptions } from './permutation.ts';
+export { type BootstrapInterval, type BootstrapOptions, type BootstrapMethod } from './bootstrap.ts';
+export { type Count, type FisherResult } from './proportions.ts';
+export { formatStatistic, formatParameter, formatInterval } from './format.ts';
 export {
   compareGroups,
   groupRuns,
-  comparePair,
-  summarizeGroup,
   distinctValues,
-  matchesWhere,
   parameterKey,
   nanRunsMetric,
   type Observation,
@@ -24,7 +19,6 @@ export {
   type CompareOptions,
 } from './groups.ts';
 export {
-  evaluateClaim,
   evaluateClaims,
   formatClaims,
   describeClaim,

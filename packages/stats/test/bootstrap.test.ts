@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '@siamese-lab/core';
-import { bootstrapDifferenceInterval } from '../src/index.ts';
+import { bootstrapDifferenceInterval } from '../src/bootstrap.ts';
 import { sample } from './reference.ts';
 
 describe('the bootstrap interval of a difference of means', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logGamma, regularizedIncompleteBeta, studentTCdf, studentTQuantile, studentTSurvival } from '../src/index.ts';
+import { logGamma, regularizedIncompleteBeta, studentTCdf, studentTQuantile, studentTSurvival } from '../src/distributions.ts';
 import { expectClose, reference } from './reference.ts';
 
 describe('the t distribution against scipy 1.10', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareGroups, evaluateClaim, evaluateClaims, formatClaims, type Claim, type Observation } from '../src/index.ts';
+import { compareGroups, evaluateClaims, formatClaims, type Claim, type Observation } from '../src/index.ts';
+import { evaluateClaim } from '../src/claims.ts';
 import { reference, sample } from './reference.ts';
 
 /** Runs of an optimizer sweep: one per seed, anisotropy from the reference samples. */

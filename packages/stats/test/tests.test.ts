@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import {
-  binomialCoefficient,
-  fisherExactTest,
-  hedgesG,
-  mean,
-  meanInterval,
-  oneSampleTTest,
-  permutationTest,
-  standardDeviation,
-  welchTTest,
-} from '../src/index.ts';
+import { mean } from '../src/index.ts';
+import { binomialCoefficient, permutationTest } from '../src/permutation.ts';
+import { fisherExactTest } from '../src/proportions.ts';
+import { hedgesG } from '../src/effect-size.ts';
+import { meanInterval, standardDeviation } from '../src/descriptive.ts';
+import { oneSampleTTest, welchTTest } from '../src/t-tests.ts';
 import { expectClose, reference, sample } from './reference.ts';
 
 describe('descriptive statistics and the t interval of a mean, against scipy', () => {

@@ -9,7 +9,6 @@ import { nanHeatmapChart } from './nan-heatmap.ts';
 import type { ChartOptions, ChartSection } from './section.ts';
 import { distanceCurveChart, lossCurveChart } from './training-curves.ts';
 
-export { pointsPerPanel } from './embedding.ts';
 export type { ChartOptions, ChartSection } from './section.ts';
 
 export function buildCharts(input: ReportInput, options: ChartOptions): ChartSection[] {
