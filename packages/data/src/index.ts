@@ -44,11 +44,4 @@ export {
   type PairBatch,
   type EpochBatcher,
 } from './pairs.ts';
-export {
-  dataSettingsSchema,
-  samplerSettingsSchema,
-  datasetNames,
-  PAIR_SAMPLER_KINDS,
-  type DataSettings,
-  type PairSamplerKind,
-} from './settings.ts';
+export { dataSettingsSchema, samplerSettingsSchema, datasetNames, type PairSamplerKind } from './settings.ts';

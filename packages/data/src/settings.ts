@@ -50,5 +50,3 @@ export const samplerSettingsSchema = z
       });
     }
   });
-
-export type DataSettings = z.infer<typeof dataSettingsSchema>;

@@ -2,4 +2,4 @@ export { euclideanDistance, cosineDistance, type Distance, type PairDistances } 
 export { meanReducer, sumReducer, meanOverNonZeroReducer, type Reducer } from './reducers.ts';
 export { contrastiveLoss, squaredMarginContrastiveLoss, type PairLoss, type ContrastiveLossOptions } from './contrastive.ts';
 export { buildPairLoss, buildDistance } from './build.ts';
-export { lossSettingsSchema, lossKinds, distanceKinds, reducerKinds, type LossSpec } from './settings.ts';
+export { lossSettingsSchema, type LossSpec } from './settings.ts';

@@ -10,4 +10,4 @@ export {
   type Tower,
   type TowerSpec,
 } from './towers.ts';
-export { modelSettingsSchema, towerSettingsSchema, activations, towerKinds, type Activation } from './settings.ts';
+export { modelSettingsSchema } from './settings.ts';

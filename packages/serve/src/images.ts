@@ -1,6 +1,7 @@
 import { isAbsolute, dirname, resolve } from 'node:path';
 import {
   datasetClassNames,
+  datasetNames,
   loadFashionMnist,
   loadIdxDataset,
   loadMnist,
@@ -15,7 +16,7 @@ type ParamValue = RunRecord['params'][string];
 
 /** Where a run's test images come from, read from its flattened parameters. */
 export interface ImageSource {
-  dataset: 'mnist' | 'fashion-mnist' | 'idx';
+  dataset: (typeof datasetNames)[number];
   /** Absolute folder of the IDX files, when the run named one. */
   directory: string | null;
   /** Domain B's rendering of a two-source run, else null. */
@@ -23,7 +24,8 @@ export interface ImageSource {
 }
 
 export function imageSource(params: Record<string, ParamValue>, experimentFile: string | null): ImageSource {
-  const dataset = params['data.dataset'] === 'fashion-mnist' || params['data.dataset'] === 'idx' ? params['data.dataset'] : 'mnist';
+  // Runs recorded before `data.dataset` existed are MNIST's.
+  const dataset = datasetNames.find((name) => name === params['data.dataset']) ?? 'mnist';
   const directoryParam = params['data.directory'];
   // A relative folder is relative to the experiment file that named it.
   const directory =
