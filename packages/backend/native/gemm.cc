@@ -1,4 +1,5 @@
 #include "gemm.h"
+#include "portable_gemm.h"
 
 #include <algorithm>
 #include <chrono>
@@ -83,6 +84,19 @@ const char* openBlasThreading() {
 const GemmProvider kOpenBlas{"openblas", openBlasSgemm, openBlasVersion, openBlasKernel, openBlasThreading};
 #endif
 
+// Always compiled in, never chosen unless asked for (SIAMESE_LAB_GEMM=portable): the same bits on
+// every machine, at a fraction of the libraries' speed.
+std::string portableVersion() { return "siamese-lab portable 1"; }
+std::string portableKernel() { return "fixed-order"; }
+const char* portableThreading() {
+#ifdef _OPENMP
+  return "OpenMP";
+#else
+  return "sequential";
+#endif
+}
+const GemmProvider kPortable{"portable", portable::sgemm, portableVersion, portableKernel, portableThreading};
+
 const GemmProvider* active = nullptr;
 
 }  // namespace
@@ -99,6 +113,7 @@ const std::vector<const GemmProvider*>& gemmProviders() {
 #ifdef SIAMESE_LAB_HAVE_OPENBLAS
       &kOpenBlas,
 #endif
+      &kPortable,
   };
   return providers;
 }

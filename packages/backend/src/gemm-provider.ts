@@ -1,11 +1,16 @@
 import { GEMM_PROVIDERS, loadBlasAddon, type BlasAddon, type GemmProviderInfo, type GemmProviderName } from './native-addon.ts';
 
-const LIBRARY_OF: Record<GemmProviderName, string> = { onednn: 'oneDNN (libdnnl-dev)', openblas: 'OpenBLAS (libopenblas-dev)' };
+const LIBRARY_OF: Record<GemmProviderName, string> = {
+  onednn: 'oneDNN (libdnnl-dev)',
+  openblas: 'OpenBLAS (libopenblas-dev)',
+  portable: 'the portable GEMM',
+};
 
 /**
  * Picks the GEMM provider of the `blas` backend and sets its threads. The order is fixed
  * (oneDNN, then OpenBLAS; see native/gemm.cc for why), so a machine always computes with the
- * same library; SIAMESE_LAB_GEMM=onednn|openblas overrides it. Says in one line (through `warn`)
+ * same library; SIAMESE_LAB_GEMM=onednn|openblas|portable overrides it (`portable`, always built
+ * in: the same bits on every machine and thread count, several times slower). Says in one line (through `warn`)
  * when the provider used is not the first choice because a library is missing.
  */
 export function chooseGemmProvider(addon: BlasAddon, threads: number, warn: (line: string) => void): GemmProviderInfo {

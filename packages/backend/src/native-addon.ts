@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 /** The GEMM libraries the addon can be built with, in its order of preference. */
-export const GEMM_PROVIDERS = ['onednn', 'openblas'] as const;
+export const GEMM_PROVIDERS = ['onednn', 'openblas', 'portable'] as const;
 export type GemmProviderName = (typeof GEMM_PROVIDERS)[number];
 
 /** The GEMM provider in use: e.g. { name: 'onednn', version: 'oneDNN 2.6.3', kernel: 'avx512_core_bf16', threading: 'OpenMP', threads: 2 }. */

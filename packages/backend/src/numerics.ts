@@ -106,6 +106,16 @@ function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads
       };
       return { gemm, openblasThreads: null, ...(provider.threading === 'OpenMP' && { ompThreads: provider.threads }) };
     }
+    if (provider?.name === 'portable') {
+      // One fixed order of float32 operations per element, whatever the CPU or thread count.
+      const gemm = {
+        provider: provider.name,
+        version: provider.version,
+        kernel: provider.kernel,
+        config: `${provider.threading} threading`,
+      };
+      return { gemm, openblasThreads: null, ...(provider.threading === 'OpenMP' && { ompThreads: provider.threads }) };
+    }
     if (provider?.name === 'openblas') {
       const { config } = loadBlasAddon().addon!.getConfig();
       return {
@@ -155,17 +165,28 @@ export function describeNumerics(backend: string = tf.getBackend()): Numerics {
  * text (the version and kernel cover it).
  */
 export function numericsIdentity(numerics: Numerics): Record<string, string> {
-  return {
+  const identity: Record<string, string> = {
     backend: numerics.backend,
     'gemm.provider': numerics.gemm.provider,
     'gemm.version': String(numerics.gemm.version),
     'gemm.kernel': String(numerics.gemm.kernel),
+  };
+  if (MACHINE_INDEPENDENT_PROVIDERS.includes(numerics.gemm.provider)) return identity;
+  return {
+    ...identity,
     'threads.openblas': String(numerics.threads.openblas),
     'threads.omp': String(numerics.threads.omp),
     'cpu.model': numerics.cpu.model,
     'cpu.flags': numerics.cpu.flags.join(' '),
   };
 }
+
+/**
+ * Products whose bits depend on neither the CPU nor the thread count: the portable GEMM (one fixed
+ * order of float32 operations per element) and wasm's XNNPACK (wasm arithmetic is defined bit for
+ * bit, one thread). Runs on them have identical numerics on any machine with the same code.
+ */
+export const MACHINE_INDEPENDENT_PROVIDERS: readonly string[] = ['portable', 'xnnpack'];
 
 /** What differs between two numerical environments, as "gemm.kernel: Prescott -> Haswell"; empty when they are identical. */
 export function numericsDifferences(before: Numerics, after: Numerics): string[] {

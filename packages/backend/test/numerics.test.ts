@@ -60,7 +60,7 @@ test('wasm and cpu name their kernels; switching backend is a difference in nume
 });
 
 test('the CPU flags are the ones that matter, sorted, and survive a round trip through JSON', () => {
-  const numerics = describeNumerics('wasm');
+  const numerics = describeNumerics('cpu');
   expect(numerics.cpu.flags).toEqual([...numerics.cpu.flags].sort());
   expect(numerics.cpu.flags).not.toContain('fpu');
   const parsed = parseNumerics(JSON.parse(JSON.stringify(numerics)));
@@ -70,4 +70,15 @@ test('the CPU flags are the ones that matter, sorted, and survive a round trip t
   ]);
   expect(parseNumerics({ backend: 'blas' })).toBeUndefined();
   expect(parseNumerics(null)).toBeUndefined();
+});
+
+test('on machine-independent products (portable GEMM, wasm) another CPU or thread count is not a numerics difference', () => {
+  for (const provider of ['portable', 'xnnpack']) {
+    const numerics = { ...describeNumerics('cpu'), gemm: { provider, version: 'v1', kernel: 'fixed-order' } };
+    const elsewhere = { ...numerics, cpu: { model: 'Another CPU', flags: ['sse2'] }, threads: { openblas: null, omp: 7 } };
+    expect(numericsDifferences(numerics, elsewhere)).toEqual([]);
+    expect(numericsDifferences(numerics, { ...numerics, gemm: { ...numerics.gemm, version: 'v2' } })).toEqual(['gemm.version: v1 -> v2']);
+  }
+  const tuned = { ...describeNumerics('cpu'), gemm: { provider: 'onednn', version: 'oneDNN 2.6.3', kernel: 'avx2' } };
+  expect(numericsDifferences(tuned, { ...tuned, cpu: { ...tuned.cpu, model: 'Another CPU' } })).toHaveLength(1);
 });
