@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { BackendName } from '@siamese-lab/backend';
 import { parseExperimentFile, runExperiment, type ExperimentSpec, type PlannedRun } from '@siamese-lab/runner';
 import { openRunStore } from '@siamese-lab/store';
@@ -110,6 +110,23 @@ describe('a baseline recorded under one numerics, checked under another, with un
       if ((await recorded()).runs[0].backend === 'blas') expect(result.classes.different_backend).toBe(6);
     });
   }
+});
+
+describe('portable numerics (SIAMESE_LAB_GEMM=portable): bit-identical across thread counts, so checked in the identical class', () => {
+  afterEach(() => {
+    delete process.env.SIAMESE_LAB_GEMM;
+  });
+
+  it('a baseline recorded with 2 threads is reproduced exactly with 1', async (context) => {
+    process.env.SIAMESE_LAB_GEMM = 'portable';
+    const experiment = tiny();
+    const runs = await trainFresh(experiment, { backend: 'blas', blasThreads: 2 });
+    if (runs[0].numerics?.gemm.provider !== 'portable') context.skip(); // no native addon on this machine
+    const baseline = createBaseline({ experiment: experiment.name, sweepKeys: experiment.sweepKeys, runs });
+    const result = compareWithBaseline(baseline, await trainFresh(tiny(), { backend: 'blas', blasThreads: 1 }), 'recorded.json');
+    expect(result.passed, formatCheckResult(result)).toBe(true);
+    expect(result.classes.identical).toBe(runs.length);
+  });
 });
 
 describe("deliberate changes still fail under other numerics than the baseline's (emulated through parameters, same config hashes)", () => {
