@@ -96,18 +96,8 @@ function packageVersion(name: string): string | null {
 function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads: number | null; ompThreads?: number } {
   if (backend === 'blas') {
     const provider = loadBlasAddon().addon?.providerInfo();
-    if (provider?.name === 'onednn') {
-      // oneDNN runs its threads through OpenMP (Debian's build; `threading` says which runtime).
-      const gemm = {
-        provider: provider.name,
-        version: provider.version,
-        kernel: provider.kernel,
-        config: `${provider.threading} threading`,
-      };
-      return { gemm, openblasThreads: null, ...(provider.threading === 'OpenMP' && { ompThreads: provider.threads }) };
-    }
-    if (provider?.name === 'portable') {
-      // One fixed order of float32 operations per element, whatever the CPU or thread count.
+    if (provider?.name === 'onednn' || provider?.name === 'portable') {
+      // Both run their threads through OpenMP (Debian's oneDNN build; `threading` says which runtime).
       const gemm = {
         provider: provider.name,
         version: provider.version,
