@@ -1,6 +1,7 @@
 export { runStatuses, finishedStatuses, isRunStatus, isFinishedStatus, type RunStatus } from './statuses.ts';
 export { type ParamValue } from './params.ts';
 export { type ClassShape } from './class-shape.ts';
+export { type RunRecord } from './run.ts';
 export {
   embeddingMetricNames,
   crossDomainMetricNames,

@@ -1,5 +1,6 @@
 import type { RunRecord, RunStore, StoredEmbedding } from '@siamese-lab/store';
 import { neighbourClassConfusion, projectTo2d, type Projection } from './embedding.ts';
+import type { EmbeddingMeta } from './wire.ts';
 
 interface Entry {
   /** A run re-run with --force gets a new embedding and a new finish time. */
@@ -7,14 +8,6 @@ interface Entry {
   embedding: StoredEmbedding;
   projection: Projection;
   confusion: Map<number, number[][]>;
-}
-
-export interface EmbeddingMeta {
-  count: number;
-  dim: number;
-  projection: Projection['method'];
-  explainedVariance: Projection['explainedVariance'];
-  twoSource: boolean;
 }
 
 /**

@@ -4,12 +4,14 @@
  * point, and the class-confusion table of every point's neighbours.
  */
 
+import type { EmbeddingMeta } from './wire.ts';
+
 export interface Projection {
   /** n*2 values, row-major. */
   xy: Float32Array;
-  method: 'identity' | 'pca' | 'line';
+  method: EmbeddingMeta['projection'];
   /** Share of the total variance on each of the two axes (PCA only). */
-  explainedVariance: [number, number] | null;
+  explainedVariance: EmbeddingMeta['explainedVariance'];
 }
 
 /** Top eigenvector of a symmetric matrix by power iteration (deterministic start). */

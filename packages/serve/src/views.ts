@@ -14,9 +14,8 @@ import {
 import type { ParamValue } from '@siamese-lab/run-record';
 import type { RunRecord, RunStore } from '@siamese-lab/store';
 import { overlaidCurvesSpec } from './compare-chart.ts';
-import type { EmbeddingMeta } from './embedding-cache.ts';
 import { classNamesOf, imageSource } from './images.ts';
-import type { ExperimentListEntry, RunRow } from './wire.ts';
+import type { EmbeddingMeta, ExperimentListEntry, RunPageData, RunRow } from './wire.ts';
 
 export function experimentsView(store: RunStore): { experiments: ExperimentListEntry[] } {
   return store.snapshot(() => {
@@ -145,7 +144,7 @@ export function runCurves(store: RunStore, runId: number): { charts: ChartSectio
 }
 
 /** The run page's data, without the embedding itself (fetched as binary). */
-export function runView(store: RunStore, runId: number, embeddingMeta: (run: RunRecord) => EmbeddingMeta | null) {
+export function runView(store: RunStore, runId: number, embeddingMeta: (run: RunRecord) => EmbeddingMeta | null): RunPageData | null {
   return store.snapshot(() => {
     const run = store.getRun(runId);
     if (!run) return null;
@@ -192,5 +191,4 @@ export function compareView(store: RunStore, runIds: number[]) {
 /** The API's answers, for typed clients and tests. */
 export type ExperimentsView = ReturnType<typeof experimentsView>;
 export type ExperimentView = NonNullable<ReturnType<typeof experimentView>>;
-export type RunView = NonNullable<ReturnType<typeof runView>>;
 export type CompareView = NonNullable<ReturnType<typeof compareView>['found']>;

@@ -3,7 +3,7 @@
  * browser-safe on purpose: the UI bundle cannot import the server's modules (they pull in the
  * store and node), so this file imports nothing but the dependency-free run-record types.
  */
-import type { ParamValue, RunStatus } from '@siamese-lab/run-record';
+import type { ParamValue, RunRecord, RunStatus } from '@siamese-lab/run-record';
 
 export interface ExperimentListEntry {
   name: string;
@@ -43,4 +43,23 @@ export interface ChangeEvent {
   }>;
   /** Experiments whose run list or statuses changed (their page and the experiments page refresh). */
   experiments: string[];
+}
+
+/** What the run page shows of a run's embedding before it fetches the points (binary). */
+export interface EmbeddingMeta {
+  count: number;
+  dim: number;
+  /** How the points were put in 2-D: as they are, by PCA, or on a line (1-D embeddings). */
+  projection: 'identity' | 'pca' | 'line';
+  explainedVariance: [number, number] | null;
+  twoSource: boolean;
+}
+
+/** The run page's data (`/api/runs/:id`), without the embedding's points. */
+export interface RunPageData {
+  run: RunRecord;
+  metrics: Record<string, number | null>;
+  classNames: string[];
+  images: { dataset: string; twoSource: boolean };
+  embedding: EmbeddingMeta | null;
 }

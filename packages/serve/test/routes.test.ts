@@ -6,7 +6,8 @@ import { openRunStore } from '@siamese-lab/store';
 import type { ChartSection } from '@siamese-lab/report';
 import { createApp } from '../src/app.ts';
 import { LiveFeed } from '../src/live.ts';
-import { type CompareView, type ExperimentsView, type ExperimentView, type RunView } from '../src/views.ts';
+import { type CompareView, type ExperimentsView, type ExperimentView } from '../src/views.ts';
+import type { RunPageData } from '../src/wire.ts';
 import { seedDatabase, stepRows, syntheticOutcome, tempDatabase } from './fixtures.ts';
 
 const opened: RunStore[] = [];
@@ -58,7 +59,7 @@ describe('every route', () => {
     expect(experiment.runs[0]).toMatchObject({ id: 1, status: 'running', stepsDone: 0 });
     const charts = await getJson<{ charts: ChartSection[] }>('/api/experiments/sweep/charts');
     expect(charts.charts.map((chart) => chart.id)).toContain('loss-curves');
-    const run = await getJson<RunView>('/api/runs/1');
+    const run = await getJson<RunPageData>('/api/runs/1');
     expect(run).toMatchObject({
       run: { id: 1, status: 'running' },
       embedding: null,
@@ -96,7 +97,7 @@ describe('every route', () => {
 
   it('serves the embedding as binary, neighbours in the full space, a confusion table and PNG test images', async () => {
     const { get, getJson, reader } = appFor(3, { dim: 5 });
-    const run = await getJson<RunView>('/api/runs/1');
+    const run = await getJson<RunPageData>('/api/runs/1');
     expect(run.embedding).toMatchObject({ count: 120, dim: 5, projection: 'pca' });
     const bytes = new Uint8Array(await (await get('/api/runs/1/embedding')).arrayBuffer());
     expect(bytes.length).toBe(120 * 10);
@@ -173,7 +174,7 @@ describe('a two-source run', () => {
     const expected = Array.from(domainB.images.subarray(5 * 196, 6 * 196), (value) => Math.round(value * 255));
     const pixels = Array.from({ length: 14 }, (_, row) => [...raw.subarray(row * 15 + 1, row * 15 + 15)]).flat();
     expect(pixels).toEqual(expected);
-    const view = (await (await app.request('/api/runs/1')).json()) as RunView;
+    const view = (await (await app.request('/api/runs/1')).json()) as RunPageData;
     expect(view.embedding).toMatchObject({ count: 80, twoSource: true });
     expect(view.images).toEqual({ dataset: 'mnist', twoSource: true });
   });

@@ -1,4 +1,4 @@
-import type { ClassShape, ParamValue, RunStatus } from '@siamese-lab/run-record';
+import type { ClassShape, ParamValue, RunRecord, RunStatus } from '@siamese-lab/run-record';
 
 /** What the store hands out and takes in: plain records (camelCase), never SQL rows. */
 
@@ -26,27 +26,8 @@ export interface ExperimentInput {
   sweepKeys: string[];
 }
 
-export interface RunRecord {
-  id: number;
-  experimentId: number;
-  experimentName: string;
-  runIndex: number;
-  configHash: string;
-  label: string;
-  status: RunStatus;
-  params: Record<string, ParamValue>;
-  backend: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  wallSeconds: number | null;
-  stepsDone: number;
-  nanSteps: number;
-  firstNanStep: number | null;
-  nanDetail: unknown;
-  error: string | null;
-  provenance: unknown;
-}
+/** Declared in run-record, where the web UI can read it too. */
+export type { RunRecord };
 
 /** A run as `planRun` takes it. */
 export interface PlannedRun {

@@ -2,32 +2,8 @@ import { getJson } from '../api.ts';
 import { chartSection, type ChartSection } from '../charts.ts';
 import { clear, formatNumber, formatValue, h, statusBadge, throttle } from '../dom.ts';
 import { confusionTable, embeddingExplorer } from '../explorer.ts';
+import type { RunPageData } from '../../wire.ts';
 import type { ChangeEvent, Page } from './types.ts';
-
-interface RunData {
-  run: {
-    id: number;
-    experimentName: string;
-    label: string;
-    status: string;
-    configHash: string;
-    backend: string | null;
-    params: Record<string, string | number | boolean | null>;
-    startedAt: string | null;
-    finishedAt: string | null;
-    wallSeconds: number | null;
-    stepsDone: number;
-    nanSteps: number;
-    firstNanStep: number | null;
-    nanDetail: unknown;
-    error: string | null;
-    provenance: unknown;
-  };
-  metrics: Record<string, number | null>;
-  classNames: string[];
-  images: { dataset: string; twoSource: boolean };
-  embedding: { count: number; dim: number; projection: string; explainedVariance: [number, number] | null; twoSource: boolean } | null;
-}
 
 /** Numbers rounded, text as it is, anything else (a list, an object) as JSON. */
 function displayValue(value: unknown): string {
@@ -70,7 +46,7 @@ export function runPage(root: HTMLElement, runId: number): Page {
     confusion,
   );
 
-  const drawOverview = (data: RunData) => {
+  const drawOverview = (data: RunPageData) => {
     const { run } = data;
     clear(overview);
     const nan = run.nanDetail as { reason?: string; step?: number } | null;
@@ -147,7 +123,7 @@ export function runPage(root: HTMLElement, runId: number): Page {
     await Promise.all(drawn.map((section) => section.draw()));
   };
 
-  const drawEmbedding = async (data: RunData) => {
+  const drawEmbedding = async (data: RunPageData) => {
     if (!data.embedding) {
       clear(explorer);
       explorer.append(h('p', { className: 'empty' }, 'The embedding is written when the run completes; this page shows it then.'));
@@ -176,9 +152,9 @@ export function runPage(root: HTMLElement, runId: number): Page {
   };
 
   const load = async (withCurves: boolean) => {
-    let data: RunData;
+    let data: RunPageData;
     try {
-      data = await getJson<RunData>(`/api/runs/${runId}`);
+      data = await getJson<RunPageData>(`/api/runs/${runId}`);
     } catch (error) {
       clear(root);
       root.append(h('p', { className: 'error' }, `Run ${runId}: ${(error as Error).message}`), h('a', { href: '#/' }, 'All experiments'));
