@@ -34,7 +34,7 @@ function transformRight(dataset: Dataset, transform: TransformOptions): Dataset 
     return transformDataset(dataset, transform);
   } catch (error) {
     if (!(error instanceof LabError)) throw error;
-    throw new LabError(error.message, { field: 'base.data.right.downsample', hint: error.hint, cause: error });
+    throw new LabError(error.message, { field: 'data.right.downsample', hint: error.hint, cause: error });
   }
 }
 
@@ -51,7 +51,7 @@ export function loadRunData(spec: RunSpec['data'], options: { relativeTo?: strin
   else {
     if (!directory) {
       throw new LabError('dataset `idx` needs a directory with the four IDX files', {
-        field: 'base.data.directory',
+        field: 'data.directory',
         hint: 'set data.directory to a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz)',
       });
     }
@@ -69,7 +69,7 @@ export function loadRunData(spec: RunSpec['data'], options: { relativeTo?: strin
     throw new LabError(
       `validation_size ${spec.validation_size} leaves no training images (the training set has ${trainTest.train.count})`,
       {
-        field: 'base.data.validation_size',
+        field: 'data.validation_size',
       },
     );
   }

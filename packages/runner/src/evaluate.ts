@@ -1,4 +1,5 @@
-import { createPairSampler, sliceExamples, type Dataset } from '@siamese-lab/data';
+import { createPairSampler, sliceExamples, validatePairSamplerOptions, type Dataset, type PairSamplerOptions } from '@siamese-lab/data';
+import { isLabError } from '@siamese-lab/core';
 import { crossDomainRetrieval, evaluateEmbedding, pairDistances, verificationRocAuc, type ClassShape } from '@siamese-lab/metrics';
 import type { SiameseModel } from '@siamese-lab/model';
 import type { RunSpec } from './spec/schema.ts';
@@ -27,11 +28,8 @@ export interface EvaluationResult {
  * a match by class). `cross_roc_auc` scores balanced A-B test pairs.
  */
 export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, rightTest?: Dataset): EvaluationResult {
-  const limit = spec.evaluation.test_limit;
-  const limited = (dataset: Dataset) =>
-    limit < dataset.count ? sliceExamples(dataset, 0, limit, `${dataset.name}-first-${limit}`) : dataset;
   const dim = spec.model.embedding_dim;
-  const testA = limited(test);
+  const testA = limitedTestSet(spec, test);
   const domainA = scoreDomain(model, testA, 'a', spec);
   if (!rightTest) {
     return {
@@ -42,7 +40,7 @@ export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, r
     };
   }
 
-  const testB = limited(rightTest);
+  const testB = limitedTestSet(spec, rightTest);
   const domainB = scoreDomain(model, testB, 'b', spec);
   const metrics: Record<string, number | null> = { ...domainA.metrics };
   for (const [name, value] of Object.entries(domainB.metrics)) metrics[`${name}_b`] = value;
@@ -57,16 +55,7 @@ export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, r
   metrics.cross_recall_at_1 = cross.recallAt1;
   metrics.cross_map_at_r = cross.meanAveragePrecisionAtR;
 
-  const pairCount = evenPairCount(spec, Math.min(testA.count, testB.count));
-  const sampler = createPairSampler({
-    kind: 'balanced',
-    dataset: testA,
-    right: testB,
-    batchSize: pairCount,
-    seed: spec.seed + 8888,
-    reuseBuffers: false,
-  });
-  const pairs = sampler.nextBatch();
+  const pairs = createPairSampler(crossDomainPairOptions(spec, testA, testB)).nextBatch();
   const distances = pairDistances(
     gatherRows(domainA.points, pairs.leftIndices, dim),
     gatherRows(domainB.points, pairs.rightIndices, dim),
@@ -90,18 +79,64 @@ function evenPairCount(spec: RunSpec, count: number): number {
   return pairCount - (pairCount % 2);
 }
 
+/** The test images a run is scored on: the first `test_limit`. */
+function limitedTestSet(spec: RunSpec, dataset: Dataset): Dataset {
+  const limit = spec.evaluation.test_limit;
+  return limit < dataset.count ? sliceExamples(dataset, 0, limit, `${dataset.name}-first-${limit}`) : dataset;
+}
+
+/** Balanced same-domain verification pairs. */
+function domainPairOptions(spec: RunSpec, testSet: Dataset): PairSamplerOptions {
+  return { kind: 'balanced', dataset: testSet, batchSize: evenPairCount(spec, testSet.count), seed: spec.seed + 7777, reuseBuffers: false };
+}
+
+/** Balanced A-B verification pairs of a two-source run. */
+function crossDomainPairOptions(spec: RunSpec, testA: Dataset, testB: Dataset): PairSamplerOptions {
+  const batchSize = evenPairCount(spec, Math.min(testA.count, testB.count));
+  return { kind: 'balanced', dataset: testA, right: testB, batchSize, seed: spec.seed + 8888, reuseBuffers: false };
+}
+
+/**
+ * What would stop the evaluation only after training: too few test images to score, or none that
+ * form the verification pairs. Null when the run can be scored; otherwise the message and the
+ * setting to change (a path inside a run's settings).
+ */
+export function evaluationInputProblem(spec: RunSpec, test: Dataset, rightTest?: Dataset): { message: string; setting: string } | null {
+  const testA = limitedTestSet(spec, test);
+  const testB = rightTest && limitedTestSet(spec, rightTest);
+  const count = Math.min(testA.count, testB?.count ?? Infinity);
+  if (count < 2) {
+    return {
+      message: `test_limit ${spec.evaluation.test_limit} leaves ${count} test image${count === 1 ? '' : 's'}; scoring an embedding needs at least 2 test images`,
+      setting: 'evaluation.test_limit',
+    };
+  }
+  if (evenPairCount(spec, count) < 2) {
+    return {
+      message: `verification_pairs ${spec.evaluation.verification_pairs} gives no pair to score: it needs at least 2 (one same-class, one different-class)`,
+      setting: 'evaluation.verification_pairs',
+    };
+  }
+  const samplers = [
+    domainPairOptions(spec, testA),
+    ...(testB ? [domainPairOptions(spec, testB), crossDomainPairOptions(spec, testA, testB)] : []),
+  ];
+  for (const options of samplers) {
+    try {
+      validatePairSamplerOptions(options);
+    } catch (error) {
+      if (!isLabError(error)) throw error;
+      return { message: error.message, setting: 'evaluation.test_limit' };
+    }
+  }
+  return null;
+}
+
 /** One domain's test embedding (through its tower) and its cluster and verification metrics. */
 function scoreDomain(model: SiameseModel, testSet: Dataset, side: 'a' | 'b', spec: RunSpec) {
   const dim = spec.model.embedding_dim;
   const points = model.embedAll(testSet.images, testSet.count, side);
-  const sampler = createPairSampler({
-    kind: 'balanced',
-    dataset: testSet,
-    batchSize: evenPairCount(spec, testSet.count),
-    seed: spec.seed + 7777,
-    reuseBuffers: false,
-  });
-  const pairs = sampler.nextBatch();
+  const pairs = createPairSampler(domainPairOptions(spec, testSet)).nextBatch();
   const distances = pairDistances(gatherRows(points, pairs.leftIndices, dim), gatherRows(points, pairs.rightIndices, dim), dim);
   const evaluation = evaluateEmbedding({
     embedding: points,

@@ -1,5 +1,6 @@
 import { selectBackend, type ActiveBackend, type BackendName } from '@siamese-lab/backend';
-import { LabError } from '@siamese-lab/core';
+import { isLabError, LabError } from '@siamese-lab/core';
+import { validatePairSamplerOptions } from '@siamese-lab/data';
 import { ModelInputError } from '@siamese-lab/model';
 import { finishedStatuses } from '@siamese-lab/run-record';
 import type { RunStore } from '@siamese-lab/store';
@@ -9,7 +10,8 @@ import { totalmem } from 'node:os';
 import { formatBytes, weightMemory, weightMemoryLimit, weightMemoryShare } from './memory.ts';
 import { locateRunParameter, type ExperimentSpec } from './spec/parse.ts';
 import type { PlannedRun } from './spec/sweep.ts';
-import type { TrainingProgress } from './train.ts';
+import { trainingSamplerOptions, type TrainingProgress } from './train.ts';
+import { evaluationInputProblem } from './evaluate.ts';
 import { trainAndEvaluate } from './run-one.ts';
 import { runInWorkerProcesses } from './parallel.ts';
 
@@ -93,7 +95,29 @@ export function preflightExperiment(experiment: ExperimentSpec, options: { yes?:
         hint: 'lower sampler.batch_size or raise data.train_limit',
       });
     }
+    checkPairs(experiment, run, data, inRun);
     checkWeightMemory(experiment, run, data, inRun);
+  }
+}
+
+/** Refuses data that cannot give the training pairs or the evaluation's verification pairs (found only after training otherwise). */
+function checkPairs(experiment: ExperimentSpec, run: PlannedRun, data: RunData, inRun: string): void {
+  try {
+    validatePairSamplerOptions(trainingSamplerOptions(run.spec, data));
+  } catch (error) {
+    if (!isLabError(error)) throw error;
+    throw new LabError(`${error.message}${inRun}`, {
+      ...locateRunParameter(experiment.filePath, run.overrides, 'data.train_limit'),
+      hint: error.hint ?? 'use more training images (a larger data.train_limit) or another sampler',
+      cause: error,
+    });
+  }
+  const problem = evaluationInputProblem(run.spec, data.test, data.right?.test);
+  if (problem) {
+    throw new LabError(`${problem.message}${inRun}`, {
+      ...locateRunParameter(experiment.filePath, run.overrides, problem.setting),
+      hint: `raise ${problem.setting} (the default scores all 10,000 test images with 2,000 pairs)`,
+    });
   }
 }
 
@@ -133,11 +157,17 @@ function loadDataOf(experiment: Pick<ExperimentSpec, 'filePath'>, run: PlannedRu
     return loadRunData(run.spec.data, { relativeTo: run.dataFolder });
   } catch (error) {
     if (!(error instanceof LabError)) throw error;
-    const inExperimentFile = error.location === undefined || error.location === experiment.filePath;
-    throw new LabError(inExperimentFile ? error.message : `${error.message} (the dataset of ${experiment.filePath})`, {
-      location: error.location ?? experiment.filePath,
-      field: error.field ?? locateRunParameter(experiment.filePath, run.overrides, 'data.directory').field,
-      hint: error.hint ?? 'check data.directory and data.validation_size in the experiment file',
+    // The runner's own checks name a run setting (data.validation_size, ...); the loaders name
+    // the IDX file they could not read, and then the setting is data.directory.
+    const setting = locateRunParameter(experiment.filePath, run.overrides, error.field ?? 'data.directory');
+    const hint = error.hint ?? 'check data.directory and data.validation_size in the experiment file';
+    if (error.location === undefined || error.location === experiment.filePath) {
+      throw new LabError(error.message, { ...setting, hint, cause: error });
+    }
+    throw new LabError(`${error.message} (the dataset of ${experiment.filePath})`, {
+      location: error.location,
+      field: setting.field,
+      hint,
       cause: error,
     });
   }

@@ -1,5 +1,5 @@
 import { createTrainingOptimizer } from '@siamese-lab/backend';
-import { createPairSampler } from '@siamese-lab/data';
+import { createPairSampler, type PairSamplerOptions } from '@siamese-lab/data';
 import { createSiameseModel, type SiameseModel } from '@siamese-lab/model';
 import { buildDistance, buildPairLoss } from '@siamese-lab/losses';
 import type { StepMetricRow } from '@siamese-lab/store';
@@ -52,6 +52,17 @@ function buildStepParts(spec: RunSpec, data: RunData): StepParts {
   };
 }
 
+/** The training pairs' sampler: the run's kind and batch size over its training images (and domain B's). */
+export function trainingSamplerOptions(spec: RunSpec, data: RunData): PairSamplerOptions {
+  return {
+    kind: spec.sampler.kind,
+    dataset: data.train,
+    ...(data.right && { right: data.right.train }),
+    batchSize: spec.sampler.batch_size,
+    seed: spec.seed,
+  };
+}
+
 /**
  * Trains one run (async only to let the event loop breathe between steps): pairs from the
  * seeded sampler, one training step each (see training/step.ts), the NaN check's verdict acted
@@ -59,13 +70,7 @@ function buildStepParts(spec: RunSpec, data: RunData): StepParts {
  */
 export async function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHooks = {}): Promise<TrainingResult> {
   const parts = buildStepParts(spec, data);
-  const sampler = createPairSampler({
-    kind: spec.sampler.kind,
-    dataset: data.train,
-    ...(data.right && { right: data.right.train }),
-    batchSize: spec.sampler.batch_size,
-    seed: spec.seed,
-  });
+  const sampler = createPairSampler(trainingSamplerOptions(spec, data));
   const { steps, log_every: logEvery, on_nan: onNan } = spec.training;
   const nan = new NanTracker();
   const log = new StepLog((rows) => hooks.onStepMetrics?.(rows));
