@@ -42,6 +42,10 @@ export const fallbackBandOptimizer = 'adam';
  * and anisotropy); different_backend is at least same_backend and at least the earlier
  * blas/cpu/wasm bands. Adam's per-run bands are as wide as the seed spread (a chaotic
  * trajectory): what catches a change there is the check of the means over seeds (seed-level.ts).
+ * At the sweep's full 2,000 steps (oneDNN 2 threads against OpenBLAS Haswell 1 thread,
+ * measurements/numerics/spreads-2000.json and the Haswell check of the committed baseline) Adam's
+ * runs moved further: inter_intra_ratio by 20.2% and final_loss by 118%, so by the same rule
+ * those two bands are 0.31 and 1.8; every other band held at 2,000 steps.
  */
 /** Adam's bands are the same in both classes: as wide as the seed spread already. */
 const adamBands: Readonly<Record<string, Tolerance>> = {
@@ -50,8 +54,8 @@ const adamBands: Readonly<Record<string, Tolerance>> = {
   map_at_r: { absolute: 0.098 },
   silhouette: { absolute: 0.11 },
   roc_auc: { absolute: 0.058 },
-  inter_intra_ratio: { relative: 0.17 },
-  final_loss: { relative: 1.3 },
+  inter_intra_ratio: { relative: 0.31 },
+  final_loss: { relative: 1.8 },
   anisotropy: { relative: 0.61 },
 };
 
