@@ -153,3 +153,28 @@ describe.skipIf(!hasBlas)('blas and wasm train the same run', () => {
     expect(blas).toEqual(await nanSteps('wasm'));
   }, 120_000);
 });
+
+describe('the learning-rate schedule in the loop', () => {
+  test('step 1 trains at the initial rate and the rate drops after step_size steps (no off-by-one)', async () => {
+    await selectBackend('cpu');
+    const run = spec({
+      optimizer: { name: 'sgd', learning_rate: 0.1, schedule: { kind: 'step', step_size: 3, gamma: 0.5 } },
+      training: { steps: 7, log_every: 1 },
+    });
+    const rates: Array<[number, number | null]> = [];
+    const result = await trainRun(run, loadRunData(run.data), {
+      onStepMetrics: (rows) => rates.push(...rows.map((row): [number, number | null] => [row.step, row.learningRate])),
+    });
+    result.model.dispose();
+    // Steps are counted from 1 in the log; the schedule's step k is the k-th update (0-based).
+    expect(rates).toEqual([
+      [1, 0.1],
+      [2, 0.1],
+      [3, 0.1],
+      [4, 0.05],
+      [5, 0.05],
+      [6, 0.05],
+      [7, 0.025],
+    ]);
+  });
+});
