@@ -13,7 +13,8 @@ enum OptimizerKind { kSgd = 0, kMomentum = 1, kNesterov = 2, kAdam = 3, kAdagrad
 /**
  * float32 constants exactly as tfjs' optimizers hold them (each a float32 scalar tensor), so
  * that every element goes through the same float32 operations in the same order as tfjs'
- * optimizer: the results are bit-identical to it.
+ * optimizer: the results are bit-identical to it, except that subnormal numbers are flushed to
+ * zero (see FlushSubnormals in optimizer_update.cc).
  */
 struct OptimizerConstants {
   float negativeLearningRate = 0;  // sgd, momentum, adam, adagrad: -learning_rate

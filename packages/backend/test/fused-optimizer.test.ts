@@ -58,6 +58,33 @@ describe.skipIf(!hasBlas)('fused optimizer step on blas', () => {
     });
   }
 
+  test("adam: once the first moment is subnormal (which the update flushes to zero), the weights stay tfjs' bit for bit", async () => {
+    await selectBackend('blas');
+    // One step with a gradient, then none (a dead ReLU unit's weights): the first moment decays by
+    // beta1 = 0.9 a step, from 1e-4 to ~1e-43 (subnormal) after 850 steps.
+    const steps = 850;
+    const train850 = (update: (gradients: tf.NamedTensorMap) => void) => {
+      const w = tf.variable(tf.linspace(-0.5, 0.5, 64));
+      for (let step = 0; step < steps; step++) {
+        tf.tidy(() => update({ [w.name]: step === 0 ? tf.fill([64], 1e-3) : tf.zeros([64]) }));
+      }
+      const values = w.dataSync() as Float32Array;
+      w.dispose();
+      return values;
+    };
+    const reference = tf.train.adam(0.01);
+    const expected = train850((gradients) => reference.applyGradients(gradients));
+    const firstMoment = (await reference.getWeights())[1].tensor.dataSync();
+    expect(Math.abs(firstMoment[0])).toBeGreaterThan(0);
+    expect(Math.abs(firstMoment[0])).toBeLessThan(2 ** -126); // subnormal in tfjs' own update
+    reference.dispose();
+    const fused = createTrainingOptimizer(tf.train.adam(0.01));
+    const actual = train850(stepWith(fused));
+    expect(fused.fused).toBe(true);
+    fused.dispose();
+    expect(actual).toEqual(expected);
+  });
+
   test('the learning rate can change between steps, as with a schedule', async () => {
     await selectBackend('blas');
     for (const make of [optimizers.sgd, optimizers.adam]) {
