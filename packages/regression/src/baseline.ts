@@ -58,7 +58,8 @@ const toleranceNote =
   'in `numerics`): bit-identical results are expected and any difference fails. same_backend (the same backend with other numerics) and ' +
   'different_backend: a metric passes when |now - baseline| <= max(absolute, relative * |baseline|) with the `bands` of the class and the ' +
   "run's optimizer (an optimizer without its own bands gets adam's); event counts (nan_steps, first_nan_step, collapsed, non_finite) and " +
-  "null metrics must match exactly. In those two classes each setting's mean over seeds is also checked (see `seed_level`). The bands " +
+  'null metrics must match exactly, and mean_learning_rate (set by the schedule alone) to 1e-9 relative. ' +
+  "In those two classes each setting's mean over seeds is also checked (see `seed_level`). The bands " +
   "are measured (packages/regression/measurements/README.md); edit them here, or per run in a run's `tolerances`, after review: " +
   '`lab baseline` keeps them when it re-records.';
 

@@ -5,7 +5,7 @@
 // band can be much tighter than any single run's.
 import { LabError } from '@siamese-lab/core';
 import type { Baseline, BaselineRun, ObservedRun } from './baseline.ts';
-import { allowedBand, exactMetrics, untrackedMetrics, type BandClass, type NumericsClass } from './tolerances.ts';
+import { allowedBand, exactMetrics, settingsMetrics, untrackedMetrics, type BandClass, type NumericsClass } from './tolerances.ts';
 
 export interface SeedLevelSettings {
   /** Band half-width in standard deviations of the difference of two means: z * seed_sd * sqrt(2 / n). */
@@ -87,7 +87,7 @@ export function checkSeedMeans(
   const settings = new Map<string, BaselineRun[]>();
   for (const run of baseline.runs) settings.set(settingOf(run), [...(settings.get(settingOf(run)) ?? []), run]);
   const metricNames = [...new Set(baseline.runs.flatMap((run) => Object.keys(run.metrics)))]
-    .filter((name) => !untrackedMetrics.includes(name) && !exactMetrics.includes(name))
+    .filter((name) => !untrackedMetrics.includes(name) && !exactMetrics.includes(name) && !(name in settingsMetrics))
     .sort();
 
   // Pooled within-setting variance per optimizer and metric: more degrees of freedom than one setting's three seeds.

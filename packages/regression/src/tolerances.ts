@@ -13,6 +13,13 @@ export const untrackedMetrics: readonly string[] = timingMetricNames;
 export const exactMetrics: readonly string[] = ['collapsed', 'non_finite', 'nan_steps', 'first_nan_step'];
 
 /**
+ * Metrics that follow from the experiment's settings alone, whatever the arithmetic of the GEMMs:
+ * the same in every class, up to the last bits of JavaScript's Math functions (which may differ
+ * between Node versions). `mean_learning_rate` catches a schedule applied one step off.
+ */
+export const settingsMetrics: Readonly<Record<string, Tolerance>> = { mean_learning_rate: { relative: 1e-9 } };
+
+/**
  * The classes a run's numerics fall into against its baseline's:
  * - identical: same backend, GEMM provider, version, kernel, threads and CPU: bit-identical
  *   results are expected, so any difference fails;
@@ -94,6 +101,7 @@ export const fallbackTolerance: Tolerance = { relative: 0.01 };
 /** The band of one metric: exact for event counts, else the optimizer's (or the fallback optimizer's) entry. */
 export function bandFor(table: BandTable, optimizer: string, metric: string): { tolerance: Tolerance; optimizer: string } {
   if (exactMetrics.includes(metric)) return { tolerance: { absolute: 0 }, optimizer };
+  if (metric in settingsMetrics) return { tolerance: settingsMetrics[metric], optimizer };
   const own = table[optimizer];
   const chosen = own ? optimizer : fallbackBandOptimizer;
   return { tolerance: table[chosen]?.[metric] ?? fallbackTolerance, optimizer: chosen };

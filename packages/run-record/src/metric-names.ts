@@ -25,8 +25,11 @@ export const domainBSuffix = '_b';
 export const crossDomainMetricNames = ['cross_recall_at_1', 'cross_map_at_r', 'cross_roc_auc'] as const;
 export type CrossDomainMetricName = (typeof crossDomainMetricNames)[number];
 
-/** Measured while training. */
-export const trainingMetricNames = ['final_loss', 'steps_per_second', 'nan_steps', 'first_nan_step'] as const;
+/**
+ * Measured while training. `mean_learning_rate` is the mean of the rates the steps trained at: it
+ * follows from the schedule alone, so it is the same on every machine.
+ */
+export const trainingMetricNames = ['final_loss', 'mean_learning_rate', 'steps_per_second', 'nan_steps', 'first_nan_step'] as const;
 export type TrainingMetricName = (typeof trainingMetricNames)[number];
 
 /** Metrics that measure the machine rather than the model: never compared against a baseline. */

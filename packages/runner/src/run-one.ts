@@ -40,6 +40,7 @@ export async function trainAndEvaluate(run: PlannedRun, data: RunData, hooks: Tr
       metrics: {
         ...evaluation.metrics,
         final_loss: result.finalLoss,
+        mean_learning_rate: result.meanLearningRate,
         steps_per_second: result.stepsDone / result.trainSeconds,
         nan_steps: result.nanSteps,
         first_nan_step: result.firstNanStep,

@@ -31,6 +31,8 @@ export interface TrainingResult {
   /** The run ended because of a NaN under `on_nan: stop`. */
   stoppedOnNan: boolean;
   finalLoss: number | null;
+  /** The mean of the learning rates the steps trained at (null before the first step). */
+  meanLearningRate: number | null;
   trainSeconds: number;
 }
 
@@ -79,6 +81,7 @@ export async function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHook
   let interrupted = false;
   let finalLoss: number | null = null;
   let stepsDone = 0;
+  let rateSum = 0;
 
   for (let step = 1; step <= steps; step++) {
     const rate = learningRateAt(spec.optimizer, step - 1, steps);
@@ -88,6 +91,7 @@ export async function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHook
     const outcome = trainingStep(parts, batch, { wantDistances: logThisStep, applyNonFinite: onNan === 'continue' });
 
     stepsDone = step;
+    rateSum += rate;
     nan.record(step, outcome, batch);
     if (outcome.finite) finalLoss = outcome.loss;
     if (logThisStep || !outcome.finite) log.record(step, outcome, rate, batch.similar);
@@ -115,6 +119,7 @@ export async function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHook
     nanDetail: nan.detail,
     stoppedOnNan,
     finalLoss,
+    meanLearningRate: stepsDone > 0 ? rateSum / stepsDone : null,
     trainSeconds: progress.seconds(),
   };
 }

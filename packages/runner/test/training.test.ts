@@ -166,6 +166,7 @@ describe('the learning-rate schedule in the loop', () => {
       onStepMetrics: (rows) => rates.push(...rows.map((row): [number, number | null] => [row.step, row.learningRate])),
     });
     result.model.dispose();
+    expect(result.meanLearningRate).toBeCloseTo((3 * 0.1 + 3 * 0.05 + 0.025) / 7, 15);
     // Steps are counted from 1 in the log; the schedule's step k is the k-th update (0-based).
     expect(rates).toEqual([
       [1, 0.1],

@@ -11,7 +11,7 @@ import {
   type ReportInput,
   type ReportRun,
 } from '@siamese-lab/report';
-import type { ParamValue } from '@siamese-lab/run-record';
+import { headlineMetricNames, type ParamValue } from '@siamese-lab/run-record';
 import type { RunRecord, RunStore } from '@siamese-lab/store';
 import { overlaidCurvesSpec } from './compare-chart.ts';
 import { classNamesOf, imageSource } from './images.ts';
@@ -54,7 +54,7 @@ export function varyingKeys(runs: Array<{ params: Record<string, ParamValue> }>)
 
 /** Known metrics first in a fixed order, then the rest alphabetically. */
 function orderedMetricNames(rows: RunRow[]): string[] {
-  const known = ['nn_accuracy', 'precision_at_1', 'map_at_r', 'roc_auc', 'silhouette', 'inter_intra_ratio', 'anisotropy', 'final_loss'];
+  const known = headlineMetricNames;
   const all = new Set(rows.flatMap((row) => Object.keys(row.metrics)));
   return [...known.filter((name) => all.has(name)), ...[...all].filter((name) => !known.includes(name)).sort()];
 }
