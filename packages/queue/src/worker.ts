@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { selectBackend, type ActiveBackend } from '@siamese-lab/backend';
 import { isLabError } from '@siamese-lab/core';
-import { collectProvenance, loadRunData, trainAndEvaluate, type RunData, type TrainingProgress } from '@siamese-lab/runner';
+import { collectProvenance, loadRunData, optimizerAsBuilt, trainAndEvaluate, type RunData, type TrainingProgress } from '@siamese-lab/runner';
 import type { StepMetricRow } from '@siamese-lab/store';
 import { connectRedis, QUEUE_NAME, type QueueAddress } from './connection.ts';
 import { RejectedJob, validateRunJob } from './job.ts';
@@ -83,6 +83,7 @@ export function startQueueWorker(options: QueueWorkerOptions): { worker: Worker;
       backend: backend.name,
       provenance: {
         ...collectProvenance(backend.description),
+        optimizer: optimizerAsBuilt(run.spec.optimizer),
         worker: { name, projectVersion: version, jobId: job.id, threads: options.threads ?? null },
       },
       startedAt,

@@ -20,7 +20,12 @@ export interface ObservedRun {
   metrics: Record<string, number | null>;
   /** The run's numerical environment (from its provenance); null for runs recorded before it was. */
   numerics: Numerics | null;
+  /** The optimizer as tfjs built it (class and getConfig(), from its provenance); null when not recorded. */
+  optimizer: OptimizerAsBuilt | null;
 }
+
+/** An optimizer's class and hyper-parameters as tfjs reports them: compared exactly, on any machine. */
+export type OptimizerAsBuilt = Record<string, string | number | boolean>;
 
 /** One run of a baseline file (snake_case, as the file writes it). */
 export interface BaselineRun {
@@ -31,6 +36,8 @@ export interface BaselineRun {
   /** The name of the run's entry in the file's `numerics`; null when not recorded. */
   numerics: string | null;
   steps_done: number;
+  /** The optimizer the run trained with, as tfjs built it; absent in files recorded before it was. */
+  optimizer?: OptimizerAsBuilt;
   /** The swept parameters and the seed: what tells the runs apart, for a reviewer. */
   parameters: Record<string, ParamValue>;
   metrics: Record<string, number | null>;
@@ -116,6 +123,7 @@ export function createBaseline(input: {
       backend: run.backend,
       numerics: nameOf(run.numerics),
       steps_done: run.stepsDone,
+      ...(run.optimizer ? { optimizer: run.optimizer } : {}),
       parameters: Object.fromEntries(parameterKeys.filter((key) => key in run.params).map((key) => [key, run.params[key]])),
       metrics: Object.fromEntries(Object.entries(run.metrics).filter(([name]) => !untrackedMetrics.includes(name))),
       ...(kept ? { tolerances: kept } : {}),
@@ -167,8 +175,8 @@ export function serializeBaseline(baseline: Baseline): string {
     runs: baseline.runs.map((run) => {
       const sorted = sortKeys(run) as Record<string, unknown>;
       // Identity first, then what is measured: easier to review than alphabetical.
-      const { config_hash, label, status, backend, numerics, steps_done, parameters, metrics, tolerances } = sorted;
-      return { config_hash, label, status, backend, numerics, steps_done, parameters, metrics, tolerances };
+      const { config_hash, label, status, backend, numerics, steps_done, optimizer, parameters, metrics, tolerances } = sorted;
+      return { config_hash, label, status, backend, numerics, steps_done, optimizer, parameters, metrics, tolerances };
     }),
   };
   // One line per tolerance ({ "relative": 0.05 }) keeps the tables short enough to review.
@@ -307,6 +315,9 @@ export function readBaseline(path: string): Baseline {
       throw fail(`numerics ${JSON.stringify(numericsName)} is not a name in the file's numerics`, `${field}.numerics`);
     }
     if (run.tolerances !== undefined && !isRecord(run.tolerances)) throw fail('tolerances must be an object', `${field}.tolerances`);
+    const optimizer = run.optimizer === undefined ? undefined : parseOptimizerAsBuilt(run.optimizer);
+    if (run.optimizer !== undefined && !optimizer)
+      throw fail('optimizer must be an object of numbers, strings and booleans', `${field}.optimizer`);
     return {
       config_hash: run.config_hash,
       label: typeof run.label === 'string' ? run.label : run.config_hash,
@@ -314,12 +325,21 @@ export function readBaseline(path: string): Baseline {
       backend: typeof run.backend === 'string' ? run.backend : null,
       numerics: numericsName,
       steps_done: typeof run.steps_done === 'number' ? run.steps_done : 0,
+      ...(optimizer ? { optimizer } : {}),
       parameters: isRecord(run.parameters) ? (run.parameters as Record<string, ParamValue>) : {},
       metrics: run.metrics as Record<string, number | null>,
       ...(run.tolerances ? { tolerances: checkToleranceTable(run.tolerances, path, `${field}.tolerances`) } : {}),
     };
   });
   return { format: baselineFormatVersion, experiment: raw.experiment, note: toleranceNote, numerics, bands, seed_level: seedLevel, runs };
+}
+
+/** An optimizer record from a file or a run's provenance; undefined unless it is a flat object of numbers, strings and booleans. */
+export function parseOptimizerAsBuilt(value: unknown): OptimizerAsBuilt | undefined {
+  if (!isRecord(value)) return undefined;
+  const entries = Object.entries(value);
+  const plain = entries.every(([, item]) => typeof item === 'number' || typeof item === 'string' || typeof item === 'boolean');
+  return plain && entries.length > 0 ? (value as OptimizerAsBuilt) : undefined;
 }
 
 /** Where an experiment's baseline lives: `baselines/<name>.json` beside its experiment file. */

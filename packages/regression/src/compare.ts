@@ -98,6 +98,12 @@ function compareRun(baselineRun: BaselineRun, now: ObservedRun, baseline: Baseli
     checks.push({ metric, baseline: before, now: after, low: null, high: null, passed: before === after });
   exact('status', baselineRun.status, now.status);
   exact('steps_done', baselineRun.steps_done, now.stepsDone);
+  // The optimizer as built: the same on every machine, so compared exactly in every class.
+  if (baselineRun.optimizer && now.optimizer) {
+    for (const key of [...new Set([...Object.keys(baselineRun.optimizer), ...Object.keys(now.optimizer)])].sort()) {
+      exact(`optimizer.${key}`, String(baselineRun.optimizer[key] ?? 'absent'), String(now.optimizer[key] ?? 'absent'));
+    }
+  }
   let bandsUsed = '';
   for (const [metric, value] of Object.entries(baselineRun.metrics).sort(([a], [b]) => a.localeCompare(b))) {
     if (untrackedMetrics.includes(metric)) continue;

@@ -1,7 +1,7 @@
 import { LabError } from '@siamese-lab/core';
 import { parseNumerics } from '@siamese-lab/backend';
 import type { RunStore } from '@siamese-lab/store';
-import type { ObservedRun } from './baseline.ts';
+import { parseOptimizerAsBuilt, type ObservedRun } from './baseline.ts';
 
 /**
  * The runs of an experiment as stored, with their final metrics, in the experiment's order.
@@ -28,6 +28,7 @@ export function observeRuns(store: RunStore, experiment: string, configHashes?: 
         params: run.params,
         metrics: store.getFinalMetrics(run.id),
         numerics: parseNumerics((run.provenance as { numerics?: unknown } | null)?.numerics) ?? null,
+        optimizer: parseOptimizerAsBuilt((run.provenance as { optimizer?: unknown } | null)?.optimizer) ?? null,
       })),
   );
 }

@@ -75,6 +75,7 @@ describe('baseline files', () => {
       'backend',
       'numerics',
       'steps_done',
+      'optimizer',
       'parameters',
       'metrics',
     ]);

@@ -144,6 +144,31 @@ describe('compareWithBaseline', () => {
     );
   });
 
+  it('compares the optimizer as built exactly in every class (a hyper-parameter the code dropped fails anywhere)', () => {
+    const adam = { class: 'Adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+    const params = { 'optimizer.name': 'adam', seed: 1 };
+    const baseline = baselineOf(observedRun({ params, optimizer: adam }));
+    const wasm = numericsOf({ backend: 'wasm', provider: 'xnnpack', kernel: 'wasm-simd128' });
+    const same = compareWithBaseline(
+      baseline,
+      [{ ...observedRun({ params, optimizer: adam }), backend: 'wasm', numerics: wasm }],
+      'b.json',
+    );
+    expect(same.passed, formatCheckResult(same)).toBe(true);
+    const changed = compareWithBaseline(
+      baseline,
+      [{ ...observedRun({ params, optimizer: { ...adam, beta2: 0.99 } }), backend: 'wasm', numerics: wasm }],
+      'b.json',
+    );
+    expect(changed.passed).toBe(false);
+    expect(changed.runs[0].checks.filter((check) => !check.passed)).toEqual([
+      { metric: 'optimizer.beta2', baseline: '0.999', now: '0.99', low: null, high: null, passed: false },
+    ]);
+    // A run or a baseline recorded before optimizers were recorded is not held to it.
+    const older = compareWithBaseline(baseline, [observedRun({ params, optimizer: null })], 'b.json');
+    expect(older.runs[0].checks.some((check) => check.metric.startsWith('optimizer.'))).toBe(false);
+  });
+
   it('lets a run override a tolerance of the file', () => {
     const loose = baselineOf(observedRun());
     loose.runs[0].tolerances = { nn_accuracy: { absolute: 0.1 } };

@@ -29,6 +29,7 @@ export function observedRun(overrides: Partial<ObservedRun> & { metrics?: Record
     stepsDone: 100,
     params: { seed: 1, 'optimizer.name': 'sgd', 'loss.margin': 5, backend: 'auto' },
     numerics: numericsOf(),
+    optimizer: { class: 'SGD', learningRate: 0.01 },
     ...overrides,
     metrics: {
       nn_accuracy: 0.8,

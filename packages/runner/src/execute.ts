@@ -6,6 +6,7 @@ import { finishedStatuses } from '@siamese-lab/run-record';
 import type { RunStore } from '@siamese-lab/store';
 import { loadRunData, type RunData } from './datasets.ts';
 import { collectProvenance } from './provenance.ts';
+import { optimizerAsBuilt } from './optimizers.ts';
 import { totalmem } from 'node:os';
 import { formatBytes, weightMemory, weightMemoryLimit, weightMemoryShare } from './memory.ts';
 import { locateRunParameter, type ExperimentSpec } from './spec/parse.ts';
@@ -228,7 +229,7 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
     if (!data || data.key !== dataKey) data = { key: dataKey, value: loadDataOf(experiment, run) };
     const claimed = store.claimRun(runId, {
       backend: activeBackend.name,
-      provenance: collectProvenance(activeBackend.description, activeBackend.name),
+      provenance: { ...collectProvenance(activeBackend.description, activeBackend.name), optimizer: optimizerAsBuilt(run.spec.optimizer) },
       leaseSeconds,
       force: options.force,
     });

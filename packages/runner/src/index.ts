@@ -17,3 +17,4 @@ export { trainRun, type TrainingResult, type TrainingHooks, type NanDetail, type
 export { evaluateRun, type EvaluationResult } from './evaluate.ts';
 export { loadRunData, type RunData } from './datasets.ts';
 export { collectProvenance, type Provenance } from './provenance.ts';
+export { optimizerAsBuilt } from './optimizers.ts';

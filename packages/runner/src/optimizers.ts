@@ -25,6 +25,25 @@ export function buildOptimizer(spec: OptimizerSpec): tf.Optimizer {
 }
 
 /**
+ * The optimizer as tfjs built it for this spec: its class and `getConfig()` (learning rate, betas,
+ * epsilon, momentum, ...), recorded with each run. A baseline compares it exactly, so a code
+ * path that drops or replaces a configured hyper-parameter fails on any machine, even where its
+ * effect on the metrics is smaller than a change of GEMM kernel (Adam's beta2 0.999 -> 0.99).
+ */
+export function optimizerAsBuilt(spec: OptimizerSpec): Record<string, string | number | boolean> {
+  const optimizer = buildOptimizer(spec);
+  try {
+    const described: Record<string, string | number | boolean> = { class: optimizer.getClassName() };
+    for (const [key, value] of Object.entries(optimizer.getConfig())) {
+      if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') described[key] = value;
+    }
+    return described;
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+/**
  * Float32 values each optimizer keeps per weight (tfjs' slot variables): moments, accumulators.
  * A test checks these against the optimizers' own `getWeights()`.
  */

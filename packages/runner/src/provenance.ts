@@ -12,6 +12,8 @@ export interface Provenance {
   backend: string;
   /** What decides the rounding: backend, GEMM provider and kernel, threads, CPU flags (describeNumerics()). */
   numerics: Numerics;
+  /** The optimizer as tfjs built it (class and getConfig()), where the caller adds it (optimizerAsBuilt). */
+  optimizer?: Record<string, string | number | boolean>;
   cpu: string;
   hostname: string;
   commandLine: string[];

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrainingOptimizer, selectBackend, tf } from '@siamese-lab/backend';
-import { buildOptimizer, learningRateAt } from '../src/optimizers.ts';
+import { buildOptimizer, learningRateAt, optimizerAsBuilt } from '../src/optimizers.ts';
 import { optimizerStateCopies } from '../src/optimizers.ts';
 import { optimizerNames, runSpecSchema } from '../src/spec/schema.ts';
 
@@ -28,6 +28,20 @@ describe('learningRateAt', () => {
     expect(learningRateAt(spec, 0, 101)).toBeCloseTo(1, 12);
     expect(learningRateAt(spec, 50, 101)).toBeCloseTo(0.55, 12); // halfway: min + (max − min) / 2
     expect(learningRateAt(spec, 100, 101)).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe('optimizerAsBuilt', () => {
+  it('reports the class and hyper-parameters tfjs built, so a dropped setting shows', async () => {
+    await selectBackend('cpu');
+    expect(optimizerAsBuilt(optimizerSpec({ name: 'adam', learning_rate: 0.01, beta2: 0.99 }))).toEqual({
+      class: 'Adam',
+      learningRate: 0.01,
+      beta1: 0.9,
+      beta2: 0.99,
+      epsilon: 1e-7,
+    });
+    expect(optimizerAsBuilt(optimizerSpec({ name: 'sgd', learning_rate: 0.1 }))).toEqual({ class: 'SGD', learningRate: 0.1 });
   });
 });
 
