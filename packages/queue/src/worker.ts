@@ -2,7 +2,14 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { selectBackend, type ActiveBackend } from '@siamese-lab/backend';
 import { isLabError } from '@siamese-lab/core';
-import { collectProvenance, loadRunData, optimizerAsBuilt, trainAndEvaluate, type RunData, type TrainingProgress } from '@siamese-lab/runner';
+import {
+  collectProvenance,
+  loadRunData,
+  optimizerAsBuilt,
+  trainAndEvaluate,
+  type RunData,
+  type TrainingProgress,
+} from '@siamese-lab/runner';
 import type { StepMetricRow } from '@siamese-lab/store';
 import { connectRedis, QUEUE_NAME, type QueueAddress } from './connection.ts';
 import { RejectedJob, validateRunJob } from './job.ts';
