@@ -72,7 +72,7 @@ describe.skipIf(!hasBlas)('fused optimizer step on blas', () => {
       w.dispose();
       return values;
     };
-    const reference = tf.train.adam(0.01);
+    const reference: tf.Optimizer = tf.train.adam(0.01);
     const expected = train850((gradients) => reference.applyGradients(gradients));
     const firstMoment = (await reference.getWeights())[1].tensor.dataSync();
     expect(Math.abs(firstMoment[0])).toBeGreaterThan(0);
