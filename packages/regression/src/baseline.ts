@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { basename, dirname, join } from 'node:path';
 import { numericsDifferences, parseNumerics, type Numerics } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
-import type { ParamValue } from '@siamese-lab/run-record';
+import type { OptimizerAsBuilt, ParamValue } from '@siamese-lab/run-record';
 import { checkSeedLevel, defaultSeedLevel, type SeedLevelSettings } from './seed-level.ts';
 import { defaultBands, untrackedMetrics, type BandClass, type BandTable, type Tolerance } from './tolerances.ts';
 
@@ -23,9 +23,6 @@ export interface ObservedRun {
   /** The optimizer as tfjs built it (class and getConfig(), from its provenance); null when not recorded. */
   optimizer: OptimizerAsBuilt | null;
 }
-
-/** An optimizer's class and hyper-parameters as tfjs reports them: compared exactly, on any machine. */
-export type OptimizerAsBuilt = Record<string, string | number | boolean>;
 
 /** One run of a baseline file (snake_case, as the file writes it). */
 export interface BaselineRun {

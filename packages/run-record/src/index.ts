@@ -2,6 +2,7 @@ export { runStatuses, finishedStatuses, isRunStatus, isFinishedStatus, type RunS
 export { type ParamValue } from './params.ts';
 export { type ClassShape } from './class-shape.ts';
 export { type RunRecord } from './run.ts';
+export { type OptimizerAsBuilt } from './optimizer.ts';
 export {
   embeddingMetricNames,
   crossDomainMetricNames,

@@ -1,4 +1,5 @@
 import { tf } from '@siamese-lab/backend';
+import type { OptimizerAsBuilt } from '@siamese-lab/run-record';
 import type { RunSpec } from './spec/schema.ts';
 
 type OptimizerSpec = RunSpec['optimizer'];
@@ -30,10 +31,10 @@ export function buildOptimizer(spec: OptimizerSpec): tf.Optimizer {
  * path that drops or replaces a configured hyper-parameter fails on any machine, even where its
  * effect on the metrics is smaller than a change of GEMM kernel (Adam's beta2 0.999 -> 0.99).
  */
-export function optimizerAsBuilt(spec: OptimizerSpec): Record<string, string | number | boolean> {
+export function optimizerAsBuilt(spec: OptimizerSpec): OptimizerAsBuilt {
   const optimizer = buildOptimizer(spec);
   try {
-    const described: Record<string, string | number | boolean> = { class: optimizer.getClassName() };
+    const described: OptimizerAsBuilt = { class: optimizer.getClassName() };
     for (const [key, value] of Object.entries(optimizer.getConfig())) {
       if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') described[key] = value;
     }

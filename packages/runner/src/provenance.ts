@@ -3,6 +3,7 @@ import { cpus, hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describeNumerics, tf, type Numerics } from '@siamese-lab/backend';
+import type { OptimizerAsBuilt } from '@siamese-lab/run-record';
 
 export interface Provenance {
   gitCommit: string | null;
@@ -13,7 +14,7 @@ export interface Provenance {
   /** What decides the rounding: backend, GEMM provider and kernel, threads, CPU flags (describeNumerics()). */
   numerics: Numerics;
   /** The optimizer as tfjs built it (class and getConfig()), where the caller adds it (optimizerAsBuilt). */
-  optimizer?: Record<string, string | number | boolean>;
+  optimizer?: OptimizerAsBuilt;
   cpu: string;
   hostname: string;
   commandLine: string[];
