@@ -19,6 +19,10 @@
 
 namespace {
 
+// Below this many elements an element-wise pass stays on the calling thread: waking a second
+// one costs more than it saves.
+constexpr size_t kParallelElements = 1 << 16;
+
 enum Activation { kLinear = 0, kRelu = 1, kRelu6 = 2, kLeakyRelu = 3, kElu = 4, kSigmoid = 5 };
 enum BiasMode { kNoBias = 0, kBiasScalar = 1, kBiasPerColumn = 2, kBiasFullMatrix = 3 };
 
@@ -171,11 +175,16 @@ Napi::Value DenseForward(const Napi::CallbackInfo& info) {
   const float* bias = heap.floats(info[3], outputs, "bias");
   float* out = heap.floats(info[4], static_cast<size_t>(rows) * outputs, "out");
   if (!report(info, heap) || rows == 0 || outputs == 0) return info.Env().Undefined();
-  fillBias(out, rows, outputs, bias, kBiasPerColumn);
+  const bool parallel = static_cast<size_t>(rows) * outputs >= kParallelElements;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int r = 0; r < rows; ++r) std::copy(bias, bias + outputs, out + static_cast<size_t>(r) * outputs);
   if (inputs > 0) {
     siamese::sgemm(false, false, rows, outputs, inputs, 1.f, x, inputs, weights, outputs, 1.f, out, outputs);
   }
-  if (relu) applyActivation(out, static_cast<size_t>(rows) * outputs, kRelu, 0.f);
+  if (relu) {
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int r = 0; r < rows; ++r) applyActivation(out + static_cast<size_t>(r) * outputs, outputs, kRelu, 0.f);
+  }
   return info.Env().Undefined();
 }
 
@@ -207,16 +216,27 @@ Napi::Value DenseBackward(const Napi::CallbackInfo& info) {
   if (relu) {
     maskedGradientScratch.resize(outCount);
     float* masked = maskedGradientScratch.data();
-    for (size_t i = 0; i < outCount; ++i) {
-      const float step = std::isnan(out[i]) ? out[i] : (out[i] > 0.f ? 1.f : 0.f);
-      masked[i] = dy[i] * step;
+#pragma omp parallel for schedule(static) if (outCount >= kParallelElements)
+    for (int r = 0; r < rows; ++r) {
+      for (size_t i = static_cast<size_t>(r) * outputs, end = i + outputs; i < end; ++i) {
+        const float step = std::isnan(out[i]) ? out[i] : (out[i] > 0.f ? 1.f : 0.f);
+        masked[i] = dy[i] * step;
+      }
     }
     dz = masked;
   }
-  std::fill(dBias, dBias + outputs, 0.f);
-  for (int r = 0; r < rows; ++r) {
-    const float* row = dz + static_cast<size_t>(r) * outputs;
-    for (int c = 0; c < outputs; ++c) dBias[c] += row[c];
+  // Split by columns, each column summed over the rows in order: the same float additions in
+  // the same order on any number of threads.
+  constexpr int kColumnBlock = 64;
+  const int columnBlocks = (outputs + kColumnBlock - 1) / kColumnBlock;
+#pragma omp parallel for schedule(static) if (outCount >= kParallelElements)
+  for (int block = 0; block < columnBlocks; ++block) {
+    const int begin = block * kColumnBlock, end = std::min(outputs, begin + kColumnBlock);
+    std::fill(dBias + begin, dBias + end, 0.f);
+    for (int r = 0; r < rows; ++r) {
+      const float* row = dz + static_cast<size_t>(r) * outputs;
+      for (int c = begin; c < end; ++c) dBias[c] += row[c];
+    }
   }
   if (rows == 0) {
     std::fill(dWeights, dWeights + static_cast<size_t>(inputs) * outputs, 0.f);

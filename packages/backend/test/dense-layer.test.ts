@@ -11,13 +11,18 @@ function unfused(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, activation: 're
 }
 
 /** Value and gradients (x, w, b) of sum(layer(x, w, b) * probe), a scalar touching every output. */
-function valueAndGradients(layer: typeof unfused, activation: 'relu' | 'linear', withInputGradient: boolean) {
+function valueAndGradients(
+  layer: typeof unfused,
+  activation: 'relu' | 'linear',
+  withInputGradient: boolean,
+  [rows, inputs, outputs]: [number, number, number] = [12, 10, 7],
+) {
   return () =>
     tf.tidy(() => {
-      const x = randomTensor([12, 10], 1) as tf.Tensor2D;
-      const w = randomTensor([10, 7], 2) as tf.Tensor2D;
-      const b = randomTensor([7], 3) as tf.Tensor1D;
-      const probe = randomTensor([12, 7], 4);
+      const x = randomTensor([rows, inputs], 1) as tf.Tensor2D;
+      const w = randomTensor([inputs, outputs], 2) as tf.Tensor2D;
+      const b = randomTensor([outputs], 3) as tf.Tensor1D;
+      const probe = randomTensor([rows, outputs], 4);
       const value = layer(x, w, b, activation);
       const loss = (...args: tf.Tensor[]) => {
         const [xi, wi, bi] = withInputGradient ? args : [x, ...args];
@@ -32,18 +37,27 @@ const fusedLayer = (needsInput: boolean) => (x: tf.Tensor2D, w: tf.Tensor2D, b: 
   denseLayer(x, w, b, { activation, inputNeedsGradient: needsInput });
 
 describe.skipIf(!hasBlas)('fused denseLayer on blas', () => {
+  // The second shape has enough outputs (rows x outputs >= 2^16) for the kernels' element-wise
+  // passes (bias, ReLU, its mask, the bias gradient) to split across threads.
+  const shapes: Array<[number, number, number]> = [
+    [12, 10, 7],
+    [301, 24, 260],
+  ];
   for (const activation of ['relu', 'linear'] as const) {
     for (const withInputGradient of [true, false]) {
-      test(`${activation}, inputNeedsGradient=${withInputGradient}: value and gradients match the unfused graph`, async () => {
-        await selectBackend('blas');
-        const expected = await on('wasm', valueAndGradients(unfused, activation, withInputGradient));
-        const actual = await on('blas', valueAndGradients(fusedLayer(withInputGradient), activation, withInputGradient));
-        expect(actual.length).toBe(expected.length);
-        actual.forEach((a, i) => {
-          expect(a.shape).toEqual(expected[i].shape);
-          expect(relativeError(a.values, expected[i].values)).toBeLessThan(1e-5);
-        });
-      });
+      test.each(shapes)(
+        `${activation}, inputNeedsGradient=${withInputGradient}, x [%i, %i] w [., %i]: value and gradients match the unfused graph`,
+        async (...shape) => {
+          await selectBackend('blas');
+          const expected = await on('wasm', valueAndGradients(unfused, activation, withInputGradient, shape));
+          const actual = await on('blas', valueAndGradients(fusedLayer(withInputGradient), activation, withInputGradient, shape));
+          expect(actual.length).toBe(expected.length);
+          actual.forEach((a, i) => {
+            expect(a.shape).toEqual(expected[i].shape);
+            expect(relativeError(a.values, expected[i].values)).toBeLessThan(1e-5);
+          });
+        },
+      );
     }
   }
 
