@@ -533,6 +533,7 @@ Napi::Value ContrastiveLossGrad(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  siamese::startThreadPool();
   exports.Set("batchedMatMul", Napi::Function::New(env, BatchedMatMul));
   exports.Set("denseForward", Napi::Function::New(env, DenseForward));
   exports.Set("denseBackward", Napi::Function::New(env, DenseBackward));

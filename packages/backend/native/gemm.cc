@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+
+#include <pthread.h>
 
 #ifdef SIAMESE_LAB_HAVE_OPENBLAS
 #include <cblas.h>
@@ -133,8 +136,29 @@ const GemmProvider* activeGemmProvider() {
   return active;
 }
 
+AsyncSignalsBlocked::AsyncSignalsBlocked() {
+  sigset_t asynchronous;
+  sigfillset(&asynchronous);
+  // Faults raised by the code itself stay deliverable: blocked, they would kill the process silently.
+  for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS}) sigdelset(&asynchronous, fault);
+  pthread_sigmask(SIG_BLOCK, &asynchronous, &saved_);
+}
+
+AsyncSignalsBlocked::~AsyncSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+
+void startThreadPool() {
+  const AsyncSignalsBlocked blocked;
+  // OpenMP creates its worker threads at the first parallel region that needs them, and a new
+  // thread starts with its creator's signal mask: created here, they never take a signal.
+#ifdef _OPENMP
+#pragma omp parallel
+  { (void)0; }
+#endif
+}
+
 void sgemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc) {
+  const AsyncSignalsBlocked blocked;
   const uint64_t start = nowNanoseconds();
   activeGemmProvider()->sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   nativeTimers().gemmNanoseconds += nowNanoseconds() - start;
@@ -149,6 +173,7 @@ int setThreads(int count) {
 #ifdef _OPENMP
   omp_set_num_threads(count);
 #endif
+  startThreadPool();
   return threads();
 }
 

@@ -2,6 +2,7 @@
 // compiled in only when the build found its library (SIAMESE_LAB_HAVE_DNNL / _OPENBLAS).
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -32,6 +33,30 @@ const GemmProvider* activeGemmProvider();
 /** Runs the active provider's sgemm and counts the time spent in it. */
 void sgemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc);
+
+/**
+ * Blocks every asynchronous signal on this thread for its lifetime. oneDNN 2.x's JIT GEMM
+ * kernels point the stack pointer into a heap buffer while they run (oneDNN issue 4845, fixed in
+ * 3.11), so a signal handled on a thread inside one writes its frame into the heap and corrupts
+ * it. Node takes signals on its main thread (a profiler's SIGPROF, SIGCHLD, SIGWINCH, SIGINT), so
+ * every product runs inside one of these; a signal that arrives meanwhile waits (thread-directed)
+ * or goes to another thread (process-directed).
+ */
+class AsyncSignalsBlocked {
+ public:
+  AsyncSignalsBlocked();
+  ~AsyncSignalsBlocked();
+  AsyncSignalsBlocked(const AsyncSignalsBlocked&) = delete;
+  AsyncSignalsBlocked& operator=(const AsyncSignalsBlocked&) = delete;
+
+ private:
+  sigset_t saved_;
+};
+
+/** Creates OpenMP's worker threads with asynchronous signals blocked (they inherit the mask), so
+ *  that no signal is ever handled on a thread running a library's kernel. Called at load and on
+ *  every change of the thread count. */
+void startThreadPool();
 
 /** Threads of every library the addon uses (OpenBLAS's pool and OpenMP's, which oneDNN and the
  *  addon's own loops share); returns the count now in force. */
