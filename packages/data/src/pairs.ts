@@ -30,6 +30,12 @@ export interface PairBatch {
   left: Float32Array;
   /** `batchSize * rightFeatures` pixels. */
   right: Float32Array;
+  /**
+   * When both sides have the same number of features: one buffer holding the left rows, then the
+   * right rows, of which `left` and `right` are views. A shared-weights model takes it as one
+   * batch of `2 * batchSize` inputs, uploaded once, without joining the two halves first.
+   */
+  stacked?: Float32Array;
   /** 1 when the two images of a pair have the same label, else 0. */
   similar: Float32Array;
   leftIndices: Int32Array;
@@ -138,9 +144,20 @@ export function validatePairSamplerOptions(options: PairSamplerOptions): void {
 }
 
 function allocateBatch(batchSize: number, leftFeatures: number, rightFeatures: number): PairBatch {
-  return {
+  const pixels = {
     left: new Float32Array(batchSize * leftFeatures),
     right: new Float32Array(batchSize * rightFeatures),
+  };
+  if (leftFeatures === rightFeatures) {
+    const stacked = new Float32Array(2 * batchSize * leftFeatures);
+    Object.assign(pixels, {
+      stacked,
+      left: stacked.subarray(0, batchSize * leftFeatures),
+      right: stacked.subarray(batchSize * leftFeatures),
+    });
+  }
+  return {
+    ...pixels,
     similar: new Float32Array(batchSize),
     leftIndices: new Int32Array(batchSize),
     rightIndices: new Int32Array(batchSize),

@@ -202,6 +202,23 @@ describe('createPairSampler', () => {
     expect(fresh.nextBatch().left).not.toBe(one.left);
   });
 
+  it('stacks left rows then right rows in one buffer when both sides have one input size', () => {
+    for (const kind of ['epoch', 'with_replacement', 'balanced'] as const) {
+      const batch = createPairSampler({ kind, dataset, batchSize: 4, seed: 3 }).nextBatch();
+      const stacked = batch.stacked!;
+      expect(stacked).toHaveLength(2 * 4 * batch.leftFeatures);
+      expect(Array.from(stacked)).toEqual([...batch.left, ...batch.right]);
+      // Views, not copies: what the sampler writes into left and right is what the stack holds.
+      expect(batch.left.buffer).toBe(stacked.buffer);
+      expect(batch.right.buffer).toBe(stacked.buffer);
+      expectConsistent(batch, labels, labels);
+    }
+    const otherSize = indexedDataset(labels, { rows: 3, cols: 3 });
+    const twoSizes = createPairSampler({ kind: 'epoch', dataset, batchSize: 4, seed: 3, right: otherSize }).nextBatch();
+    expect(twoSizes.stacked).toBeUndefined();
+    expect(twoSizes.right).toHaveLength(4 * 9);
+  });
+
   it('asserts options the settings schema validated (plain Errors: a caller bug)', () => {
     const cases: [Parameters<typeof createPairSampler>[0], RegExp][] = [
       [{ kind: 'epoch', dataset, batchSize: 31, seed: 1 }, /batch size 31 is larger/],

@@ -241,3 +241,34 @@ describe('CNN tower', () => {
     }
   });
 });
+
+describe('embedStacked', () => {
+  it.each([true, false])('gives exactly the embeddings of embedPair (share_weights %s)', (share) => {
+    const model = createSiameseModel({ share_weights: share, embedding_dim: 2, tower_a: mlp }, { inputSizeA: 12, inputSizeB: 12, seed: 7 });
+    const left = seededInputs(5, 12, 1);
+    const right = seededInputs(5, 12, 2);
+    const [pairA, pairB] = model.embedPair(left, right);
+    const [stackedA, stackedB] = model.embedStacked(tf.concat2d([left, right], 0), 5);
+    expect(stackedA.shape).toEqual([5, 2]);
+    expect(Array.from(stackedA.dataSync())).toEqual(Array.from(pairA.dataSync()));
+    expect(Array.from(stackedB.dataSync())).toEqual(Array.from(pairB.dataSync()));
+    // And the two halves are really the two sides: swapping them swaps the embeddings of a shared tower.
+    if (share) {
+      const [swappedA] = model.embedStacked(tf.concat2d([right, left], 0), 5);
+      expect(Array.from(swappedA.dataSync())).toEqual(Array.from(pairB.dataSync()));
+    }
+    model.dispose();
+  });
+
+  it('refuses a stack whose rows do not make two halves, or sides of different input sizes', () => {
+    const model = createSiameseModel({ share_weights: true, embedding_dim: 2, tower_a: mlp }, { inputSizeA: 12, inputSizeB: 12, seed: 7 });
+    expect(() => model.embedStacked(seededInputs(7, 12, 1), 4)).toThrow(ModelInputError);
+    const twoSizes = createSiameseModel(
+      { share_weights: false, embedding_dim: 2, tower_a: mlp },
+      { inputSizeA: 12, inputSizeB: 8, seed: 7 },
+    );
+    expect(() => twoSizes.embedStacked(seededInputs(8, 12, 1), 4)).toThrow(/input sizes 12 and 8/);
+    model.dispose();
+    twoSizes.dispose();
+  });
+});

@@ -33,12 +33,18 @@ export function trainingStep(
   options: { wantDistances: boolean; applyNonFinite: boolean },
 ): StepOutcome {
   return tf.tidy(() => {
-    const left = tf.tensor2d(batch.left, [batch.batchSize, batch.leftFeatures]);
-    const right = tf.tensor2d(batch.right, [batch.batchSize, batch.rightFeatures]);
+    // One upload of both sides when the sampler stacked them, else one per side.
+    const inputs = batch.stacked
+      ? { stacked: tf.tensor2d(batch.stacked, [2 * batch.batchSize, batch.leftFeatures]) }
+      : {
+          left: tf.tensor2d(batch.left, [batch.batchSize, batch.leftFeatures]),
+          right: tf.tensor2d(batch.right, [batch.batchSize, batch.rightFeatures]),
+        };
     const similar = tf.tensor1d(batch.similar);
     let embeddings: [tf.Tensor2D, tf.Tensor2D] | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const [a, b] = parts.model.embedPair(left, right);
+      const [a, b] =
+        'stacked' in inputs ? parts.model.embedStacked(inputs.stacked, batch.batchSize) : parts.model.embedPair(inputs.left, inputs.right);
       // variableGrads disposes what f creates; keep the (tiny) embeddings for the distances.
       embeddings = [tf.keep(a), tf.keep(b)];
       return parts.loss(a, b, similar);
