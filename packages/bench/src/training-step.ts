@@ -86,9 +86,12 @@ export function createTrainingStep(shape: StepShape, seed = 1): TrainingStepRunn
   const random = createRandom(seed);
   const pairs = shape.pairs_per_step;
   const uniform = (count: number) => Float32Array.from({ length: count }, () => random.next());
+  // Left rows then right rows in one buffer, as the pair samplers lay out a batch of one input size.
+  const stacked = uniform(2 * pairs * inputSize);
   const batch: PairBatch = {
-    left: uniform(pairs * inputSize),
-    right: uniform(pairs * inputSize),
+    stacked,
+    left: stacked.subarray(0, pairs * inputSize),
+    right: stacked.subarray(pairs * inputSize),
     similar: Float32Array.from({ length: pairs }, () => (random.next() < 0.5 ? 1 : 0)),
     leftIndices: Int32Array.from({ length: pairs }, (_, i) => i),
     rightIndices: Int32Array.from({ length: pairs }, (_, i) => pairs + i),
@@ -135,6 +138,8 @@ export interface StepTiming {
   backend: ActiveBackend;
   steps: number;
   warmup_steps: number;
+  /** The warm-up's own rate: a fresh process's first steps pay one-time costs (see sections.ts). */
+  warmup_steps_per_s: number | null;
   seconds: number;
   steps_per_s: number;
   pairs_per_s: number;
@@ -155,7 +160,9 @@ export async function timeTrainingStep(
   const backend = await selectBackend(backendName, { blasThreads: options.blasThreads });
   const runner = createTrainingStep(shape);
   try {
+    const warmupStart = performance.now();
     for (let i = 0; i < options.warmup; i++) runner.step();
+    const warmupSeconds = (performance.now() - warmupStart) / 1000;
     let finalLoss = NaN;
     readNativeTimers(true);
     const start = performance.now();
@@ -193,6 +200,7 @@ export async function timeTrainingStep(
       backend,
       steps: options.steps,
       warmup_steps: options.warmup,
+      warmup_steps_per_s: options.warmup > 0 ? options.warmup / warmupSeconds : null,
       seconds,
       steps_per_s: stepsPerSecond,
       pairs_per_s: stepsPerSecond * shape.pairs_per_step,
