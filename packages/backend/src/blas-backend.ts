@@ -248,23 +248,30 @@ function makeAllFiniteKernel(addon: BlasAddon): KernelFunc {
 }
 
 /** The addon's leading pair-loss arguments from a kernel's inputs a, b [rows, dim], similar [rows] and attrs margin, epsilon, mean. */
+/**
+ * The loss's operands: a and b, or `stacked` (a's rows, then b's: the embeddings of a batch that
+ * went through a shared tower in one pass), whose halves are addressed in place.
+ */
 function pairLossArgs(args: KernelArgs): PairLossArgs {
   const { backend, attrs } = args;
-  const { a, b, similar } = args.inputs as Record<string, TensorInfo>;
+  const { a, b, stacked, similar } = args.inputs as Record<string, TensorInfo | undefined>;
+  const rows = stacked ? stacked.shape[0] / 2 : a!.shape[0];
+  const dim = (stacked ?? a)!.shape[1];
+  const aOffset = offsetOf(backend, (stacked ?? a)!);
   return [
     heapOf(backend),
-    offsetOf(backend, a),
-    offsetOf(backend, b),
-    offsetOf(backend, similar),
-    a.shape[0],
-    a.shape[1],
+    aOffset,
+    stacked ? aOffset + rows * dim * 4 : offsetOf(backend, b!),
+    offsetOf(backend, similar!),
+    rows,
+    dim,
     Number(attrs.margin),
     Number(attrs.epsilon),
     Boolean(attrs.mean),
   ];
 }
 
-/** Inputs a, b [rows, dim], similar [rows]; attrs margin, epsilon, mean; a scalar output. */
+/** Inputs a, b [rows, dim] (or stacked [2 rows, dim]), similar [rows]; attrs margin, epsilon, mean; a scalar output. */
 function makePairLossKernel(addon: BlasAddon): KernelFunc {
   return ((args: KernelArgs) => {
     const out = args.backend.makeOutput([], 'float32');
@@ -273,14 +280,22 @@ function makePairLossKernel(addon: BlasAddon): KernelFunc {
   }) as unknown as KernelFunc;
 }
 
-/** Inputs dy (scalar), a, b, similar; outputs [da, db]. */
+/** Inputs dy (scalar), a, b (or stacked), similar; outputs [da, db] (or the stacked gradient). */
 function makePairLossGradKernel(addon: BlasAddon): KernelFunc {
   return ((args: KernelArgs) => {
     const { backend } = args;
-    const { dy, a, b } = args.inputs as Record<string, TensorInfo>;
-    const da = backend.makeOutput(a.shape, 'float32');
-    const db = backend.makeOutput(b.shape, 'float32');
-    addon.contrastiveLossGrad(...pairLossArgs(args), offsetOf(backend, dy), offsetOf(backend, da), offsetOf(backend, db));
+    const { dy, a, b, stacked } = args.inputs as Record<string, TensorInfo | undefined>;
+    const lossArgs = pairLossArgs(args);
+    if (stacked) {
+      const gradient = backend.makeOutput(stacked.shape, 'float32');
+      const offset = offsetOf(backend, gradient);
+      const halfBytes = (stacked.shape[0] / 2) * stacked.shape[1] * 4;
+      addon.contrastiveLossGrad(...lossArgs, offsetOf(backend, dy!), offset, offset + halfBytes);
+      return [gradient];
+    }
+    const da = backend.makeOutput(a!.shape, 'float32');
+    const db = backend.makeOutput(b!.shape, 'float32');
+    addon.contrastiveLossGrad(...lossArgs, offsetOf(backend, dy!), offsetOf(backend, da), offsetOf(backend, db));
     return [da, db];
   }) as unknown as KernelFunc;
 }

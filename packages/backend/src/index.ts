@@ -7,4 +7,4 @@ export { type BlasAddon, type GemmProviderInfo, type GemmProviderName } from './
 export { describeNumerics, numericsDifferences, formatNumerics, parseNumerics, type Numerics, type GemmDescription } from './numerics.ts';
 export { createTrainingOptimizer, type TrainingOptimizer, type PreparedUpdate } from './fused-optimizer.ts';
 export { readNativeTimers, measureGemmBound } from './gemm-provider.ts';
-export { fusedContrastiveLoss, type FusedPairLossOptions } from './pair-loss.ts';
+export { fusedContrastiveLoss, fusedContrastiveLossStacked, type FusedPairLossOptions } from './pair-loss.ts';

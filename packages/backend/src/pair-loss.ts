@@ -36,3 +36,27 @@ export function fusedContrastiveLoss(
   }) as never);
   return loss(left, right);
 }
+
+/**
+ * The same loss on embeddings stacked in one tensor, [left rows; right rows] (a shared tower's
+ * output over a stacked batch), read in place: no slicing before the loss and no padding and
+ * adding of the halves' gradients after it. Undefined where `fusedContrastiveLoss` is.
+ */
+export function fusedContrastiveLossStacked(stacked: Tensor2D, similar: Tensor1D, options: FusedPairLossOptions): Scalar | undefined {
+  const backend = tf.getBackend();
+  if (!tf.getKernel(PAIR_LOSS_KERNEL, backend) || stacked.dtype !== 'float32' || similar.dtype !== 'float32') return undefined;
+  if (stacked.shape[0] !== 2 * similar.shape[0]) {
+    throw new Error(`fusedContrastiveLossStacked: ${stacked.shape[0]} rows do not stack ${similar.shape[0]} pairs`);
+  }
+  const attrs = { margin: options.margin, epsilon: options.epsilon, mean: options.reducer === 'mean' };
+  const engine = tf.engine();
+  const loss = tf.customGrad<Scalar>(((both: Tensor, save: GradSaveFunc) => {
+    save([both]);
+    return {
+      value: engine.runKernel<Scalar>(PAIR_LOSS_KERNEL, { stacked: both, similar }, attrs),
+      gradFunc: (dy: Tensor, [savedBoth]: Tensor[]) =>
+        engine.runKernel<Tensor[]>(PAIR_LOSS_GRAD_KERNEL, { dy, stacked: savedBoth, similar }, attrs)[0],
+    };
+  }) as never);
+  return loss(stacked);
+}

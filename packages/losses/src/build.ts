@@ -1,4 +1,4 @@
-import { fusedContrastiveLoss } from '@siamese-lab/backend';
+import { fusedContrastiveLoss, fusedContrastiveLossStacked } from '@siamese-lab/backend';
 import { cosineDistance, euclideanDistance, type Distance } from './distances.ts';
 import { meanOverNonZeroReducer, meanReducer, sumReducer, type Reducer } from './reducers.ts';
 import { contrastiveLoss, squaredMarginContrastiveLoss, type PairLoss } from './contrastive.ts';
@@ -20,5 +20,7 @@ export function buildPairLoss(spec: LossSpec): PairLoss {
   // The seed's loss: one native call for the loss and one for its gradient where the backend has
   // them (blas), the same graph as above everywhere else.
   const fused = { margin: spec.margin, epsilon: spec.epsilon, reducer: spec.reducer };
-  return (left, right, similar) => fusedContrastiveLoss(left, right, similar, fused) ?? composable(left, right, similar);
+  const loss: PairLoss = (left, right, similar) => fusedContrastiveLoss(left, right, similar, fused) ?? composable(left, right, similar);
+  loss.stacked = (stacked, similar) => fusedContrastiveLossStacked(stacked, similar, fused);
+  return loss;
 }

@@ -4,7 +4,21 @@ import type { Reducer } from './reducers.ts';
 import { meanReducer } from './reducers.ts';
 
 /** A pair loss: embeddings of the left and right inputs and the pair labels (1 = similar). */
-export type PairLoss = (left: tf.Tensor2D, right: tf.Tensor2D, similar: tf.Tensor1D) => tf.Scalar;
+export type PairLoss = ((left: tf.Tensor2D, right: tf.Tensor2D, similar: tf.Tensor1D) => tf.Scalar) & {
+  /**
+   * The same loss on the embeddings stacked in one tensor, [left rows; right rows], where the
+   * loss has a form that reads the halves in place (undefined when it has none here).
+   */
+  stacked?: (stacked: tf.Tensor2D, similar: tf.Tensor1D) => tf.Scalar | undefined;
+};
+
+/** `loss` on stacked embeddings [left rows; right rows]: in place where it can, else on the two halves. */
+export function lossOfStacked(loss: PairLoss, stacked: tf.Tensor2D, similar: tf.Tensor1D): tf.Scalar {
+  const inPlace = loss.stacked?.(stacked, similar);
+  if (inPlace) return inPlace;
+  const rows = similar.shape[0];
+  return loss(tf.slice2d(stacked, [0, 0], [rows, -1]), tf.slice2d(stacked, [rows, 0], [rows, -1]), similar);
+}
 
 export interface ContrastiveLossOptions {
   margin: number;

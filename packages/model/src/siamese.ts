@@ -22,10 +22,11 @@ export interface SiameseModel {
   /** Embeddings of the left and right inputs of a batch of pairs. */
   embedPair(left: tf.Tensor2D, right: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D];
   /**
-   * The same for inputs stacked in one tensor: `batchSize` left rows, then `batchSize` right rows
-   * (both sides must have the same input size). Saves joining two uploads when weights are shared.
+   * Embeddings of inputs stacked in one tensor, `batchSize` left rows then `batchSize` right rows
+   * (both sides must have the same input size), stacked the same way. A shared tower embeds the
+   * whole stack in one pass: no joining of two uploads before it, no slicing after it.
    */
-  embedStacked(stacked: tf.Tensor2D, batchSize: number): [tf.Tensor2D, tf.Tensor2D];
+  embedStacked(stacked: tf.Tensor2D, batchSize: number): tf.Tensor2D;
   /** Embeds many inputs through one side, in chunks, outside any gradient tape. */
   embedAll(inputs: Float32Array, count: number, side: 'a' | 'b', chunkSize?: number): Float32Array;
   /** Weights by name, for checkpoints. */
@@ -98,25 +99,23 @@ export function createSiameseModel(spec: ModelSpec, inputs: ModelInputs): Siames
     trainableVariables: towers.flatMap((tower) => tower.variables),
     embedPair(left, right) {
       if (!spec.share_weights) return [towerA.apply(left), towerB.apply(right)];
-      return this.embedStacked(tf.concat2d([left, right], 0), left.shape[0]);
+      // Shared weights: one pass over a batch of both inputs makes each matrix product twice as
+      // tall, which BLAS runs faster than two half-size products.
+      const batch = left.shape[0];
+      const both = towerA.apply(tf.concat2d([left, right], 0));
+      return [tf.slice2d(both, [0, 0], [batch, -1]), tf.slice2d(both, [batch, 0], [batch, -1])];
     },
     embedStacked(stacked, batchSize) {
       if (inputs.inputSizeA !== inputs.inputSizeB || stacked.shape[0] !== 2 * batchSize) {
-        throw new ModelInputError(
+        // A caller's bug, not a setting at fault: samplers stack only batches of one input size.
+        throw new Error(
           `embedStacked needs ${2 * batchSize} rows of one input size; got ${stacked.shape[0]} rows, input sizes ${inputs.inputSizeA} and ${inputs.inputSizeB}`,
         );
       }
-      const halves = (both: tf.Tensor2D): [tf.Tensor2D, tf.Tensor2D] => [
-        tf.slice2d(both, [0, 0], [batchSize, -1]),
-        tf.slice2d(both, [batchSize, 0], [batchSize, -1]),
-      ];
-      if (!spec.share_weights) {
-        const [left, right] = halves(stacked);
-        return [towerA.apply(left), towerB.apply(right)];
-      }
-      // Shared weights: one pass over a batch of both inputs makes each matrix product twice as
-      // tall, which BLAS runs faster than two half-size products.
-      return halves(towerA.apply(stacked));
+      if (spec.share_weights) return towerA.apply(stacked);
+      const left = tf.slice2d(stacked, [0, 0], [batchSize, -1]);
+      const right = tf.slice2d(stacked, [batchSize, 0], [batchSize, -1]);
+      return tf.concat2d([towerA.apply(left), towerB.apply(right)], 0);
     },
     embedAll(data, count, side, chunkSize = 2000) {
       const tower = side === 'a' ? towerA : towerB;

@@ -243,26 +243,25 @@ describe('CNN tower', () => {
 });
 
 describe('embedStacked', () => {
-  it.each([true, false])('gives exactly the embeddings of embedPair (share_weights %s)', (share) => {
+  it.each([true, false])('gives exactly the embeddings of embedPair, stacked (share_weights %s)', (share) => {
     const model = createSiameseModel({ share_weights: share, embedding_dim: 2, tower_a: mlp }, { inputSizeA: 12, inputSizeB: 12, seed: 7 });
     const left = seededInputs(5, 12, 1);
     const right = seededInputs(5, 12, 2);
     const [pairA, pairB] = model.embedPair(left, right);
-    const [stackedA, stackedB] = model.embedStacked(tf.concat2d([left, right], 0), 5);
-    expect(stackedA.shape).toEqual([5, 2]);
-    expect(Array.from(stackedA.dataSync())).toEqual(Array.from(pairA.dataSync()));
-    expect(Array.from(stackedB.dataSync())).toEqual(Array.from(pairB.dataSync()));
-    // And the two halves are really the two sides: swapping them swaps the embeddings of a shared tower.
+    const stacked = model.embedStacked(tf.concat2d([left, right], 0), 5);
+    expect(stacked.shape).toEqual([10, 2]);
+    expect(Array.from(stacked.dataSync())).toEqual([...pairA.dataSync(), ...pairB.dataSync()]);
+    // The two halves are really the two sides: swapped inputs swap a shared tower's embeddings.
     if (share) {
-      const [swappedA] = model.embedStacked(tf.concat2d([right, left], 0), 5);
-      expect(Array.from(swappedA.dataSync())).toEqual(Array.from(pairB.dataSync()));
+      const swapped = model.embedStacked(tf.concat2d([right, left], 0), 5);
+      expect(Array.from(swapped.dataSync())).toEqual([...pairB.dataSync(), ...pairA.dataSync()]);
     }
     model.dispose();
   });
 
   it('refuses a stack whose rows do not make two halves, or sides of different input sizes', () => {
     const model = createSiameseModel({ share_weights: true, embedding_dim: 2, tower_a: mlp }, { inputSizeA: 12, inputSizeB: 12, seed: 7 });
-    expect(() => model.embedStacked(seededInputs(7, 12, 1), 4)).toThrow(ModelInputError);
+    expect(() => model.embedStacked(seededInputs(7, 12, 1), 4)).toThrow(/needs 8 rows of one input size; got 7 rows/);
     const twoSizes = createSiameseModel(
       { share_weights: false, embedding_dim: 2, tower_a: mlp },
       { inputSizeA: 12, inputSizeB: 8, seed: 7 },

@@ -1,7 +1,7 @@
 import { tf, type TrainingOptimizer } from '@siamese-lab/backend';
 import type { PairBatch } from '@siamese-lab/data';
 import type { SiameseModel } from '@siamese-lab/model';
-import type { Distance, PairLoss } from '@siamese-lab/losses';
+import { lossOfStacked, type Distance, type PairLoss } from '@siamese-lab/losses';
 
 /** What one training step needs; built once per run. */
 export interface StepParts {
@@ -34,18 +34,22 @@ export function trainingStep(
 ): StepOutcome {
   return tf.tidy(() => {
     // One upload of both sides when the sampler stacked them, else one per side.
-    const inputs = batch.stacked
+    const inputs: { stacked: tf.Tensor2D } | { left: tf.Tensor2D; right: tf.Tensor2D } = batch.stacked
       ? { stacked: tf.tensor2d(batch.stacked, [2 * batch.batchSize, batch.leftFeatures]) }
       : {
           left: tf.tensor2d(batch.left, [batch.batchSize, batch.leftFeatures]),
           right: tf.tensor2d(batch.right, [batch.batchSize, batch.rightFeatures]),
         };
     const similar = tf.tensor1d(batch.similar);
-    let embeddings: [tf.Tensor2D, tf.Tensor2D] | undefined;
+    // Kept out of the tape's disposal for the pair distances: both halves, or the stacked pair.
+    let embeddings: [tf.Tensor2D, tf.Tensor2D] | tf.Tensor2D | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const [a, b] =
-        'stacked' in inputs ? parts.model.embedStacked(inputs.stacked, batch.batchSize) : parts.model.embedPair(inputs.left, inputs.right);
-      // variableGrads disposes what f creates; keep the (tiny) embeddings for the distances.
+      if ('stacked' in inputs) {
+        const both = parts.model.embedStacked(inputs.stacked, batch.batchSize);
+        embeddings = tf.keep(both);
+        return lossOfStacked(parts.loss, both, similar);
+      }
+      const [a, b] = parts.model.embedPair(inputs.left, inputs.right);
       embeddings = [tf.keep(a), tf.keep(b)];
       return parts.loss(a, b, similar);
     }, parts.model.trainableVariables);
@@ -60,6 +64,12 @@ export function trainingStep(
   });
 }
 
-function pairDistances(distance: Distance, [a, b]: [tf.Tensor2D, tf.Tensor2D]): Float32Array {
-  return tf.tidy(() => distance.measure(a, b).distance.dataSync() as Float32Array);
+function pairDistances(distance: Distance, embeddings: [tf.Tensor2D, tf.Tensor2D] | tf.Tensor2D): Float32Array {
+  return tf.tidy(() => {
+    const rows = Array.isArray(embeddings) ? 0 : embeddings.shape[0] / 2;
+    const [a, b] = Array.isArray(embeddings)
+      ? embeddings
+      : [tf.slice2d(embeddings, [0, 0], [rows, -1]), tf.slice2d(embeddings, [rows, 0], [rows, -1])];
+    return distance.measure(a, b).distance.dataSync() as Float32Array;
+  });
 }
