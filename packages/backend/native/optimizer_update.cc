@@ -53,9 +53,11 @@ inline uint32_t nonFiniteBit(float x) {
 // Each formula below is tfjs 4.22's, operation by operation (see tfjs-core/src/optimizers).
 uint32_t updateRange(OptimizerKind kind, const OptimizerConstants& k, const VariableUpdate& v, size_t begin, size_t end) {
   uint32_t bad = 0;
-  const float* __restrict g = v.gradient;
+  // The new value may be written over the gradient (each element read before it is written):
+  // those two may alias, so neither is __restrict.
+  const float* g = v.gradient;
   const float* __restrict x = v.value;
-  float* __restrict out = v.newValue;
+  float* out = v.newValue;
   switch (kind) {
     case kSgd:
       for (size_t i = begin; i < end; ++i) {

@@ -206,7 +206,11 @@ function makeOptimizerUpdateKernel(addon: BlasAddon): KernelFunc {
     for (let i = 0; i < count; i++) {
       const value = inputs[`value${i}`],
         gradient = inputs[`gradient${i}`];
-      const newValue = backend.makeOutput(value.shape, 'float32');
+      // A gradient nothing else holds may take the new value in place: one buffer less to fill
+      // (a quarter of an SGD update's memory traffic) and to allocate.
+      const inPlace = attrs.consumeGradients === true && backend.refCount(gradient.dataId) === 1;
+      if (inPlace) backend.incRef(gradient.dataId);
+      const newValue = inPlace ? { dataId: gradient.dataId, shape: value.shape, dtype: 'float32' as const } : backend.makeOutput(value.shape, 'float32');
       newValues.push(newValue);
       const row = [
         tf.util.sizeFromShape(value.shape),

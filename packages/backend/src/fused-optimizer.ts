@@ -24,7 +24,11 @@ export interface TrainingOptimizer {
   readonly className: string;
   /** Whether steps run through the fused native update (known after the first `prepare`). */
   readonly fused: boolean | undefined;
-  prepare(gradients: NamedTensorMap): PreparedUpdate;
+  /**
+   * With `consumeGradients`, the fused update may write the new values over the gradients'
+   * buffers where no other tensor shares them: read the gradients before, never after.
+   */
+  prepare(gradients: NamedTensorMap, options?: { consumeGradients?: boolean }): PreparedUpdate;
   setLearningRate(rate: number): void;
   dispose(): void;
 }
@@ -116,7 +120,7 @@ export function createTrainingOptimizer(optimizer: Optimizer): TrainingOptimizer
     ];
   };
 
-  const prepareFused = (gradients: NamedTensorMap): PreparedUpdate => {
+  const prepareFused = (gradients: NamedTensorMap, consumeGradients: boolean): PreparedUpdate => {
     const names = Object.keys(gradients).filter((name) => gradients[name] != null);
     const variables = names.map((name) => tf.engine().registeredVariables[name]);
     const inputs: NamedTensorMap = {};
@@ -131,6 +135,7 @@ export function createTrainingOptimizer(optimizer: Optimizer): TrainingOptimizer
       constants: constants(),
       variables: names.length,
       slots: slotCount,
+      consumeGradients,
     });
     const gradientsFinite = outputs[outputs.length - 1];
     let applied = false;
@@ -156,10 +161,10 @@ export function createTrainingOptimizer(optimizer: Optimizer): TrainingOptimizer
     get fused() {
       return fused;
     },
-    prepare(gradients) {
+    prepare(gradients, options) {
       // Decided once: the two paths keep their state in different places.
       fused ??= kind !== undefined && tf.getBackend() === BLAS_BACKEND && tf.getKernel(OPTIMIZER_UPDATE_KERNEL, BLAS_BACKEND) !== undefined;
-      if (fused) return prepareFused(gradients);
+      if (fused) return prepareFused(gradients, options?.consumeGradients === true);
       let applied = false;
       return {
         gradientsFinite: allFinite(Object.values(gradients)),

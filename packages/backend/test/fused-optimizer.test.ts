@@ -184,3 +184,45 @@ describe.skipIf(!hasBlas)('fused step memory', () => {
     w.dispose();
   });
 });
+
+describe.skipIf(!hasBlas)('consuming the gradients', () => {
+  for (const name of ['sgd', 'adam', 'momentum'] as const) {
+    test(`${name}: 50 steps that write the new values over the gradients give the same weights, bit for bit`, async () => {
+      await selectBackend('blas');
+      const trainWith = (consumeGradients: boolean) => {
+        const optimizer = createTrainingOptimizer(optimizers[name]());
+        const weights = train(50, (gradients) => {
+          const update = optimizer.prepare(gradients, { consumeGradients });
+          update.apply();
+        });
+        optimizer.dispose();
+        return weights.map((values) => Array.from(values));
+      };
+      expect(trainWith(true)).toEqual(trainWith(false));
+    });
+  }
+
+  test('takes only gradient buffers nothing else shares, and a dropped step leaves the variables alone', async () => {
+    await selectBackend('blas');
+    const w = tf.variable(tf.tensor1d([0.5, -0.25, 1]));
+    const b = tf.variable(tf.tensor1d([2, 3]));
+    const optimizer = createTrainingOptimizer(tf.train.sgd(0.5));
+    tf.tidy(() => {
+      const wGradient = tf.tensor1d([0.1, 0.2, 0.3]);
+      const bGradient = tf.tensor1d([1, -1]);
+      const bShared = tf.clone(bGradient); // shares bGradient's buffer
+      const update = optimizer.prepare({ [w.name]: wGradient, [b.name]: bGradient }, { consumeGradients: true });
+      // w's gradient was the update's to take: it now holds w's new value (0.5 - 0.5 * 0.1, ...).
+      expect(Array.from(wGradient.dataSync())).toEqual(Array.from(tf.sub(w, tf.mul(0.5, tf.tensor1d([0.1, 0.2, 0.3]))).dataSync()));
+      // b's was not: both tensors that share it still read the gradient.
+      expect(Array.from(bGradient.dataSync())).toEqual([1, -1]);
+      expect(Array.from(bShared.dataSync())).toEqual([1, -1]);
+      // Not applied (as for a non-finite step): the variables keep their values.
+      expect(update.gradientsFinite.dataSync()[0]).toBe(1);
+    });
+    expect(Array.from(w.dataSync())).toEqual([0.5, -0.25, 1]);
+    expect(Array.from(b.dataSync())).toEqual([2, 3]);
+    optimizer.dispose();
+    tf.dispose([w, b]);
+  });
+});

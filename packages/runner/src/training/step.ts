@@ -53,7 +53,8 @@ export function trainingStep(
       embeddings = [tf.keep(a), tf.keep(b)];
       return parts.loss(a, b, similar);
     }, parts.model.trainableVariables);
-    const update = parts.optimizer.prepare(grads);
+    // Nothing reads the gradients after this: the update may take their buffers.
+    const update = parts.optimizer.prepare(grads, { consumeGradients: true });
     const [loss, gradientsFlag] = tf.concat([tf.reshape(value, [1]), update.gradientsFinite]).dataSync();
     const gradientsFinite = gradientsFlag === 1;
     const finite = gradientsFinite && Number.isFinite(loss);
