@@ -210,7 +210,9 @@ function makeOptimizerUpdateKernel(addon: BlasAddon): KernelFunc {
       // (a quarter of an SGD update's memory traffic) and to allocate.
       const inPlace = attrs.consumeGradients === true && backend.refCount(gradient.dataId) === 1;
       if (inPlace) backend.incRef(gradient.dataId);
-      const newValue = inPlace ? { dataId: gradient.dataId, shape: value.shape, dtype: 'float32' as const } : backend.makeOutput(value.shape, 'float32');
+      const newValue = inPlace
+        ? { dataId: gradient.dataId, shape: value.shape, dtype: 'float32' as const }
+        : backend.makeOutput(value.shape, 'float32');
       newValues.push(newValue);
       const row = [
         tf.util.sizeFromShape(value.shape),
