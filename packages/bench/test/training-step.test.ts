@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import { availableBackends, selectBackend, tf } from '@siamese-lab/backend';
-import { createTrainingStep, SEED_STEP, stepFlops, type StepShape } from '../src/index.ts';
+import { createTrainingStep, SEED_STEP, stepFlops, timeTrainingStep, type StepShape } from '../src/index.ts';
 
 const small: StepShape = { ...SEED_STEP, pairs_per_step: 16, layers: [64, 48, 32, 2] };
 
@@ -34,3 +34,17 @@ test('step FLOPs count forward, weight-gradient and (after the first layer) inpu
   const macs = [784 * 1024, 1024 * 1024, 1024 * 2].map((m) => m * rows);
   expect(stepFlops(SEED_STEP)).toBe(2 * (2 * macs[0] + 3 * macs[1] + 3 * macs[2]));
 });
+
+test.skipIf(!(await availableBackends()).includes('blas'))(
+  'timeTrainingStep runs exactly warm-up + steps steps, with the GEMM bound timed between slices of them',
+  async () => {
+    const timing = await timeTrainingStep('blas', { steps: 13, warmup: 2, shape: small });
+    await selectBackend('blas');
+    const runner = createTrainingStep(small);
+    let loss = NaN;
+    for (let i = 0; i < 15; i++) loss = runner.step();
+    runner.dispose();
+    expect(timing.final_loss).toBe(loss);
+    expect(timing.gemm_bound!.best_ms).toBeLessThanOrEqual(timing.gemm_bound!.mean_ms);
+  },
+);
