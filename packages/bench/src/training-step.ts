@@ -147,7 +147,7 @@ export interface StepTiming {
   final_loss: number;
   profile?: Array<{ kernel: string; ms: number; calls: number }>;
   /** blas only: the step's products alone on the same provider and threads, per step (ms). */
-  gemm_bound?: { best_ms: number; mean_ms: number; steps_per_s: number };
+  gemm_bound?: { best_ms: number; mean_ms: number; steps_per_s: number; slices_ms: number[] };
   breakdown?: StepBreakdown;
 }
 
@@ -223,7 +223,7 @@ export async function timeTrainingStep(
     let gemmBound: StepTiming['gemm_bound'];
     if (boundMs.length > 0) {
       const meanMs = boundMs.reduce((sum, ms) => sum + ms, 0) / boundMs.length;
-      gemmBound = { best_ms: bestBoundMs, mean_ms: meanMs, steps_per_s: 1000 / meanMs };
+      gemmBound = { best_ms: bestBoundMs, mean_ms: meanMs, steps_per_s: 1000 / meanMs, slices_ms: boundMs };
     }
     return {
       backend,
