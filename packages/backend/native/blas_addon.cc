@@ -6,6 +6,7 @@
 
 #include "gemm.h"
 #include "optimizer_update.h"
+#include "retrieval.h"
 
 #ifdef SIAMESE_LAB_HAVE_OPENBLAS
 #include <cblas.h>
@@ -532,6 +533,39 @@ Napi::Value ContrastiveLossGrad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// rankQueries(queries: Float64Array, queryLabels: Int32Array, references: Float64Array,
+//             referenceLabels: Int32Array, dim, sameSource, averagePrecision: Float64Array,
+//             hitAtOne: Uint8Array): fills the last two, one entry per query.
+Napi::Value RankQueries(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 8)) return info.Env().Undefined();
+  const bool typed = info[0].IsTypedArray() && info[1].IsTypedArray() && info[2].IsTypedArray() && info[3].IsTypedArray() &&
+                     info[6].IsTypedArray() && info[7].IsTypedArray();
+  if (!typed) {
+    Napi::TypeError::New(info.Env(), "blas addon: rankQueries expects typed arrays").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  auto queries = info[0].As<Napi::Float64Array>();
+  auto queryLabels = info[1].As<Napi::Int32Array>();
+  auto references = info[2].As<Napi::Float64Array>();
+  auto referenceLabels = info[3].As<Napi::Int32Array>();
+  const long dim = intArg(info, 4);
+  auto averagePrecision = info[6].As<Napi::Float64Array>();
+  auto hitAtOne = info[7].As<Napi::Uint8Array>();
+  const long queryRows = static_cast<long>(queryLabels.ElementLength());
+  const long referenceRows = static_cast<long>(referenceLabels.ElementLength());
+  if (dim < 1 || static_cast<long>(queries.ElementLength()) != queryRows * dim ||
+      static_cast<long>(references.ElementLength()) != referenceRows * dim ||
+      static_cast<long>(averagePrecision.ElementLength()) != queryRows || static_cast<long>(hitAtOne.ElementLength()) != queryRows ||
+      (info[5].ToBoolean() && queryRows != referenceRows)) {
+    Napi::RangeError::New(info.Env(), "blas addon: rankQueries: sizes do not fit").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const siamese::RankingInput input{queries.Data(), queryLabels.Data(), queryRows, references.Data(), referenceLabels.Data(),
+                                    referenceRows, dim, info[5].ToBoolean()};
+  siamese::rankQueries(input, averagePrecision.Data(), hitAtOne.Data());
+  return info.Env().Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   siamese::startThreadPool();
   exports.Set("batchedMatMul", Napi::Function::New(env, BatchedMatMul));
@@ -549,6 +583,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gemmBound", Napi::Function::New(env, GemmBound));
   exports.Set("contrastiveLoss", Napi::Function::New(env, ContrastiveLoss));
   exports.Set("contrastiveLossGrad", Napi::Function::New(env, ContrastiveLossGrad));
+  exports.Set("rankQueries", Napi::Function::New(env, RankQueries));
   return exports;
 }
 

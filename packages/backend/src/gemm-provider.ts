@@ -1,4 +1,11 @@
-import { GEMM_PROVIDERS, loadBlasAddon, type BlasAddon, type GemmProviderInfo, type GemmProviderName } from './native-addon.ts';
+import {
+  GEMM_PROVIDERS,
+  loadBlasAddon,
+  type BlasAddon,
+  type GemmProviderInfo,
+  type GemmProviderName,
+  type QueryRanking,
+} from './native-addon.ts';
 
 const LIBRARY_OF: Record<GemmProviderName, string> = {
   onednn: 'oneDNN (libdnnl-dev)',
@@ -50,4 +57,13 @@ export function readNativeTimers(reset = false): { gemmMs: number; gemmCalls: nu
  */
 export function measureGemmBound(rows: number, layers: number[], iterations: number): { bestMs: number; meanMs: number } | undefined {
   return loadBlasAddon().addon?.gemmBound(rows, layers, iterations);
+}
+
+/**
+ * The addon's ranking of retrieval queries (precision@1, MAP@R) on its threads, with the bits of
+ * the metrics package's own; undefined without the addon (the metrics then rank in JavaScript).
+ */
+export function nativeQueryRanking(): QueryRanking | undefined {
+  const addon = loadBlasAddon().addon;
+  return addon ? (...args) => addon.rankQueries(...args) : undefined;
 }

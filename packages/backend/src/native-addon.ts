@@ -30,6 +30,23 @@ export type PairLossArgs = [
   mean: boolean,
 ];
 
+/**
+ * Ranks every query against the references by squared euclidean distance (ties to the lower
+ * index; with `sameSource` a query is not its own neighbour) and fills, per query, AP@R over its
+ * R nearest (R = references sharing its label; NaN when there are none) and whether its nearest
+ * shares its label. The shape of `metrics`' optional ranking kernel.
+ */
+export type QueryRanking = (
+  queries: Float64Array,
+  queryLabels: Int32Array,
+  references: Float64Array,
+  referenceLabels: Int32Array,
+  dim: number,
+  sameSource: boolean,
+  averagePrecision: Float64Array,
+  hitAtOne: Uint8Array,
+) => void;
+
 /** The functions of native/blas_addon.cc. Offsets are byte offsets into `memory` (the wasm heap). */
 export interface BlasAddon {
   batchedMatMul(
@@ -82,6 +99,8 @@ export interface BlasAddon {
   contrastiveLoss(...args: [...PairLossArgs, outOffset: number]): void;
   /** Its gradient with respect to a and b, given the loss's gradient dy (a scalar at dyOffset). */
   contrastiveLossGrad(...args: [...PairLossArgs, dyOffset: number, daOffset: number, dbOffset: number]): void;
+  /** Nearest-neighbour ranking of every query (AP@R and hit@1 each), on the addon's threads. */
+  rankQueries(...args: Parameters<QueryRanking>): void;
   /** Threads of every pool the addon uses (OpenBLAS's and OpenMP's); returns the count in force. */
   setNumThreads(threads: number): number;
   getNumThreads(): number;

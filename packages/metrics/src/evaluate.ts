@@ -3,7 +3,7 @@ import { embeddingMetricNames, type EmbeddingMetricName } from '@siamese-lab/run
 import { detectCollapse } from './collapse.ts';
 import { interIntraDistanceRatio } from './distance-ratio.ts';
 import { nearestNeighbourAccuracy } from './neighbours.ts';
-import { retrievalScores } from './retrieval.ts';
+import { retrievalScores, type QueryRanking } from './retrieval.ts';
 import { verificationRocAuc } from './roc.ts';
 import { anisotropy, classShapes, degenerateClassCount, type ClassShape } from './shapes.ts';
 import { silhouetteScore } from './silhouette.ts';
@@ -41,6 +41,8 @@ export interface EvaluateEmbeddingInput {
   seed?: number;
   /** Row cap of the O(n²) metrics (default 2000). */
   maxPoints?: number;
+  /** Ranks the retrieval queries (precision@1, MAP@R) faster with the same bits, e.g. natively. */
+  ranking?: QueryRanking;
 }
 
 export interface EmbeddingEvaluation {
@@ -100,7 +102,7 @@ export function evaluateEmbedding(input: EvaluateEmbeddingInput): EmbeddingEvalu
       warnings.push('the embedding has collapsed (all points coincide): distance-based metrics are undefined');
     } else {
       metrics.nn_accuracy = nearestNeighbourAccuracy(embedding, labels, dim, notes);
-      const retrieval = retrievalScores(embedding, labels, embedding, labels, dim, true, notes);
+      const retrieval = retrievalScores(embedding, labels, embedding, labels, dim, true, { ...notes, ranking: input.ranking });
       metrics.precision_at_1 = retrieval.precisionAtOne;
       metrics.map_at_r = retrieval.meanAveragePrecisionAtR;
       metrics.silhouette = silhouetteScore(embedding, labels, dim, subsample);

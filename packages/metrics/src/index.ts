@@ -1,6 +1,13 @@
 export { type EmbeddingValues, type LabelValues, type MetricOptions } from './validate.ts';
 export { pairDistances } from './distance.ts';
-export { meanAveragePrecisionAtR, crossDomainRetrieval, type CrossDomainRetrieval } from './retrieval.ts';
+export {
+  meanAveragePrecisionAtR,
+  crossDomainRetrieval,
+  retrievalScores,
+  type CrossDomainRetrieval,
+  type QueryRanking,
+  type RetrievalOptions,
+} from './retrieval.ts';
 export { verificationRocAuc } from './roc.ts';
 export { classShapes, anisotropy, type ClassShape } from './shapes.ts';
 export {

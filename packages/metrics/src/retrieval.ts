@@ -11,6 +11,26 @@ import {
   type MetricOptions,
 } from './validate.ts';
 
+/**
+ * Ranks every query at once (the native addon's, on several threads): fills AP@R per query (NaN
+ * when no reference shares its label) and hit@1, exactly as `scoreRanking` computes them. The
+ * runner passes one where the addon is present; `retrievalScores` ranks in JavaScript otherwise.
+ */
+export type QueryRanking = (
+  queries: Float64Array,
+  queryLabels: Int32Array,
+  references: Float64Array,
+  referenceLabels: Int32Array,
+  dim: number,
+  sameSource: boolean,
+  averagePrecision: Float64Array,
+  hitAtOne: Uint8Array,
+) => void;
+
+export interface RetrievalOptions extends MetricOptions {
+  ranking?: QueryRanking;
+}
+
 export interface RetrievalScores {
   /** Fraction of scored queries whose nearest reference has the query's label; null if no query could be scored. */
   precisionAtOne: number | null;
@@ -44,7 +64,7 @@ export function retrievalScores(
   referenceLabels: LabelValues,
   dim: number,
   sameSource: boolean,
-  options: MetricOptions = {},
+  options: RetrievalOptions = {},
 ): RetrievalScores {
   const queryRows = rowCount(queryEmbedding, dim, sameSource ? 'embedding' : 'queryEmbedding');
   const referenceRows = rowCount(referenceEmbedding, dim, sameSource ? 'embedding' : 'galleryEmbedding');
@@ -65,6 +85,22 @@ export function retrievalScores(
     return none;
   }
 
+  if (options.ranking) {
+    const averagePrecision = new Float64Array(queryRows);
+    const hits = new Uint8Array(queryRows);
+    options.ranking(
+      Float64Array.from(queryEmbedding),
+      Int32Array.from(queryLabels),
+      sameSource ? Float64Array.from(queryEmbedding) : Float64Array.from(referenceEmbedding),
+      Int32Array.from(referenceLabels),
+      dim,
+      sameSource,
+      averagePrecision,
+      hits,
+    );
+    return summarize(averagePrecision, hits, sameSource, metric, options);
+  }
+
   const referenceCount = new Map<number, number>();
   for (let i = 0; i < referenceRows; i++) referenceCount.set(referenceLabels[i], (referenceCount.get(referenceLabels[i]) ?? 0) + 1);
   const queries = Float64Array.from(queryEmbedding);
@@ -81,8 +117,7 @@ export function retrievalScores(
   // distance by the previous one's (see scoreRanking). Per-query results are summed in query
   // order afterwards, so the result does not depend on this order, bit for bit.
   const averagePrecision = new Float64Array(queryRows).fill(NaN);
-  let scored = 0,
-    hitsAtOne = 0;
+  const hits = new Uint8Array(queryRows);
   let previous = -1,
     previousThreshold = Infinity;
   for (const q of queryOrder(queries, queryLabels, dim)) {
@@ -99,14 +134,33 @@ export function retrievalScores(
         ? (Math.sqrt(previousThreshold) + Math.sqrt(squaredDistancesBetween(queries, q, previous, dim))) ** 2 * (1 + 1e-9)
         : Infinity;
     const ranking = scoreRanking(distances, relevantCount, referenceLabels, label, buffers, bound);
-    if (ranking.hitAtOne) hitsAtOne++;
+    hits[q] = ranking.hitAtOne ? 1 : 0;
     averagePrecision[q] = ranking.averagePrecision;
-    scored++;
     previous = q;
     previousThreshold = ranking.threshold;
   }
-  let averagePrecisionSum = 0;
-  for (let q = 0; q < queryRows; q++) if (!Number.isNaN(averagePrecision[q])) averagePrecisionSum += averagePrecision[q];
+  return summarize(averagePrecision, hits, sameSource, metric, options);
+}
+
+/** The scores over the scored queries (AP@R not NaN), summed in query order. */
+function summarize(
+  averagePrecision: Float64Array,
+  hits: Uint8Array,
+  sameSource: boolean,
+  metric: string,
+  options: MetricOptions,
+): RetrievalScores {
+  const queryRows = averagePrecision.length;
+  const none = { precisionAtOne: null, meanAveragePrecisionAtR: null, scoredQueries: 0, skippedQueries: queryRows };
+  let averagePrecisionSum = 0,
+    scored = 0,
+    hitsAtOne = 0;
+  for (let q = 0; q < queryRows; q++) {
+    if (Number.isNaN(averagePrecision[q])) continue;
+    averagePrecisionSum += averagePrecision[q];
+    scored++;
+    hitsAtOne += hits[q];
+  }
   const skipped = queryRows - scored;
   if (scored === 0) {
     undefinedBecause(options.notes, `${metric} is undefined: no query has another ${sameSource ? 'point' : 'gallery item'} with its label`);
@@ -156,7 +210,7 @@ export function crossDomainRetrieval(
   galleryEmbedding: EmbeddingValues,
   galleryLabels: LabelValues,
   dim: number,
-  options: MetricOptions = {},
+  options: RetrievalOptions = {},
 ): CrossDomainRetrieval {
   const scores = retrievalScores(queryEmbedding, queryLabels, galleryEmbedding, galleryLabels, dim, false, options);
   return { recallAt1: scores.precisionAtOne, meanAveragePrecisionAtR: scores.meanAveragePrecisionAtR };

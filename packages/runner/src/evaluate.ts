@@ -1,3 +1,4 @@
+import { nativeQueryRanking } from '@siamese-lab/backend';
 import { createPairSampler, sliceExamples, validatePairSamplerOptions, type Dataset, type PairSamplerOptions } from '@siamese-lab/data';
 import { isLabError } from '@siamese-lab/core';
 import { crossDomainRetrieval, evaluateEmbedding, pairDistances, verificationRocAuc, type ClassShape } from '@siamese-lab/metrics';
@@ -51,6 +52,7 @@ export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, r
   const gallery = domainB.points.subarray(half * dim, 2 * half * dim);
   const cross = crossDomainRetrieval(queries, testA.labels.subarray(0, half), gallery, testB.labels.subarray(half, 2 * half), dim, {
     notes: warnings,
+    ranking: nativeQueryRanking(),
   });
   metrics.cross_recall_at_1 = cross.recallAt1;
   metrics.cross_map_at_r = cross.meanAveragePrecisionAtR;
@@ -145,6 +147,7 @@ function scoreDomain(model: SiameseModel, testSet: Dataset, side: 'a' | 'b', spe
     pairDistances: distances,
     pairSimilar: pairs.similar,
     seed: spec.seed,
+    ranking: nativeQueryRanking(),
   });
   return { points, metrics: evaluation.metrics, classShapes: evaluation.classShapes, warnings: evaluation.warnings };
 }
