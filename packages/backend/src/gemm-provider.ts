@@ -1,11 +1,5 @@
-import {
-  GEMM_PROVIDERS,
-  loadBlasAddon,
-  type BlasAddon,
-  type GemmProviderInfo,
-  type GemmProviderName,
-  type QueryRanking,
-} from './native-addon.ts';
+import { GEMM_PROVIDERS, loadBlasAddon, type BlasAddon, type GemmProviderInfo, type GemmProviderName } from './native-addon.ts';
+import type { QueryRanking } from '@siamese-lab/core';
 
 const LIBRARY_OF: Record<GemmProviderName, string> = {
   onednn: 'oneDNN (libdnnl-dev)',

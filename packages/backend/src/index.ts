@@ -3,8 +3,9 @@ export type { GradSaveFunc, Optimizer, Rank, Scalar, Tensor, Tensor1D, Tensor2D,
 export { selectBackend, availableBackends, type ActiveBackend, type SelectBackendOptions } from './select-backend.ts';
 export { backendSettingSchema, BACKEND_NAMES, type BackendName, type ConcreteBackendName } from './settings.ts';
 export { denseLayer, type DenseLayerOptions } from './dense-layer.ts';
-export { type BlasAddon, type GemmProviderInfo, type GemmProviderName, type QueryRanking } from './native-addon.ts';
+export { type BlasAddon, type GemmProviderInfo, type GemmProviderName } from './native-addon.ts';
 export { describeNumerics, numericsDifferences, formatNumerics, parseNumerics, type Numerics, type GemmDescription } from './numerics.ts';
 export { createTrainingOptimizer, type TrainingOptimizer, type PreparedUpdate } from './fused-optimizer.ts';
 export { readNativeTimers, measureGemmBound, nativeQueryRanking } from './gemm-provider.ts';
 export { fusedContrastiveLoss, fusedContrastiveLossStacked, type FusedPairLossOptions } from './pair-loss.ts';
+export { stackedHalves } from './stacked.ts';

@@ -1,3 +1,4 @@
+import type { QueryRanking } from '@siamese-lab/core';
 import { createRequire } from 'node:module';
 
 /** The GEMM libraries the addon can be built with, in its order of preference. */
@@ -29,23 +30,6 @@ export type PairLossArgs = [
   epsilon: number,
   mean: boolean,
 ];
-
-/**
- * Ranks every query against the references by squared euclidean distance (ties to the lower
- * index; with `sameSource` a query is not its own neighbour) and fills, per query, AP@R over its
- * R nearest (R = references sharing its label; NaN when there are none) and whether its nearest
- * shares its label. The shape of `metrics`' optional ranking kernel.
- */
-export type QueryRanking = (
-  queries: Float64Array,
-  queryLabels: Int32Array,
-  references: Float64Array,
-  referenceLabels: Int32Array,
-  dim: number,
-  sameSource: boolean,
-  averagePrecision: Float64Array,
-  hitAtOne: Uint8Array,
-) => void;
 
 /** The functions of native/blas_addon.cc. Offsets are byte offsets into `memory` (the wasm heap). */
 export interface BlasAddon {

@@ -9,6 +9,15 @@ export interface FusedPairLossOptions {
   reducer: 'mean' | 'sum';
 }
 
+/** The native loss runs on backends that register it, for float32 operands. */
+function fusedLossApplies(...operands: Tensor[]): boolean {
+  return tf.getKernel(PAIR_LOSS_KERNEL, tf.getBackend()) !== undefined && operands.every((t) => t.dtype === 'float32');
+}
+
+function kernelAttrs(options: FusedPairLossOptions) {
+  return { margin: options.margin, epsilon: options.epsilon, mean: options.reducer === 'mean' };
+}
+
 /**
  * The seed's contrastive loss (euclidean distance, l·d² + (1−l)·max(m − d, 0)², mean or sum) and
  * its gradient, each one native call, on the `blas` backend; undefined on every other backend,
@@ -21,10 +30,8 @@ export function fusedContrastiveLoss(
   similar: Tensor1D,
   options: FusedPairLossOptions,
 ): Scalar | undefined {
-  const backend = tf.getBackend();
-  if (!tf.getKernel(PAIR_LOSS_KERNEL, backend) || left.dtype !== 'float32' || right.dtype !== 'float32' || similar.dtype !== 'float32')
-    return undefined;
-  const attrs = { margin: options.margin, epsilon: options.epsilon, mean: options.reducer === 'mean' };
+  if (!fusedLossApplies(left, right, similar)) return undefined;
+  const attrs = kernelAttrs(options);
   const engine = tf.engine();
   const loss = tf.customGrad<Scalar>(((a: Tensor, b: Tensor, save: GradSaveFunc) => {
     save([a, b]);
@@ -43,12 +50,11 @@ export function fusedContrastiveLoss(
  * adding of the halves' gradients after it. Undefined where `fusedContrastiveLoss` is.
  */
 export function fusedContrastiveLossStacked(stacked: Tensor2D, similar: Tensor1D, options: FusedPairLossOptions): Scalar | undefined {
-  const backend = tf.getBackend();
-  if (!tf.getKernel(PAIR_LOSS_KERNEL, backend) || stacked.dtype !== 'float32' || similar.dtype !== 'float32') return undefined;
+  if (!fusedLossApplies(stacked, similar)) return undefined;
   if (stacked.shape[0] !== 2 * similar.shape[0]) {
     throw new Error(`fusedContrastiveLossStacked: ${stacked.shape[0]} rows do not stack ${similar.shape[0]} pairs`);
   }
-  const attrs = { margin: options.margin, epsilon: options.epsilon, mean: options.reducer === 'mean' };
+  const attrs = kernelAttrs(options);
   const engine = tf.engine();
   const loss = tf.customGrad<Scalar>(((both: Tensor, save: GradSaveFunc) => {
     save([both]);

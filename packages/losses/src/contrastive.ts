@@ -1,4 +1,4 @@
-import { tf } from '@siamese-lab/backend';
+import { stackedHalves, tf } from '@siamese-lab/backend';
 import type { Distance, PairDistances } from './distances.ts';
 import type { Reducer } from './reducers.ts';
 import { meanReducer } from './reducers.ts';
@@ -16,8 +16,7 @@ export type PairLoss = ((left: tf.Tensor2D, right: tf.Tensor2D, similar: tf.Tens
 export function lossOfStacked(loss: PairLoss, stacked: tf.Tensor2D, similar: tf.Tensor1D): tf.Scalar {
   const inPlace = loss.stacked?.(stacked, similar);
   if (inPlace) return inPlace;
-  const rows = similar.shape[0];
-  return loss(tf.slice2d(stacked, [0, 0], [rows, -1]), tf.slice2d(stacked, [rows, 0], [rows, -1]), similar);
+  return loss(...stackedHalves(stacked), similar);
 }
 
 export interface ContrastiveLossOptions {

@@ -6,17 +6,24 @@ import { buildPairLoss, lossOfStacked, type LossSpec } from '../src/index.ts';
 
 const hasBlas = (await availableBackends()).includes('blas');
 
-/** Loss and gradients (left, right) of a batch; pairs 3 and 5 are the same point on both sides. */
+/** A batch's embeddings and labels; pairs 3 and 5 are the same point on both sides. */
+function pairBatch(rows: number, dim: number) {
+  const values = (seed: number) => Float32Array.from({ length: rows * dim }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
+  const leftValues = values(1),
+    rightValues = values(2);
+  for (const pair of [3, 5]) rightValues.set(leftValues.subarray(pair * dim, (pair + 1) * dim), pair * dim);
+  const similarValues = Float32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 1 : 0));
+  return { leftValues, rightValues, similarValues };
+}
+
+/** Loss and gradients (left, right) of `pairBatch`. */
 function lossAndGradients(spec: LossSpec, rows: number, dim: number) {
   return () =>
     tf.tidy(() => {
-      const values = (seed: number) => Float32Array.from({ length: rows * dim }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
-      const leftValues = values(1),
-        rightValues = values(2);
-      for (const pair of [3, 5]) rightValues.set(leftValues.subarray(pair * dim, (pair + 1) * dim), pair * dim);
+      const { leftValues, rightValues, similarValues } = pairBatch(rows, dim);
       const left = tf.tensor2d(leftValues, [rows, dim]);
       const right = tf.tensor2d(rightValues, [rows, dim]);
-      const similar = tf.tensor1d(Float32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 1 : 0)));
+      const similar = tf.tensor1d(similarValues);
       const loss = buildPairLoss(spec);
       const { value, grads } = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => loss(a as tf.Tensor2D, b as tf.Tensor2D, similar))([
         left,
@@ -65,12 +72,9 @@ describe.skipIf(!hasBlas)('fused contrastive loss on blas against the composable
 function stackedLossAndGradient(spec: LossSpec, rows: number, dim: number) {
   return () =>
     tf.tidy(() => {
-      const values = (seed: number) => Float32Array.from({ length: rows * dim }, (_, i) => Math.sin(i * 12.9898 + seed) * 3);
-      const leftValues = values(1),
-        rightValues = values(2);
-      for (const pair of [3, 5]) rightValues.set(leftValues.subarray(pair * dim, (pair + 1) * dim), pair * dim);
+      const { leftValues, rightValues, similarValues } = pairBatch(rows, dim);
       const stacked = tf.tensor2d([...leftValues, ...rightValues], [2 * rows, dim]);
-      const similar = tf.tensor1d(Float32Array.from({ length: rows }, (_, i) => (i % 3 === 0 ? 1 : 0)));
+      const similar = tf.tensor1d(similarValues);
       const loss = buildPairLoss(spec);
       const { value, grads } = tf.valueAndGrads((both: tf.Tensor) => lossOfStacked(loss, both as tf.Tensor2D, similar))([stacked]);
       const [gradient] = grads;

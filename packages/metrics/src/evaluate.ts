@@ -1,9 +1,9 @@
-import { LabError } from '@siamese-lab/core';
+import { LabError, type QueryRanking } from '@siamese-lab/core';
 import { embeddingMetricNames, type EmbeddingMetricName } from '@siamese-lab/run-record';
 import { detectCollapse } from './collapse.ts';
 import { interIntraDistanceRatio } from './distance-ratio.ts';
 import { nearestNeighbourAccuracy } from './neighbours.ts';
-import { retrievalScores, type QueryRanking } from './retrieval.ts';
+import { retrievalScores } from './retrieval.ts';
 import { verificationRocAuc } from './roc.ts';
 import { anisotropy, classShapes, degenerateClassCount, type ClassShape } from './shapes.ts';
 import { silhouetteScore } from './silhouette.ts';

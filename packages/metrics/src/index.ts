@@ -5,7 +5,6 @@ export {
   crossDomainRetrieval,
   retrievalScores,
   type CrossDomainRetrieval,
-  type QueryRanking,
   type RetrievalOptions,
 } from './retrieval.ts';
 export { verificationRocAuc } from './roc.ts';

@@ -1,3 +1,4 @@
+import type { QueryRanking } from '@siamese-lab/core';
 import { detectCollapse } from './collapse.ts';
 import { squaredDistancesFrom } from './distance.ts';
 import { kthSmallest } from './select.ts';
@@ -11,23 +12,8 @@ import {
   type MetricOptions,
 } from './validate.ts';
 
-/**
- * Ranks every query at once (the native addon's, on several threads): fills AP@R per query (NaN
- * when no reference shares its label) and hit@1, exactly as `scoreRanking` computes them. The
- * runner passes one where the addon is present; `retrievalScores` ranks in JavaScript otherwise.
- */
-export type QueryRanking = (
-  queries: Float64Array,
-  queryLabels: Int32Array,
-  references: Float64Array,
-  referenceLabels: Int32Array,
-  dim: number,
-  sameSource: boolean,
-  averagePrecision: Float64Array,
-  hitAtOne: Uint8Array,
-) => void;
-
 export interface RetrievalOptions extends MetricOptions {
+  /** Ranks every query at once with this module's bits, faster (the native addon's, on its threads). */
   ranking?: QueryRanking;
 }
 
@@ -88,11 +74,13 @@ export function retrievalScores(
   if (options.ranking) {
     const averagePrecision = new Float64Array(queryRows);
     const hits = new Uint8Array(queryRows);
+    const queries = Float64Array.from(queryEmbedding);
+    const queryLabelValues = Int32Array.from(queryLabels);
     options.ranking(
-      Float64Array.from(queryEmbedding),
-      Int32Array.from(queryLabels),
-      sameSource ? Float64Array.from(queryEmbedding) : Float64Array.from(referenceEmbedding),
-      Int32Array.from(referenceLabels),
+      queries,
+      queryLabelValues,
+      sameSource ? queries : Float64Array.from(referenceEmbedding),
+      sameSource ? queryLabelValues : Int32Array.from(referenceLabels),
       dim,
       sameSource,
       averagePrecision,

@@ -1,4 +1,4 @@
-import { tf } from '@siamese-lab/backend';
+import { stackedHalves, tf } from '@siamese-lab/backend';
 import { ModelInputError } from './input-error.ts';
 import { createTower, towerParameterCount, type ImageShape, type Tower, type TowerSpec } from './towers.ts';
 
@@ -101,9 +101,7 @@ export function createSiameseModel(spec: ModelSpec, inputs: ModelInputs): Siames
       if (!spec.share_weights) return [towerA.apply(left), towerB.apply(right)];
       // Shared weights: one pass over a batch of both inputs makes each matrix product twice as
       // tall, which BLAS runs faster than two half-size products.
-      const batch = left.shape[0];
-      const both = towerA.apply(tf.concat2d([left, right], 0));
-      return [tf.slice2d(both, [0, 0], [batch, -1]), tf.slice2d(both, [batch, 0], [batch, -1])];
+      return stackedHalves(towerA.apply(tf.concat2d([left, right], 0)));
     },
     embedStacked(stacked, batchSize) {
       if (inputs.inputSizeA !== inputs.inputSizeB || stacked.shape[0] !== 2 * batchSize) {
@@ -113,8 +111,7 @@ export function createSiameseModel(spec: ModelSpec, inputs: ModelInputs): Siames
         );
       }
       if (spec.share_weights) return towerA.apply(stacked);
-      const left = tf.slice2d(stacked, [0, 0], [batchSize, -1]);
-      const right = tf.slice2d(stacked, [batchSize, 0], [batchSize, -1]);
+      const [left, right] = stackedHalves(stacked);
       return tf.concat2d([towerA.apply(left), towerB.apply(right)], 0);
     },
     embedAll(data, count, side, chunkSize = 2000) {

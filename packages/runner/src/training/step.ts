@@ -1,4 +1,4 @@
-import { tf, type TrainingOptimizer } from '@siamese-lab/backend';
+import { stackedHalves, tf, type TrainingOptimizer } from '@siamese-lab/backend';
 import type { PairBatch } from '@siamese-lab/data';
 import type { SiameseModel } from '@siamese-lab/model';
 import { lossOfStacked, type Distance, type PairLoss } from '@siamese-lab/losses';
@@ -67,10 +67,7 @@ export function trainingStep(
 
 function pairDistances(distance: Distance, embeddings: [tf.Tensor2D, tf.Tensor2D] | tf.Tensor2D): Float32Array {
   return tf.tidy(() => {
-    const rows = Array.isArray(embeddings) ? 0 : embeddings.shape[0] / 2;
-    const [a, b] = Array.isArray(embeddings)
-      ? embeddings
-      : [tf.slice2d(embeddings, [0, 0], [rows, -1]), tf.slice2d(embeddings, [rows, 0], [rows, -1])];
+    const [a, b] = Array.isArray(embeddings) ? embeddings : stackedHalves(embeddings);
     return distance.measure(a, b).distance.dataSync() as Float32Array;
   });
 }
