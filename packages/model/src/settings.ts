@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { positiveNumber, positiveWholeNumber } from '@siamese-lab/core';
+import { activations, towerKinds } from './tower-kinds.ts';
 import type { TowerSpec } from './towers.ts';
-
-export const activations = ['relu', 'tanh', 'sigmoid', 'linear'] as const;
-export type Activation = (typeof activations)[number];
-
-export const towerKinds = ['mlp', 'cnn'] as const;
 
 /** Tower defaults per kind: the seed's MLP, and a small LeNet-style CNN. */
 const mlpDefaults = { hidden: [1024, 1024], init_stddev: 0.01 };

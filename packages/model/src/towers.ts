@@ -1,7 +1,7 @@
 import { denseLayer, tf } from '@siamese-lab/backend';
 import { ModelInputError } from './input-error.ts';
 
-import type { Activation } from './settings.ts';
+import type { Activation } from './tower-kinds.ts';
 
 /** The seed's sister: a multi-layer perceptron. Hidden sizes exclude the embedding layer. */
 export interface MlpTowerSpec {
