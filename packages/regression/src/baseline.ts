@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { numericsDifferences, parseNumerics, type Numerics } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
 import type { OptimizerAsBuilt, ParamValue } from '@siamese-lab/run-record';
-import { checkSeedLevel, defaultSeedLevel, type SeedLevelSettings } from './seed-level.ts';
+import { checkSeedLevel, defaultSeedLevel, type SeedLevelSettings } from './seed-level-settings.ts';
 import { defaultBands, untrackedMetrics, type BandClass, type BandTable, type Tolerance } from './tolerances.ts';
 
 /** The version of the baseline file format written; format 1 (before numerics were recorded) is still read. */

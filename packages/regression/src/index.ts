@@ -19,7 +19,8 @@ export {
   type MetricCheck,
   type RunOutcome,
 } from './compare.ts';
-export { checkSeedMeans, defaultSeedLevel, settingOf, type SeedCheck, type SeedLevelSettings } from './seed-level.ts';
+export { checkSeedMeans, settingOf, type SeedCheck } from './seed-level.ts';
+export { defaultSeedLevel, type SeedLevelSettings } from './seed-level-settings.ts';
 export {
   defaultBands,
   bandFor,

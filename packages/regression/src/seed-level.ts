@@ -3,19 +3,8 @@
 // spread and catches little. What an experiment claims is about a setting, over its seeds: the
 // mean over seeds moves by about seed_sd * sqrt(2 / n) between two sets of n such draws, so its
 // band can be much tighter than any single run's.
-import { LabError } from '@siamese-lab/core';
 import type { Baseline, BaselineRun, ObservedRun } from './baseline.ts';
 import { allowedBand, exactMetrics, settingsMetrics, untrackedMetrics, type BandClass, type NumericsClass } from './tolerances.ts';
-
-export interface SeedLevelSettings {
-  /** Band half-width in standard deviations of the difference of two means: z * seed_sd * sqrt(2 / n). */
-  z: number;
-  /** Settings with fewer seeds than this are not checked at this level. */
-  min_seeds: number;
-}
-
-/** z = 3: a mean moved by rounding alone stays inside with a wide margin (measured: README "Numerics"). */
-export const defaultSeedLevel: SeedLevelSettings = { z: 3, min_seeds: 3 };
 
 export interface SeedCheck {
   /** The setting: the swept parameters without the seed. */
@@ -30,21 +19,6 @@ export interface SeedCheck {
   low: number;
   high: number;
   passed: boolean;
-}
-
-export function checkSeedLevel(value: unknown, path: string): SeedLevelSettings {
-  const record = (value ?? {}) as Record<string, unknown>;
-  const fail = (field: string) =>
-    new LabError(`${field} must be a number ${field === 'seed_level.z' ? '> 0' : '>= 2'}`, {
-      location: path,
-      field,
-      hint: 'e.g. "seed_level": { "min_seeds": 3, "z": 3 }',
-    });
-  if (typeof value !== 'object' || value === null) throw fail('seed_level.z');
-  if (typeof record.z !== 'number' || !(record.z > 0)) throw fail('seed_level.z');
-  if (typeof record.min_seeds !== 'number' || !Number.isInteger(record.min_seeds) || record.min_seeds < 2)
-    throw fail('seed_level.min_seeds');
-  return { z: record.z, min_seeds: record.min_seeds };
 }
 
 /** The setting a run belongs to: its recorded parameters without the seed. */
