@@ -3,7 +3,6 @@
  * `lab check` (see @siamese-lab/stats for how a claim is decided). Parsed here so that a wrong
  * parameter, value or operator is reported at its line before anything runs.
  */
-import { z } from 'zod';
 import { LabError } from '@siamese-lab/core';
 import {
   distinctValues,
@@ -14,28 +13,9 @@ import {
   type ClaimExpectation,
   type ParameterValue,
 } from '@siamese-lab/stats';
+import type { ClaimEntry } from './claim-schema.ts';
 import { didYouMean, locate, type PathSegment, type SourceDocument } from './locate.ts';
 import type { PlannedRun } from './sweep.ts';
-
-const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-
-export const claimSchema = z.strictObject({
-  /** A metric the runs record (nn_accuracy, anisotropy, ...), or nan_runs: the share of runs that ended as NaN. */
-  metric: z.string().regex(/^[a-z][a-z0-9_]*$/, 'metric is a metric name such as anisotropy, nn_accuracy or nan_runs'),
-  /** The swept parameter whose values are compared, e.g. optimizer.name. */
-  by: z.string().min(1).optional(),
-  /** "adam > sgd" (values of `by`), or "> 0.3" (a number, without `by`). */
-  expect: z.string({ error: 'expect is the claim, e.g. "adam > sgd" or "> 0.3"' }),
-  /** Only the runs with these parameter values, e.g. { model.share_weights: false }. */
-  where: z.record(z.string(), scalar).optional(),
-  /** Pool the runs over the other swept parameters instead of requiring the claim at each of their settings. */
-  pool: z.boolean().optional(),
-  /** The confidence level of this claim (default: lab check's, 0.95). */
-  confidence: z.number().gt(0.5, 'confidence is a level such as 0.95').lt(1, 'confidence is a level such as 0.95').optional(),
-});
-
-export const claimsSchema = z.array(claimSchema);
-export type ClaimEntry = z.infer<typeof claimSchema>;
 
 const orderPattern = /^\s*([^<>\s]+)\s*([<>])\s*([^<>\s]+)\s*$/;
 const thresholdPattern = /^\s*([<>])\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*$/i;

@@ -4,7 +4,7 @@ import { backendSettingSchema } from '@siamese-lab/backend';
 import { dataSettingsSchema, samplerSettingsSchema } from '@siamese-lab/data';
 import { modelSettingsSchema } from '@siamese-lab/model';
 import { lossSettingsSchema } from '@siamese-lab/losses';
-import { claimsSchema } from './claims.ts';
+import { claimsSchema } from './claim-schema.ts';
 
 export const optimizerNames = ['sgd', 'momentum', 'adam', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
 export const nanPolicies = ['stop', 'continue', 'skip_step'] as const;
