@@ -11,62 +11,11 @@ import { totalmem } from 'node:os';
 import { formatBytes, weightMemory, weightMemoryLimit, weightMemoryShare } from './memory.ts';
 import { locateRunParameter, type ExperimentSpec } from './spec/parse.ts';
 import type { PlannedRun } from './spec/sweep.ts';
-import { trainingSamplerOptions, type TrainingProgress } from './train.ts';
+import { trainingSamplerOptions } from './train.ts';
 import { evaluationInputProblem } from './evaluate.ts';
 import { trainAndEvaluate } from './run-one.ts';
 import { runInWorkerProcesses } from './parallel.ts';
-
-export type ExperimentEvent =
-  | { kind: 'plan'; total: number; toRun: number; skipped: number }
-  | { kind: 'backend'; backend: ActiveBackend }
-  /** `worker` names the machine and process training the run when it is not this process. */
-  | { kind: 'run-start'; position: number; toRun: number; run: PlannedRun; runId: number; worker?: string }
-  | { kind: 'progress'; position: number; toRun: number; run: PlannedRun; runId: number; progress: TrainingProgress; worker?: string }
-  | {
-      kind: 'run-end';
-      position: number;
-      toRun: number;
-      run: PlannedRun;
-      runId: number;
-      status: string;
-      wallSeconds: number;
-      metrics: Record<string, number | null>;
-      note?: string;
-    }
-  | { kind: 'run-busy'; run: PlannedRun; runId: number };
-
-export interface RunExperimentOptions {
-  store: RunStore;
-  /** Overrides every run's `backend` (the CLI's --backend). */
-  backend?: BackendName;
-  /** Re-run runs that already finished. */
-  force?: boolean;
-  /** Allow more runs than the experiment's max_runs. */
-  yes?: boolean;
-  onEvent?: (event: ExperimentEvent) => void;
-  /** Checked after every training step; true stops after the current step. */
-  shouldStop?: () => boolean;
-  /** Lease length; a crashed process's runs are taken over once this passes (or at once on the same host). */
-  leaseSeconds?: number;
-  /** The caller already ran preflightExperiment (e.g. before creating the database). */
-  preflighted?: boolean;
-  /** Runs trained at once, each in its own worker process (default 1: in this process). */
-  jobs?: number;
-  /** BLAS threads per run (default: every core, or cores / jobs with --jobs). */
-  threads?: number;
-}
-
-export interface ExperimentOutcome {
-  experimentId: number;
-  completed: number;
-  nan: number;
-  failed: number;
-  skipped: number;
-  busy: number;
-  /** The first run stopped by Ctrl-C (`interruptedRuns` has them all: with --jobs, one per worker). */
-  interrupted: { runId: number; run: PlannedRun; stepsDone: number } | null;
-  interruptedRuns: Array<{ runId: number; run: PlannedRun; stepsDone: number }>;
-}
+import { countRun, type ExperimentEvent, type ExperimentOutcome, type RunExperimentOptions, type RunTally } from './experiment-run.ts';
 
 /**
  * Every check that needs more than the file itself (the run budget, the datasets, batch sizes
@@ -193,9 +142,6 @@ async function selectBackendOf(
   }
 }
 
-/** How one run of a sweep ended, for the sweep's tally. */
-export type RunTally = { status: 'completed' | 'nan' | 'failed' | 'busy' } | { status: 'interrupted'; stepsDone: number };
-
 export interface LocalRunnerOptions {
   store: RunStore;
   /** Overrides every run's `backend`. */
@@ -319,15 +265,6 @@ export function planExperiment(
   };
   options.onEvent?.({ kind: 'plan', total, toRun: todo.length, skipped: outcome.skipped });
   return { todo, outcome };
-}
-
-/** Adds one run's ending to the sweep's outcome. */
-export function countRun(outcome: ExperimentOutcome, tally: RunTally, runId: number, run: PlannedRun): void {
-  if (tally.status === 'interrupted') {
-    const interrupted = { runId, run, stepsDone: tally.stepsDone };
-    outcome.interrupted ??= interrupted;
-    outcome.interruptedRuns.push(interrupted);
-  } else outcome[tally.status]++;
 }
 
 /**

@@ -1,16 +1,8 @@
 export { parseExperimentFile, type ExperimentSpec } from './spec/parse.ts';
 export { runSpecSchema, experimentFileSchema, optimizerNames, nanPolicies, type RunSpec, type ExperimentFile } from './spec/schema.ts';
 export { configHash, flattenParams, type PlannedRun } from './spec/sweep.ts';
-export {
-  runExperiment,
-  preflightExperiment,
-  planExperiment,
-  countRun,
-  type ExperimentEvent,
-  type ExperimentOutcome,
-  type RunExperimentOptions,
-  type RunTally,
-} from './execute.ts';
+export { runExperiment, preflightExperiment, planExperiment } from './execute.ts';
+export { countRun, type ExperimentEvent, type ExperimentOutcome, type RunExperimentOptions, type RunTally } from './experiment-run.ts';
 export { trainAndEvaluate, type RunResult } from './run-one.ts';
 export { trainingStep, type StepParts, type StepOutcome } from './training/step.ts';
 export { trainRun, type TrainingResult, type TrainingHooks, type NanDetail, type TrainingProgress } from './train.ts';

@@ -3,8 +3,8 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { BackendName } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
-import type { ExperimentEvent, ExperimentOutcome, RunExperimentOptions, RunTally } from './execute.ts';
-import { countRun } from './execute.ts';
+import type { ExperimentEvent, ExperimentOutcome, RunExperimentOptions, RunTally } from './experiment-run.ts';
+import { countRun } from './experiment-run.ts';
 import type { ExperimentSpec } from './spec/parse.ts';
 import type { PlannedRun } from './spec/sweep.ts';
 
