@@ -5,14 +5,10 @@ import type { RunStatus } from '@siamese-lab/run-record';
 import { openRunStore, type RunRecord, type RunStore } from '@siamese-lab/store';
 import { runAndReport } from '@siamese-lab/workflow';
 import { csvField, formatDuration, formatNumber, formatTable } from './format.ts';
+import type { Output } from './output.ts';
 import { createProgressPrinter } from './progress.ts';
 import { createParallelProgressPrinter } from './parallel-progress.ts';
 import { runOnQueue, type QueueArguments } from './queue-commands.ts';
-
-export interface Output {
-  out(text: string): void;
-  err(text: string): void;
-}
 
 function reportWritten(result: RenderResult, io: Output): void {
   io.err(`report: ${result.htmlPath} (${(result.bytes / 1e6).toFixed(1)} MB, ${result.svgPaths.length} SVG charts beside it)`);

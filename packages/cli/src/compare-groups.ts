@@ -12,7 +12,7 @@ import {
   type Observation,
 } from '@siamese-lab/stats';
 import { openRunStore } from '@siamese-lab/store';
-import type { Output } from './commands.ts';
+import type { Output } from './output.ts';
 import { formatTable } from './format.ts';
 import { checkConfidenceLevel } from './claims-check.ts';
 

@@ -5,17 +5,8 @@
 import yargs from 'yargs';
 import { BACKEND_NAMES } from '@siamese-lab/backend';
 import { runStatuses } from '@siamese-lab/run-record';
-import {
-  compareCommand,
-  exportCommand,
-  exportFormats,
-  lsCommand,
-  reportCommand,
-  rmCommand,
-  runCommand,
-  showCommand,
-  type Output,
-} from './commands.ts';
+import { compareCommand, exportCommand, exportFormats, lsCommand, reportCommand, rmCommand, runCommand, showCommand } from './commands.ts';
+import type { Output } from './output.ts';
 import { baselineCommand, checkCommand } from './regression-commands.ts';
 import { compareGroupsCommand, defaultCompareMetrics } from './compare-groups.ts';
 import { LabError } from '@siamese-lab/core';

@@ -5,7 +5,7 @@ import { LabError } from '@siamese-lab/core';
 import { parseQueueAddress, runExperimentOnQueue, startQueueWorker, type QueueAddress } from '@siamese-lab/queue';
 import type { ExperimentOutcome, ExperimentSpec } from '@siamese-lab/runner';
 import type { RunStore } from '@siamese-lab/store';
-import type { Output } from './commands.ts';
+import type { Output } from './output.ts';
 import { createParallelProgressPrinter } from './parallel-progress.ts';
 
 /** Where the queue's URL may also come from, so that a password need not be on the command line. */

@@ -3,7 +3,7 @@ import type { BackendName } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
 import { checkExperiment, defaultBaselinePath, formatCheckResult, readBaseline, recordBaseline } from '@siamese-lab/regression';
 import { parseExperimentFile } from '@siamese-lab/runner';
-import type { Output } from './commands.ts';
+import type { Output } from './output.ts';
 import { createProgressPrinter } from './progress.ts';
 import { baselineIsOptional, checkClaims, checkConfidenceLevel, storedClaims } from './claims-check.ts';
 

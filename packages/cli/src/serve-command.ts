@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
 import { LabError } from '@siamese-lab/core';
 import { openInBrowser, startServer } from '@siamese-lab/serve';
-import type { Output } from './commands.ts';
+import type { Output } from './output.ts';
 
 export interface ServeArgs {
   db: string;

@@ -7,7 +7,8 @@ import { encodeIdx } from '@siamese-lab/data';
 import type { RunStatus } from '@siamese-lab/run-record';
 import { openRunStore } from '@siamese-lab/store';
 import type { BackendName } from '@siamese-lab/backend';
-import { exportCommand, lsCommand, reportCommand, showCommand, runCommand, type Output } from '../src/commands.ts';
+import { exportCommand, lsCommand, reportCommand, showCommand, runCommand } from '../src/commands.ts';
+import type { Output } from '../src/output.ts';
 import { describeFailure } from '../src/failure.ts';
 import type { CliResult } from './helpers.ts';
 
