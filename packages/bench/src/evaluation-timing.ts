@@ -1,6 +1,6 @@
 import { selectBackend } from '@siamese-lab/backend';
 import { evaluateRun, loadRunData, runSpecSchema, trainRun } from '@siamese-lab/runner';
-import type { BenchOptions, BenchSection } from './sections.ts';
+import type { BenchOptions, BenchSection } from './bench-section.ts';
 
 /** The run length the evaluation is weighed against (the optimizer sweep's runs). */
 const RUN_STEPS = 2000;

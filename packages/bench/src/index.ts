@@ -1,11 +1,6 @@
-export {
-  benchSections,
-  trainingStepSection,
-  DEFAULT_BENCH_OPTIONS,
-  type BenchSection,
-  type BenchOptions,
-  type SectionReport,
-} from './sections.ts';
+export { benchSections } from './sections.ts';
+export { trainingStepSection } from './training-step-timing.ts';
+export { DEFAULT_BENCH_OPTIONS, type BenchSection, type BenchOptions, type SectionReport } from './bench-section.ts';
 export {
   createTrainingStep,
   timeTrainingStep,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { selectBackend } from '@siamese-lab/backend';
 import { loadRunData, runSpecSchema, trainRun } from '@siamese-lab/runner';
 import { openRunStore } from '@siamese-lab/store';
-import type { BenchOptions, BenchSection } from './sections.ts';
+import type { BenchOptions, BenchSection } from './bench-section.ts';
 
 /**
  * What recording metrics costs: the runner's own training loop on the seed's network, once with

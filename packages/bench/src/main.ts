@@ -1,7 +1,8 @@
 // `pnpm bench`: the speed of the project's training step on every backend against PyTorch,
 // measured in the same run. `--json` prints one JSON object as the last line.
 import { parseArgs } from 'node:util';
-import { benchSections, DEFAULT_BENCH_OPTIONS, type BenchOptions } from './sections.ts';
+import { DEFAULT_BENCH_OPTIONS, type BenchOptions } from './bench-section.ts';
+import { benchSections } from './sections.ts';
 import { BACKEND_NAMES, type ConcreteBackendName } from '@siamese-lab/backend';
 
 const usage = `usage: pnpm bench [--json] [--steps N] [--wasm-steps N] [--cpu-steps N] [--peer-steps N]

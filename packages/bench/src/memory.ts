@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { runJsonWorker } from './json-worker.ts';
-import type { BenchOptions, BenchSection } from './sections.ts';
+import type { BenchOptions, BenchSection } from './bench-section.ts';
 import type { MemoryWorkerResult } from './memory-worker.ts';
 
 const workerPath = fileURLToPath(new URL('./memory-worker.ts', import.meta.url));

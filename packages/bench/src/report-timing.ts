@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { renderReport } from '@siamese-lab/report';
 // The synthetic sweep the report's own tests use (a test helper, exported for this benchmark only).
 import { syntheticReportInput } from '@siamese-lab/report/synthetic';
-import type { BenchOptions, BenchSection } from './sections.ts';
+import type { BenchOptions, BenchSection } from './bench-section.ts';
 
 /** How long the report of a 24-run sweep takes to write, and how big it is. */
 export const reportTimingSection: BenchSection = {

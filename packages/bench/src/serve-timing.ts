@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { BenchSection } from './sections.ts';
+import type { BenchSection } from './bench-section.ts';
 
 const workerPath = fileURLToPath(new URL('./serve-worker.ts', import.meta.url));
 const RUNS = 100;

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchSection } from './sections.ts';
+import type { BenchSection } from './bench-section.ts';
 
 const labMain = fileURLToPath(new URL('../../cli/src/bin.ts', import.meta.url));
 const SWEEP_RUNS = 8;
