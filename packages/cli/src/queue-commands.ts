@@ -78,9 +78,14 @@ export function runOnQueue(
 
 /**
  * `lab worker`: trains jobs from the queue until stopped. With `--concurrency N` it starts N
- * worker processes (one run per process, cores / N BLAS threads each). Ctrl-C or SIGTERM: finish
- * the current job, then exit; a second Ctrl-C exits at once (the job goes to another worker once
- * its lock expires).
+ * worker processes (one run per process, cores / N BLAS threads each) and exits when they all
+ * have. Ctrl-C or SIGTERM: take no new job, finish the one in hand, give Redis STOP_GRACE_SECONDS
+ * (15 s, in @siamese-lab/queue's worker) to take its result, then exit whatever the state of the
+ * queue; an idle worker exits within seconds, even with Redis down. Exit status 0, or 2 (the CLI's
+ * status for a problem of the environment) when Redis did not take the last job's result: the job
+ * goes back to the queue when its lock expires, once Redis is back, and is trained again, never
+ * lost, but a service manager should see that this stop was not clean.
+ * A second Ctrl-C exits at once (the job goes to another worker once its lock expires).
  */
 export async function workerCommand(
   args: { queue?: string; insecure: boolean; concurrency: number; threads?: number; lockSeconds: number },
@@ -100,9 +105,9 @@ export async function workerCommand(
   const worker = startQueueWorker({ address, threads: args.threads, lockSeconds: args.lockSeconds, log });
   log(`worker ${process.pid} waiting for jobs on ${address.display}`);
   while (!stop.requested) await new Promise((resolve) => setTimeout(resolve, 200));
-  log('finishing the current job, then stopping (Ctrl-C again to quit at once)');
-  await worker.close();
-  return 0;
+  log('stop requested: taking no new job (Ctrl-C again to quit at once)');
+  const stopped = await worker.stop();
+  return stopped.leftJob === undefined ? 0 : 2;
 }
 
 function superviseWorkers(

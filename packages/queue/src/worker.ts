@@ -21,6 +21,23 @@ export interface JobProgress extends TrainingProgress {
   worker: string;
 }
 
+/**
+ * How long a stopping worker gives Redis, once its last job's training is over, to take the
+ * job's result (or its failure) and to close. Past it (Redis down or not answering), the worker
+ * closes with force and exits: the job, still `active` in Redis with an expiring lock, goes back
+ * to the queue when the lock expires (BullMQ's stalled-job check, on any worker, once Redis is
+ * back) and is trained again; it is never lost. An idle worker does not wait for Redis. Long
+ * enough for a 10 MB result on a slow link or a Redis restart, short beside a service manager's
+ * stop timeout (systemd's default is 90 s).
+ */
+export const STOP_GRACE_SECONDS = 15;
+
+/** How a worker stopped. */
+export interface QueueWorkerStop {
+  /** The job whose result Redis did not take within the grace: it goes back to the queue when its lock expires. */
+  leftJob?: string;
+}
+
 export interface QueueWorkerOptions {
   address: QueueAddress;
   /** BLAS threads (default: every core). */
@@ -38,14 +55,33 @@ export interface QueueWorkerOptions {
  * experiment file, trains and evaluates it with the local runner's code, and returns the
  * result (the coordinator records it). Provenance is this machine's.
  */
-export function startQueueWorker(options: QueueWorkerOptions): { worker: Worker; close(): Promise<void> } {
+export function startQueueWorker(options: QueueWorkerOptions): { worker: Worker; stop(): Promise<QueueWorkerStop> } {
   const name = `${hostname()}:${process.pid}`;
   const version = projectVersion();
   const lockMs = (options.lockSeconds ?? 30) * 1000;
   let backend: ActiveBackend | undefined;
   let data: { key: string; value: RunData } | undefined;
+  /** The job in hand: in training, then (trainedAt set) until Redis has taken its result. */
+  let inHand: { id: string; trainedAt?: number } | undefined;
+  let closed = false;
 
   const processRun = async (job: Job): Promise<EncodedRunResult> => {
+    if (closed) {
+      // Taken from the queue in the instant the worker closed: not trained here; it goes back
+      // to the queue when its lock expires (the lock is no longer renewed).
+      options.log(`job ${job.id} arrived as the worker stopped: left to be handed back when its lock expires`);
+      return new Promise<never>(() => {});
+    }
+    const held: { id: string; trainedAt?: number } = { id: String(job.id) };
+    inHand = held;
+    try {
+      return await trainRun(job);
+    } finally {
+      held.trainedAt = Date.now();
+    }
+  };
+
+  const trainRun = async (job: Job): Promise<EncodedRunResult> => {
     let validated: ReturnType<typeof validateRunJob>;
     try {
       validated = validateRunJob(job.data, version);
@@ -116,12 +152,45 @@ export function startQueueWorker(options: QueueWorkerOptions): { worker: Worker;
     lastProblem = { text: error.message, at: Date.now() };
     options.log(`queue problem (retrying): ${error.message}`);
   });
-  return {
-    worker,
-    // BullMQ leaves a connection it was given open: without this the process would not end.
-    close: async () => {
-      await worker.close();
-      connection.disconnect();
-    },
+  // Redis took the job's result (or its failure): nothing is in hand any more.
+  const handedOver = (job: Job | undefined) => {
+    if (job && inHand && String(job.id) === inHand.id) inHand = undefined;
   };
+  worker.on('completed', handedOver);
+  worker.on('failed', handedOver);
+
+  /**
+   * Stops taking jobs, lets the job in hand finish training (its lock still renewed), gives Redis
+   * STOP_GRACE_SECONDS to take its result, then closes with force and says what happened. Never
+   * waits for Redis longer than the grace: BullMQ's graceful `close()` can wait for ever on a
+   * connection that is reconnecting, so it is not used; with nothing in hand, forcing loses nothing.
+   */
+  const stop = async (): Promise<QueueWorkerStop> => {
+    await worker.pause(true); // no new job: the one in hand goes on, and handing it over fetches no other
+    if (inHand)
+      options.log(
+        `finishing job ${inHand.id}, then stopping (Redis gets ${STOP_GRACE_SECONDS} s to take its result once training is over)`,
+      );
+    const outcome: QueueWorkerStop = {};
+    while (inHand) {
+      const trainedAt = inHand.trainedAt;
+      // BullMQ's main loop is over once it is done with the job, even when no event said so.
+      if (trainedAt !== undefined && !worker.isRunning()) break;
+      if (trainedAt !== undefined && Date.now() - trainedAt > STOP_GRACE_SECONDS * 1000) {
+        outcome.leftJob = inHand.id;
+        const why = connection.status === 'ready' ? `Redis did not take its result in ${STOP_GRACE_SECONDS} s` : 'Redis unreachable';
+        options.log(`${why}; leaving job ${inHand.id} to be handed back when its lock expires, exiting`);
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    closed = true;
+    // Force: nothing is in hand, or Redis had its grace. BullMQ leaves open a connection it was
+    // given (with its commands queued while Redis is away): without the disconnect the process would not end.
+    await worker.close(true);
+    connection.disconnect();
+    if (!outcome.leftJob) options.log('stopped');
+    return outcome;
+  };
+  return { worker, stop };
 }
