@@ -140,8 +140,12 @@ function superviseWorkers(
       },
     ),
   );
+  // One SIGTERM each: the children stop within a bounded time (see workerCommand). Signalled again
+  // while exiting, past the point where Node still catches it, a child would die of it instead.
   const watch = setInterval(() => {
-    if (stop.requested) for (const child of children) child.kill('SIGTERM');
+    if (!stop.requested) return;
+    clearInterval(watch);
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   }, 200);
   return Promise.all(children.map((child) => new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1))))).then(
     (codes) => {
