@@ -287,6 +287,8 @@ Napi::Value ProviderInfo(const Napi::CallbackInfo& info) {
   result.Set("kernel", provider->kernel());
   result.Set("threading", provider->threading());
   result.Set("threads", siamese::threads());
+  // The portable GEMM tiles its own output; the libraries run on the addon's fixed output blocks.
+  if (std::string(provider->name) != "portable") result.Set("partition", siamese::outputPartition());
   return result;
 }
 

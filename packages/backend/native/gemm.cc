@@ -156,11 +156,78 @@ void startThreadPool() {
 #endif
 }
 
+std::string outputPartition() {
+  return std::to_string(kOutputBlocks) + " output blocks of >= " + std::to_string(kMinimumBlock) + ", aligned to " +
+         std::to_string(kBlockAlignment) + ", one library thread each";
+}
+
+OutputBlocks outputBlocks(int m, int n) {
+  const bool byRows = m >= n;
+  const int extent = byRows ? m : n;
+  // At most kOutputBlocks blocks of at least kMinimumBlock rows (or columns), each a multiple of
+  // kBlockAlignment but the last: a function of the shape alone, never of the thread count.
+  int count = std::min(kOutputBlocks, std::max(1, extent / kMinimumBlock));
+  int size = (extent + count - 1) / count;
+  size = (size + kBlockAlignment - 1) / kBlockAlignment * kBlockAlignment;
+  count = (extent + size - 1) / size;
+  return {byRows, size, count};
+}
+
+namespace {
+
+#ifdef _OPENMP
+/** Makes the libraries run single-threaded on this thread for its lifetime (OpenMP's thread count
+ *  is a per-thread setting; oneDNN reads it for every call). */
+class OneLibraryThread {
+ public:
+  OneLibraryThread() : saved_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OneLibraryThread() { omp_set_num_threads(saved_); }
+
+ private:
+  int saved_;
+};
+#else
+struct OneLibraryThread {};
+#endif
+
+/** One output block: rows [first, first + count) of C, or its columns, from the matching rows of
+ *  op(A) or columns of op(B). */
+void blockProduct(const GemmProvider* provider, const OutputBlocks& blocks, int block, bool transposeA, bool transposeB, int m,
+                  int n, int k, float alpha, const float* a, int lda, const float* b, int ldb, float beta, float* c, int ldc) {
+  const int first = block * blocks.size;
+  const int extent = blocks.byRows ? m : n;
+  const int count = std::min(blocks.size, extent - first);
+  const OneLibraryThread single;
+  if (blocks.byRows) {
+    const float* aBlock = transposeA ? a + first : a + static_cast<size_t>(first) * lda;
+    provider->sgemm(transposeA, transposeB, count, n, k, alpha, aBlock, lda, b, ldb, beta, c + static_cast<size_t>(first) * ldc, ldc);
+  } else {
+    const float* bBlock = transposeB ? b + static_cast<size_t>(first) * ldb : b + first;
+    provider->sgemm(transposeA, transposeB, m, count, k, alpha, a, lda, bBlock, ldb, beta, c + first, ldc);
+  }
+}
+
+}  // namespace
+
 void sgemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc) {
   const AsyncSignalsBlocked blocked;
   const uint64_t start = nowNanoseconds();
-  activeGemmProvider()->sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const GemmProvider* provider = activeGemmProvider();
+  if (provider == &kPortable) {
+    // Already thread-count independent: its threads split the output into fixed tiles.
+    provider->sgemm(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    // The libraries split a product across threads as they see fit, the summed dimension
+    // included for some shapes, so 1 and 2 threads round differently. Here the output is cut
+    // into blocks fixed by the shape, each computed whole by one single-threaded library call:
+    // the threads only decide who computes which block, so every thread count gives one result.
+    const OutputBlocks blocks = outputBlocks(m, n);
+    const bool parallel = blocks.count > 1 && static_cast<double>(m) * n * k >= kParallelFlops;
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int block = 0; block < blocks.count; ++block)
+      blockProduct(provider, blocks, block, transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
   nativeTimers().gemmNanoseconds += nowNanoseconds() - start;
   nativeTimers().gemmCalls += 1;
 }
@@ -168,7 +235,8 @@ void sgemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, c
 int setThreads(int count) {
   count = std::max(1, count);
 #ifdef SIAMESE_LAB_HAVE_OPENBLAS
-  openblas_set_num_threads(count);
+  // OpenBLAS computes each output block on one thread; the addon's OpenMP threads share the blocks.
+  openblas_set_num_threads(1);
 #endif
 #ifdef _OPENMP
   omp_set_num_threads(count);
@@ -178,14 +246,9 @@ int setThreads(int count) {
 }
 
 int threads() {
-  const GemmProvider* provider = activeGemmProvider();
-#ifdef SIAMESE_LAB_HAVE_OPENBLAS
-  if (provider != nullptr && std::string(provider->name) == "openblas") return openblas_get_num_threads();
-#endif
 #ifdef _OPENMP
   return omp_get_max_threads();
 #else
-  (void)provider;
   return 1;
 #endif
 }

@@ -30,6 +30,26 @@ const std::vector<const GemmProvider*>& gemmProviders();
 bool selectGemmProvider(const std::string& name);
 const GemmProvider* activeGemmProvider();
 
+/**
+ * How a library product's output is cut for the threads: `count` blocks of `size` rows (or
+ * columns) of C, the last possibly smaller. A function of the shape alone, so that the result
+ * does not depend on the thread count; changing these constants changes the numerics of every
+ * library run (they are recorded as the GEMM's partition).
+ */
+struct OutputBlocks {
+  bool byRows;
+  int size;
+  int count;
+};
+constexpr int kOutputBlocks = 4;
+constexpr int kMinimumBlock = 32;
+constexpr int kBlockAlignment = 16;
+/** Below this many multiply-adds one thread does every block: a parallel region costs more. */
+constexpr double kParallelFlops = 1 << 18;
+OutputBlocks outputBlocks(int m, int n);
+/** The split above in words, as numerics records it for the library providers. */
+std::string outputPartition();
+
 /** Runs the active provider's sgemm and counts the time spent in it. */
 void sgemm(bool transposeA, bool transposeB, int m, int n, int k, float alpha, const float* a, int lda,
            const float* b, int ldb, float beta, float* c, int ldc);

@@ -61,3 +61,8 @@ export function nativeQueryRanking(): QueryRanking | undefined {
   const addon = loadBlasAddon().addon;
   return addon ? (...args) => addon.rankQueries(...args) : undefined;
 }
+
+/** The GEMM providers this build of the addon has, in its order of preference (empty without the addon). */
+export function builtGemmProviders(): GemmProviderName[] {
+  return (loadBlasAddon().addon?.providers() ?? []) as GemmProviderName[];
+}

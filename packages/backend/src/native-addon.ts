@@ -13,6 +13,8 @@ export interface GemmProviderInfo {
   kernel: string;
   threading: string;
   threads: number;
+  /** How the addon splits the library's products across its threads (absent for the portable GEMM, which tiles its own). */
+  partition?: string;
 }
 
 /** Optimizer kinds of the fused update (native/optimizer_update.h). */

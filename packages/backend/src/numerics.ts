@@ -17,6 +17,12 @@ export interface GemmDescription {
   kernel: string | null;
   /** The provider's build configuration (openblas_get_config()), for a reader; not compared. */
   config?: string;
+  /**
+   * How the addon splits a library product across threads, when it does (onednn, openblas):
+   * fixed output blocks, each one single-threaded library call, so the thread count cannot change
+   * a bit. Absent on records from before the split, whose bits depended on the thread count.
+   */
+  partition?: string;
 }
 
 export interface Numerics {
@@ -96,6 +102,7 @@ function packageVersion(name: string): string | null {
 function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads: number | null; ompThreads?: number } {
   if (backend === 'blas') {
     const provider = loadBlasAddon().addon?.providerInfo();
+    const partition = provider?.partition === undefined ? {} : { partition: provider.partition };
     if (provider?.name === 'onednn' || provider?.name === 'portable') {
       // Both run their threads through OpenMP (Debian's oneDNN build; `threading` says which runtime).
       const gemm = {
@@ -103,14 +110,17 @@ function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads
         version: provider.version,
         kernel: provider.kernel,
         config: `${provider.threading} threading`,
+        ...partition,
       };
       return { gemm, openblasThreads: null, ...(provider.threading === 'OpenMP' && { ompThreads: provider.threads }) };
     }
     if (provider?.name === 'openblas') {
       const { config } = loadBlasAddon().addon!.getConfig();
+      // OpenBLAS computes each output block on one of its threads; the addon's OpenMP threads share the blocks.
       return {
-        gemm: { provider: 'openblas', version: provider.version, kernel: provider.kernel, config },
-        openblasThreads: provider.threads,
+        gemm: { provider: 'openblas', version: provider.version, kernel: provider.kernel, config, ...partition },
+        openblasThreads: 1,
+        ompThreads: provider.threads,
       };
     }
   }
@@ -152,7 +162,8 @@ export function describeNumerics(backend: string = tf.getBackend()): Numerics {
 /**
  * The fields that decide bit-identical results, flattened to "path: value". The environment is
  * left out (it acts through the kernel it selects, which is in), and so is the build configuration
- * text (the version and kernel cover it).
+ * text (the version and kernel cover it). Thread counts count only where the products' split
+ * depends on them (records without a fixed partition).
  */
 export function numericsIdentity(numerics: Numerics): Record<string, string> {
   const identity: Record<string, string> = {
@@ -162,13 +173,11 @@ export function numericsIdentity(numerics: Numerics): Record<string, string> {
     'gemm.kernel': String(numerics.gemm.kernel),
   };
   if (MACHINE_INDEPENDENT_PROVIDERS.includes(numerics.gemm.provider)) return identity;
-  return {
-    ...identity,
-    'threads.openblas': String(numerics.threads.openblas),
-    'threads.omp': String(numerics.threads.omp),
-    'cpu.model': numerics.cpu.model,
-    'cpu.flags': numerics.cpu.flags.join(' '),
-  };
+  const split: Record<string, string> =
+    numerics.gemm.partition === undefined
+      ? { 'threads.openblas': String(numerics.threads.openblas), 'threads.omp': String(numerics.threads.omp) }
+      : { 'gemm.partition': numerics.gemm.partition };
+  return { ...identity, ...split, 'cpu.model': numerics.cpu.model, 'cpu.flags': numerics.cpu.flags.join(' ') };
 }
 
 /**
@@ -182,9 +191,13 @@ export const MACHINE_INDEPENDENT_PROVIDERS: readonly string[] = ['portable', 'xn
 export function numericsDifferences(before: Numerics, after: Numerics): string[] {
   const a = numericsIdentity(before);
   const b = numericsIdentity(after);
-  return Object.keys(a)
+  // A field one side does not have (the thread counts, once a fixed partition makes them irrelevant) reads "n/a".
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  return keys
     .filter((key) => a[key] !== b[key])
-    .map((key) => (key === 'cpu.flags' ? flagDifference(before.cpu.flags, after.cpu.flags) : `${key}: ${a[key]} -> ${b[key]}`));
+    .map((key) =>
+      key === 'cpu.flags' ? flagDifference(before.cpu.flags, after.cpu.flags) : `${key}: ${a[key] ?? 'n/a'} -> ${b[key] ?? 'n/a'}`,
+    );
 }
 
 function flagDifference(before: readonly string[], after: readonly string[]): string {
@@ -218,6 +231,7 @@ export function parseNumerics(value: unknown): Numerics | undefined {
       version: record.gemm.version ?? null,
       kernel: record.gemm.kernel ?? null,
       ...(record.gemm.config ? { config: record.gemm.config } : {}),
+      ...(typeof record.gemm.partition === 'string' ? { partition: record.gemm.partition } : {}),
     },
     threads: { openblas: record.threads.openblas ?? null, omp: record.threads.omp ?? null },
     cpu: { model: String(record.cpu.model ?? 'unknown'), flags: Array.isArray(record.cpu.flags) ? record.cpu.flags.map(String) : [] },

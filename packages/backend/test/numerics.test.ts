@@ -1,5 +1,5 @@
 import { expect, onTestFinished, test } from 'vitest';
-import { describeNumerics, formatNumerics, numericsDifferences, parseNumerics, selectBackend } from '../src/index.ts';
+import { describeNumerics, formatNumerics, numericsDifferences, parseNumerics, selectBackend, type Numerics } from '../src/index.ts';
 import { loadBlasAddon } from '../src/native-addon.ts';
 
 const providers = loadBlasAddon().addon?.providers() ?? [];
@@ -18,13 +18,17 @@ test.skipIf(!providers.includes('openblas'))(
     expect(numerics.gemm.version).toMatch(/^OpenBLAS [\d.]+$/);
     // openblas_get_corename(): a kernel name such as Haswell, SkylakeX or Prescott.
     expect(numerics.gemm.kernel).toMatch(/^[A-Za-z0-9_]+$/);
-    expect(numerics.threads.openblas).toBe(1);
+    // OpenBLAS computes each fixed output block on one thread; the addon's OpenMP threads share them.
+    expect(numerics.threads).toEqual({ openblas: 1, omp: 1 });
+    expect(numerics.gemm.partition).toMatch(/output blocks/);
     expect(numerics.env.OPENBLAS_CORETYPE).toBe(process.env.OPENBLAS_CORETYPE ?? null);
 
     await selectBackend('blas', { blasThreads: 2 });
     const two = describeNumerics();
-    expect(numericsDifferences(numerics, two)).toEqual(['threads.openblas: 1 -> 2']);
-    expect(formatNumerics(two)).toMatch(/^blas: OpenBLAS [\d.]+ \(\w+ kernel\), 2 OpenBLAS threads/);
+    expect(two.threads).toEqual({ openblas: 1, omp: 2 });
+    // The thread count no longer decides the bits (test/thread-invariance.test.ts), so it is no difference.
+    expect(numericsDifferences(numerics, two)).toEqual([]);
+    expect(formatNumerics(two)).toMatch(/^blas: OpenBLAS [\d.]+ \(\w+ kernel\), 1 OpenBLAS thread, 2 OpenMP threads/);
   },
 );
 
@@ -40,8 +44,10 @@ test.skipIf(!providers.includes('onednn'))('blas on oneDNN: dnnl_version(), the 
   // dnnl_get_effective_cpu_isa(): e.g. avx2, avx512_core, avx512_core_bf16.
   expect(numerics.gemm.kernel).toMatch(/^(sse41|avx|avx2|avx2_vnni|avx512\w*|generic)$/);
   expect(numerics.threads).toEqual({ openblas: null, omp: 1 });
+  expect(numerics.gemm.partition).toMatch(/output blocks/);
   await selectBackend('blas', { blasThreads: 2 });
-  expect(numericsDifferences(numerics, describeNumerics())).toEqual(['threads.omp: 1 -> 2']);
+  expect(describeNumerics().threads).toEqual({ openblas: null, omp: 2 });
+  expect(numericsDifferences(numerics, describeNumerics())).toEqual([]);
   expect(formatNumerics(describeNumerics())).toMatch(/^blas: oneDNN [\d.]+ \((avx\w*|sse41|generic)\), 2 OpenMP threads/);
 });
 
@@ -81,4 +87,58 @@ test('on machine-independent products (portable GEMM, wasm) another CPU or threa
   }
   const tuned = { ...describeNumerics('cpu'), gemm: { provider: 'onednn', version: 'oneDNN 2.6.3', kernel: 'avx2' } };
   expect(numericsDifferences(tuned, { ...tuned, cpu: { ...tuned.cpu, model: 'Another CPU' } })).toHaveLength(1);
+});
+
+// The formatting and comparison of records from other machines, with explicit inputs: what this
+// machine's own environment happens to be must not decide whether these pass.
+const haswell: Numerics = {
+  backend: 'blas',
+  gemm: { provider: 'openblas', version: 'OpenBLAS 0.3.21', kernel: 'Haswell', partition: '4 output blocks' },
+  threads: { openblas: 1, omp: 2 },
+  cpu: { model: 'AMD EPYC 9R14', flags: ['avx', 'avx2', 'avx512f', 'fma', 'sse3'] },
+  env: { OPENBLAS_CORETYPE: 'Haswell' },
+};
+
+test('the numerics line names OPENBLAS_CORETYPE when it is set, and only then', () => {
+  expect(formatNumerics(haswell)).toBe(
+    'blas: OpenBLAS 0.3.21 (Haswell kernel), 1 OpenBLAS thread, 2 OpenMP threads, OPENBLAS_CORETYPE=Haswell; AMD EPYC 9R14 [avx avx2 avx512f fma sse3]',
+  );
+  const unset = { ...haswell, env: { OPENBLAS_CORETYPE: null } };
+  expect(formatNumerics(unset)).toBe(
+    'blas: OpenBLAS 0.3.21 (Haswell kernel), 1 OpenBLAS thread, 2 OpenMP threads; AMD EPYC 9R14 [avx avx2 avx512f fma sse3]',
+  );
+  // The variable acts through the kernel it selects, which is compared; the variable itself is not.
+  expect(numericsDifferences(haswell, unset)).toEqual([]);
+});
+
+test('one thread or several, a CPU without AVX-512, a record from before the fixed partition', () => {
+  const oneThread: Numerics = { ...haswell, threads: { openblas: 1, omp: 1 }, env: { OPENBLAS_CORETYPE: null } };
+  expect(formatNumerics(oneThread)).toMatch(/^blas: OpenBLAS 0\.3\.21 \(Haswell kernel\), 1 OpenBLAS thread, 1 OpenMP thread; /);
+  expect(numericsDifferences(haswell, oneThread)).toEqual([]);
+
+  const noAvx512: Numerics = {
+    backend: 'blas',
+    gemm: { provider: 'onednn', version: 'oneDNN 2.6.3', kernel: 'avx2', partition: '4 output blocks' },
+    threads: { openblas: null, omp: 4 },
+    cpu: { model: 'Intel Core i5-8250U', flags: ['avx', 'avx2', 'fma', 'sse3'] },
+    env: { OPENBLAS_CORETYPE: null },
+  };
+  expect(formatNumerics(noAvx512)).toBe('blas: oneDNN 2.6.3 (avx2), 4 OpenMP threads; Intel Core i5-8250U [avx avx2 fma sse3]');
+  const avx512 = {
+    ...noAvx512,
+    gemm: { ...noAvx512.gemm, kernel: 'avx512_core' },
+    cpu: { ...noAvx512.cpu, flags: ['avx', 'avx2', 'avx512f', 'fma', 'sse3'] },
+  };
+  expect(numericsDifferences(noAvx512, avx512)).toEqual(['gemm.kernel: avx2 -> avx512_core', 'cpu.flags: +avx512f']);
+
+  // Before the fixed partition, the library split products by thread count: those records keep it as a factor.
+  const { partition: _, ...beforeGemm } = noAvx512.gemm;
+  const before: Numerics = { ...noAvx512, gemm: beforeGemm };
+  expect(numericsDifferences(before, { ...before, threads: { openblas: null, omp: 1 } })).toEqual(['threads.omp: 4 -> 1']);
+  expect(numericsDifferences(before, noAvx512)).toEqual([
+    'threads.openblas: null -> n/a',
+    'threads.omp: 4 -> n/a',
+    'gemm.partition: n/a -> 4 output blocks',
+  ]);
+  expect(parseNumerics(JSON.parse(JSON.stringify(noAvx512)))).toEqual(noAvx512);
 });

@@ -67,9 +67,9 @@ const toleranceNote =
   "are measured (packages/regression/measurements/README.md); edit them here, or per run in a run's `tolerances`, after review: " +
   '`lab baseline` keeps them when it re-records.';
 
-/** A short, stable name for a numerics record: "blas-openblas-Haswell-2t". */
+/** A short, stable name for a numerics record: "blas-openblas-Haswell-2t" ("blas-onednn-avx2" once threads no longer change the bits). */
 function numericsName(numerics: Numerics): string {
-  const threads = numerics.threads.openblas ?? numerics.threads.omp;
+  const threads = numerics.gemm.partition === undefined ? (numerics.threads.openblas ?? numerics.threads.omp) : null;
   return [numerics.backend, numerics.gemm.provider, numerics.gemm.kernel, threads === null ? null : `${threads}t`]
     .filter((part) => part !== null)
     .join('-')

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BackendName } from '@siamese-lab/backend';
+import { builtGemmProviders, type BackendName } from '@siamese-lab/backend';
 import { parseExperimentFile, runExperiment, type ExperimentSpec, type PlannedRun } from '@siamese-lab/runner';
 import { openRunStore } from '@siamese-lab/store';
 import {
@@ -93,13 +93,29 @@ describe('a baseline recorded under one numerics, checked under another, with un
     }
   });
 
-  it('another thread count (same backend, other numerics) passes, and says which class and why', async () => {
+  it('another thread count is the same numerics (the GEMM splits its output in fixed blocks): bit-identical, identical class', async () => {
     const result = await check({ backend: 'blas', blasThreads: 1 });
     expect(result.passed, formatCheckResult(result)).toBe(true);
-    if ((await recorded()).runs[0].backend === 'blas') {
+    if ((await recorded()).runs[0].backend === 'blas') expect(result.classes.identical).toBe(6);
+  });
+
+  it('another GEMM provider (same backend, other numerics) passes, and says which class and why', async (context) => {
+    const baseline = await recorded();
+    const recordedProvider = Object.values(baseline.numerics)[0]?.gemm.provider;
+    const providers = builtGemmProviders();
+    const other = providers.find((name) => name !== recordedProvider && name !== 'portable');
+    if (baseline.runs[0].backend !== 'blas' || !other) context.skip(); // one library in this build
+    process.env.SIAMESE_LAB_GEMM = other;
+    try {
+      const result = await check({ backend: 'blas', blasThreads: 2 });
+      expect(result.passed, formatCheckResult(result)).toBe(true);
       expect(result.classes.same_backend).toBe(6);
-      expect(formatCheckResult(result)).toMatch(/same_backend\s+threads\.(openblas|omp): 2 -> 1; the same_backend bands of sgd/);
+      expect(formatCheckResult(result)).toMatch(
+        new RegExp(`same_backend\\s+gemm\\.provider: ${recordedProvider} -> ${other};.* the same_backend bands of sgd`),
+      );
       expect(result.seed_checks.length).toBeGreaterThan(0);
+    } finally {
+      delete process.env.SIAMESE_LAB_GEMM;
     }
   });
 
