@@ -43,4 +43,23 @@ describe('numerics in lab show and lab compare', () => {
     );
     expect(other.stdout).toContain('their metrics may differ by float rounding alone');
   });
+
+  it("the parameters shown are those the run ran with: --backend replaces the file's backend in show, compare and export", () => {
+    const show = lab(['show', String(ids[2]), '--db', db]).stdout;
+    const parameters = show.slice(show.indexOf('\nparameters\n'));
+    expect(parameters).toMatch(/\nbackend +wasm\n/);
+    expect(parameters).not.toMatch(/\nbackend +cpu\n/);
+    const onCpu = lab(['show', String(ids[0]), '--db', db]).stdout;
+    expect(onCpu.slice(onCpu.indexOf('\nparameters\n'))).toMatch(/\nbackend +cpu\n/);
+    // Same config hash, but the runs did not run on the same backend: the parameters say so.
+    expect(lab(['compare', String(ids[0]), String(ids[2]), '--db', db]).stdout).toMatch(
+      /parameters that differ\n.*\n.*\nbackend +cpu +wasm\n/,
+    );
+    const rows = JSON.parse(lab(['export', 'num-c', '--db', db]).stdout) as Array<{ backend: string; params: Record<string, unknown> }>;
+    expect(rows[0]).toMatchObject({ backend: 'wasm', params: { backend: 'wasm' } });
+    const csv = lab(['export', 'num-c', '--db', db, '--format', 'csv']).stdout.split('\n');
+    const column = csv[0].split(',').indexOf('backend', csv[0].split(',').indexOf('backend') + 1);
+    expect(column).toBeGreaterThan(0);
+    expect(csv[1].split(',')[column]).toBe('wasm');
+  });
 });

@@ -9,7 +9,7 @@ import {
   type ExperimentSpec,
   type PlannedRun,
 } from '@siamese-lab/runner';
-import type { RunStore } from '@siamese-lab/store';
+import { QUEUE_PLACEHOLDER_BACKEND, type RunStore } from '@siamese-lab/store';
 import { connectRedis, QUEUE_NAME, type QueueAddress } from './connection.ts';
 import { jobIdOf, runJobOf } from './job.ts';
 import { projectVersion } from './project-version.ts';
@@ -60,7 +60,7 @@ export async function runExperimentOnQueue(experiment: ExperimentSpec, options: 
   for (const [index, { run, stored }] of todo.entries()) {
     if (
       !store.claimRun(stored.id, {
-        backend: 'queue',
+        backend: QUEUE_PLACEHOLDER_BACKEND,
         provenance: collectProvenance('queue: waiting for a worker'),
         leaseSeconds,
         force: options.force,

@@ -10,6 +10,7 @@ export interface RunRecord {
   configHash: string;
   label: string;
   status: RunStatus;
+  /** The parameters the run ran with: as planned, but `backend` is the one it was computed on once recorded. */
   params: Record<string, ParamValue>;
   backend: string | null;
   createdAt: string;

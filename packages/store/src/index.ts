@@ -1,4 +1,5 @@
 export { openRunStore, type RunStore } from './run-store.ts';
+export { QUEUE_PLACEHOLDER_BACKEND } from './run-params.ts';
 export type {
   RunRecord,
   RunOutcome,

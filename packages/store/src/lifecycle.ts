@@ -3,7 +3,8 @@ import { now, type StoreContext } from './context.ts';
 import { mayClaim } from './leases.ts';
 import { getRunByConfigHash } from './reads.ts';
 import type { PlannedRun, RunClaim, RunOutcome, RunRecord, RunTrainedElsewhere } from './records.ts';
-import type { LeaseRow } from './rows.ts';
+import type { LeaseRow, RunRow } from './rows.ts';
+import { paramsAsRun } from './run-params.ts';
 import { appendStepMetrics, clearRunResults, writeRunResults } from './writes.ts';
 
 /**
@@ -71,7 +72,9 @@ export function finishRun(context: StoreContext, runId: number, outcome: RunOutc
         outcome.error ?? null,
         runId,
       );
-    writeRunResults(context, runId, outcome, params);
+    // run_params holds the parameters the run ran with, as reads return them (paramsAsRun).
+    const recorded = context.statement<[number], Pick<RunRow, 'backend'>>(`SELECT backend FROM runs WHERE id = ?`).get(runId);
+    writeRunResults(context, runId, outcome, paramsAsRun(params, recorded?.backend ?? null));
   });
 }
 

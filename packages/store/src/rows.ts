@@ -1,5 +1,6 @@
 import type { ParamValue, RunStatus } from '@siamese-lab/run-record';
 import type { ExperimentRecord, RunProgress, RunRecord, StepMetricRow } from './records.ts';
+import { paramsAsRun } from './run-params.ts';
 
 /**
  * The rows SQLite returns for the tables in schema.ts, column for column (snake_case, as stored),
@@ -65,7 +66,7 @@ export const toRun = (row: RunRow): RunRecord => ({
   configHash: row.config_hash,
   label: row.label,
   status: row.status,
-  params: JSON.parse(row.params_json) as Record<string, ParamValue>,
+  params: paramsAsRun(JSON.parse(row.params_json) as Record<string, ParamValue>, row.backend),
   backend: row.backend,
   createdAt: row.created_at,
   startedAt: row.started_at,

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { LabError } from '@siamese-lab/core';
 import Database from 'better-sqlite3';
-import { openRunStore } from '../src/index.ts';
+import { openRunStore, QUEUE_PLACEHOLDER_BACKEND } from '../src/index.ts';
 import { migrations } from '../src/schema.ts';
 
 const tempDb = () => join(mkdtempSync(join(tmpdir(), 'lab-store-')), 'runs.sqlite');
@@ -130,6 +130,32 @@ describe('runs', () => {
       ['w', [0.5, -0.5]],
       ['b', [3]],
     ]);
+  });
+
+  it("gives a run's parameters as it ran: the backend it was computed on replaces the planned one", () => {
+    const store = openRunStore(tempDb());
+    const experiment = store.upsertExperiment({ name: 'demo', description: '', filePath: null, spec: {}, sweepKeys: [] });
+    const params = { seed: 1, backend: 'cpu', 'optimizer.name': 'sgd' };
+    const plan = (configHash: string) => store.planRun(experiment.id, { runIndex: 0, configHash, label: configHash, params });
+    // Not taken up yet: the plan is all there is.
+    const run = plan('overridden');
+    expect(run.params).toEqual(params);
+    // Claimed on another backend (lab run --backend wasm): reads say wasm, in the same key order.
+    store.claimRun(run.id, { backend: 'wasm', provenance: {}, leaseSeconds: 60 });
+    expect(store.getRun(run.id)!.params).toEqual({ seed: 1, backend: 'wasm', 'optimizer.name': 'sgd' });
+    expect(Object.keys(store.getRun(run.id)!.params)).toEqual(Object.keys(params));
+    store.finishRun(run.id, { status: 'completed', wallSeconds: 1, stepsDone: 1, nanSteps: 0, firstNanStep: null, metrics: {} }, params);
+    expect(store.listRuns({ experiment: 'demo' })[0].params.backend).toBe('wasm');
+    const file = new Database(store.path, { readonly: true });
+    expect(file.prepare(`SELECT value_json FROM run_params WHERE run_id = ? AND key = 'backend'`).get(run.id)).toEqual({
+      value_json: '"wasm"',
+    });
+    file.close();
+    // Waiting on the queue for a worker: no backend has computed anything yet.
+    const waiting = plan('waiting');
+    store.claimRun(waiting.id, { backend: QUEUE_PLACEHOLDER_BACKEND, provenance: {}, leaseSeconds: 60 });
+    expect(store.getRun(waiting.id)!.params.backend).toBe('cpu');
+    store.close();
   });
 
   it('does not let a second process claim a run that a live process holds, but takes over from a dead one', () => {
