@@ -191,8 +191,9 @@ export const MACHINE_INDEPENDENT_PROVIDERS: readonly string[] = ['portable', 'xn
 export function numericsDifferences(before: Numerics, after: Numerics): string[] {
   const a = numericsIdentity(before);
   const b = numericsIdentity(after);
-  // A field one side does not have (the thread counts, once a fixed partition makes them irrelevant) reads "n/a".
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
+  // The thread counts are a field of one side only when the other has a fixed partition: that
+  // difference is said once, as gemm.partition ("n/a -> ..."), not once per thread count.
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !key.startsWith('threads.') || (key in a && key in b));
   return keys
     .filter((key) => a[key] !== b[key])
     .map((key) =>
