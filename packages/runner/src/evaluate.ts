@@ -27,11 +27,26 @@ export interface EvaluationResult {
  * and `cross_map_at_r`. Queries are the first half of the test images and the gallery the second
  * half's renderings, so no query's own rendering is in the gallery (that would be a near-copy, not
  * a match by class). `cross_roc_auc` scores balanced A-B test pairs.
+ *
+ * With one source and distinct sister weights, the loss only ever measures sister A's embedding
+ * of one image against sister B's of the other: the space it shapes is the pair of them, not
+ * either sister's alone. So sister B embeds the same test images, scored as domain B (`_b`), and
+ * the cross metrics (queries through sister A, gallery through sister B) say whether the two
+ * sisters together separate the classes. The stored embedding stays sister A's.
  */
 export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, rightTest?: Dataset): EvaluationResult {
   const dim = spec.model.embedding_dim;
   const testA = limitedTestSet(spec, test);
   const domainA = scoreDomain(model, testA, 'a', spec);
+  if (!rightTest && !spec.model.share_weights) {
+    const acrossSisters = crossDomainScores(model, testA, testA, domainA, spec);
+    return {
+      metrics: acrossSisters.metrics,
+      embedding: { dim, points: domainA.points, labels: Uint8Array.from(testA.labels), domains: null },
+      classShapes: domainA.classShapes,
+      warnings: acrossSisters.warnings,
+    };
+  }
   if (!rightTest) {
     return {
       metrics: { ...domainA.metrics },
@@ -42,6 +57,21 @@ export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, r
   }
 
   const testB = limitedTestSet(spec, rightTest);
+  const { metrics, warnings, domainB } = crossDomainScores(model, testA, testB, domainA, spec);
+  const points = new Float32Array(domainA.points.length + domainB.points.length);
+  points.set(domainA.points, 0);
+  points.set(domainB.points, domainA.points.length);
+  const labels = new Uint8Array(testA.count + testB.count);
+  labels.set(testA.labels, 0);
+  labels.set(testB.labels, testA.count);
+  const domains = new Uint8Array(testA.count + testB.count);
+  domains.fill(1, testA.count);
+  return { metrics, embedding: { dim, points, labels, domains }, classShapes: domainA.classShapes, warnings };
+}
+
+/** Domain B through tower B, its own metrics (`_b`), and retrieval and verification across the two towers (`cross_*`). */
+function crossDomainScores(model: SiameseModel, testA: Dataset, testB: Dataset, domainA: ReturnType<typeof scoreDomain>, spec: RunSpec) {
+  const dim = spec.model.embedding_dim;
   const domainB = scoreDomain(model, testB, 'b', spec);
   const metrics: Record<string, number | null> = { ...domainA.metrics };
   for (const [name, value] of Object.entries(domainB.metrics)) metrics[`${name}_b`] = value;
@@ -64,16 +94,7 @@ export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, r
     dim,
   );
   metrics.cross_roc_auc = verificationRocAuc(distances, pairs.similar, { notes: warnings });
-
-  const points = new Float32Array(domainA.points.length + domainB.points.length);
-  points.set(domainA.points, 0);
-  points.set(domainB.points, domainA.points.length);
-  const labels = new Uint8Array(testA.count + testB.count);
-  labels.set(testA.labels, 0);
-  labels.set(testB.labels, testA.count);
-  const domains = new Uint8Array(testA.count + testB.count);
-  domains.fill(1, testA.count);
-  return { metrics, embedding: { dim, points, labels, domains }, classShapes: domainA.classShapes, warnings: [...new Set(warnings)] };
+  return { metrics, warnings: [...new Set(warnings)], domainB };
 }
 
 function evenPairCount(spec: RunSpec, count: number): number {
