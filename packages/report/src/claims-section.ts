@@ -19,7 +19,9 @@ export function claimsSectionHtml(input: ReportInput): string {
         return `<li>${escapeHtml(`${where}${setting.verdict}: ${setting.reason}`)}${setting.evidence ? `<br><span class="evidence">${escapeHtml(setting.evidence)}</span>` : ''}</li>`;
       })
       .join('');
-    return `<li class="claim"><span class="verdict verdict-${result.verdict}">${result.verdict}</span> <b>${escapeHtml(describeClaim(result.claim))}</b><ul>${settings}</ul></li>`;
+    // A finding shipped with its measured verdict: say so, so a reader does not take the red badge for a regression.
+    const shipped = result.claim.verdict === 'fails' ? ' <span class="evidence">(shipped as measured: fails)</span>' : '';
+    return `<li class="claim"><span class="verdict verdict-${result.verdict}">${result.verdict}</span> <b>${escapeHtml(describeClaim(result.claim))}</b>${shipped}<ul>${settings}</ul></li>`;
   });
   const { holds, fails, undecided } = summary.counts;
   return [

@@ -42,6 +42,8 @@ export interface Claim {
   pool?: boolean;
   /** Overrides the check's confidence level for this claim. */
   confidence?: number;
+  /** The verdict the claim was measured to have (default holds); a check fails when today's differs (see claimPasses). */
+  verdict?: 'holds' | 'fails';
   /** Where the claim is written (file:line:column), for messages. */
   location?: string;
 }
@@ -233,15 +235,26 @@ export function evaluateClaim(
     (setting) =>
       `${describeFixed(setting.fixed)}${setting.verdict}: ${setting.reason}${setting.evidence ? `\n      ${setting.evidence}` : ''}`,
   );
-  const text = `${verdict.toUpperCase().padEnd(9)} ${describeClaim(claim)}${claim.location ? `  [${claim.location}]` : ''}\n${lines.map((line) => `    ${line}`).join('\n')}`;
+  const shipped =
+    claim.verdict === 'fails' ? `  (shipped as measured: fails${verdict === 'fails' ? '' : `; now ${verdict}, so the check fails`})` : '';
+  const text = `${verdict.toUpperCase().padEnd(9)} ${describeClaim(claim)}${shipped}${claim.location ? `  [${claim.location}]` : ''}\n${lines.map((line) => `    ${line}`).join('\n')}`;
   return { claim, confidence, verdict, settings, text };
 }
 
 export interface ClaimsSummary {
   results: ClaimResult[];
   counts: Record<Verdict, number>;
-  /** False when a claim fails; undecided claims do not fail a check. */
+  /** False when a claim's verdict is not the one it was shipped with (see claimPasses). */
   passed: boolean;
+}
+
+/**
+ * Whether a claim's verdict today is the one the experiment file states: a claim expected to hold
+ * passes when it holds or is undecided (too few runs is no evidence against it); a claim shipped
+ * with its measured verdict `fails` passes only while it still fails.
+ */
+export function claimPasses(result: ClaimResult): boolean {
+  return (result.claim.verdict ?? 'holds') === 'fails' ? result.verdict === 'fails' : result.verdict !== 'fails';
 }
 
 export function evaluateClaims(
@@ -252,7 +265,7 @@ export function evaluateClaims(
   const results = claims.map((claim) => evaluateClaim(claim, runs, options));
   const counts: Record<Verdict, number> = { holds: 0, fails: 0, undecided: 0 };
   for (const result of results) counts[result.verdict]++;
-  return { results, counts, passed: counts.fails === 0 };
+  return { results, counts, passed: results.every(claimPasses) };
 }
 
 export function formatClaims(summary: ClaimsSummary): string {

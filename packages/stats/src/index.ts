@@ -20,6 +20,7 @@ export {
 } from './groups.ts';
 export {
   evaluateClaims,
+  claimPasses,
   formatClaims,
   describeClaim,
   type Claim,

@@ -111,6 +111,39 @@ describe('claims', () => {
     expect(formatClaims(summary)).toMatch(/^claims: 1 hold, 1 fail, 0 undecided \(confidence 95%\)\n/);
   });
 
+  it('a claim shipped with its measured verdict "fails" passes the check while it fails, and fails it once it holds or is undecided', () => {
+    const options = { sweepKeys: ['optimizer.name', 'seed'] };
+    const finding = { ...order('sgd', 'adam'), verdict: 'fails' as const };
+    const stillFails = evaluateClaims([finding], sweep(), options);
+    expect(stillFails.results[0].verdict).toBe('fails');
+    expect(stillFails.passed).toBe(true);
+    expect(stillFails.results[0].text).toMatch(/^FAILS {5}anisotropy sgd > adam \(by optimizer.name\)  \(shipped as measured: fails\)/);
+    // Something changed: the data now say the opposite, or too little to decide.
+    const reversed = sweep().map((run) => ({
+      ...run,
+      params: { ...run.params, 'optimizer.name': run.params['optimizer.name'] === 'sgd' ? 'adam' : 'sgd' },
+    }));
+    const nowHolds = evaluateClaims([finding], reversed, options);
+    expect(nowHolds.results[0].verdict).toBe('holds');
+    expect(nowHolds.passed).toBe(false);
+    expect(nowHolds.results[0].text).toContain('(shipped as measured: fails; now holds, so the check fails)');
+    const fewSeeds = evaluateClaims(
+      [finding],
+      sweep().filter((run) => Number(run.params.seed) <= 2),
+      options,
+    );
+    expect(fewSeeds.results[0].verdict).toBe('undecided');
+    expect(fewSeeds.passed).toBe(false);
+    // A claim expected to hold (the default) still passes when undecided.
+    expect(
+      evaluateClaims(
+        [order('adam', 'sgd')],
+        sweep().filter((run) => Number(run.params.seed) <= 2),
+        options,
+      ).passed,
+    ).toBe(true);
+  });
+
   it('is undecided with too few seeds, even when every run agrees', () => {
     const three = sweep().filter((run) => Number(run.params.seed) <= 3);
     const result = evaluateClaim(order('adam', 'sgd'), three, { sweepKeys: ['optimizer.name', 'seed'] });

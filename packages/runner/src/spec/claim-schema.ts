@@ -20,6 +20,12 @@ export const claimSchema = z.strictObject({
   pool: z.boolean().optional(),
   /** The confidence level of this claim (default: lab check's, 0.95). */
   confidence: z.number().gt(0.5, 'confidence is a level such as 0.95').lt(1, 'confidence is a level such as 0.95').optional(),
+  /**
+   * The verdict the claim was measured to have when the file was written (default: holds). A
+   * claim that failed when measured properly is a finding: shipped with `verdict: fails`, lab check
+   * passes while it still fails, and exits 1 when the verdict changes.
+   */
+  verdict: z.enum(['holds', 'fails'], { error: 'verdict is holds or fails: the verdict the claim was measured to have' }).optional(),
 });
 
 export const claimsSchema = z.array(claimSchema);

@@ -123,6 +123,7 @@ export function planClaims(entries: readonly ClaimEntry[], context: { sources: S
       ...(where && { where }),
       ...(entry.pool !== undefined && { pool: entry.pool }),
       ...(entry.confidence !== undefined && { confidence: entry.confidence }),
+      ...(entry.verdict !== undefined && { verdict: entry.verdict }),
       location: at(index).location,
     };
   });
