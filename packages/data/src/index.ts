@@ -10,6 +10,20 @@ export {
   type IdxTypedArray,
 } from './idx.ts';
 export {
+  readNpy,
+  readNpz,
+  parseNpy,
+  parseNpz,
+  encodeNpy,
+  encodeNpz,
+  writeNpy,
+  writeNpz,
+  npyNumbers,
+  type NpyArray,
+  type NpyDataType,
+  type NpyNumericData,
+} from './npy.ts';
+export {
   loadIdxDataset,
   datasetFromIdx,
   bytesToUnitFloats,
