@@ -3,8 +3,10 @@ import { LabError } from '@siamese-lab/core';
 import { parseIdx, readIdxBytes, type IdxArray } from './idx.ts';
 
 /**
- * A labelled image set held in memory. Images are row-major `count * rows * cols` floats in [0, 1].
- * Datasets returned by the loaders are cached and shared: treat the arrays as read-only.
+ * A labelled image set held in memory. Images are row-major `count * rows * cols * channels`
+ * floats (height, width, channels: HWC, as NumPy and tfjs lay out images), in [0, 1] unless a
+ * source normalises them otherwise. Datasets returned by the loaders are cached and shared: treat
+ * the arrays as read-only.
  */
 export interface Dataset {
   name: string;
@@ -13,13 +15,15 @@ export interface Dataset {
   count: number;
   rows: number;
   cols: number;
+  /** Values per pixel: 1 (grayscale, MNIST) or 3 (RGB); a feature vector is 1 x D x 1. */
+  channels: number;
   classes: number;
   classNames: string[];
 }
 
-/** Pixels per image (the feature count a model sees). */
+/** Values per image (the feature count a model sees). */
 export function imageSize(dataset: Dataset): number {
-  return dataset.rows * dataset.cols;
+  return dataset.rows * dataset.cols * dataset.channels;
 }
 
 /** SHA-256 (hex) of the decompressed IDX bytes, so re-compressing a file does not change it. */
@@ -115,6 +119,7 @@ export function datasetFromIdx(
     count,
     rows,
     cols,
+    channels: 1,
     classes: names.length,
     classNames: [...names],
   };

@@ -45,8 +45,17 @@ export {
   MNIST_CLASS_NAMES,
   FASHION_MNIST_CLASS_NAMES,
   datasetClassNames,
+  verifiedFingerprint,
+  IDX_FILE_NAMES,
+  type IdxFileKey,
   type TrainTest,
 } from './mnist.ts';
+export { fingerprintOf, digestFile, type DataFingerprint, type FileDigest } from './fingerprint.ts';
+export { splitDataset, type SplitOptions } from './split.ts';
+export { loadImageFolder, normalizePixels, type ImageFolderOptions, type LoadedSource, type Normalization } from './image-folder.ts';
+export { loadNpySource, type NpySourceOptions } from './npy-source.ts';
+export { defaultCacheDirectory } from './decode-cache.ts';
+export { loadDataSource, type SourceData, type LoadSourceOptions } from './source.ts';
 export { takeSubset, indicesByClass, type SubsetOptions } from './subset.ts';
 export { transformDataset, type TransformOptions } from './transform.ts';
 export {
@@ -58,4 +67,11 @@ export {
   type PairBatch,
   type EpochBatcher,
 } from './pairs.ts';
-export { dataSettingsSchema, samplerSettingsSchema, datasetNames, type PairSamplerKind } from './settings.ts';
+export {
+  dataSettingsSchema,
+  samplerSettingsSchema,
+  datasetNames,
+  type DatasetName,
+  type DataSettings,
+  type PairSamplerKind,
+} from './settings.ts';

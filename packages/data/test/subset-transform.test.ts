@@ -57,6 +57,7 @@ describe('transformDataset', () => {
     count: 2,
     rows: 2,
     cols: 4,
+    channels: 1,
     classes: 4,
     classNames: ['a', 'b', 'c', 'd'],
   };

@@ -35,7 +35,7 @@ export interface SiameseModel {
 }
 
 export interface ModelInputs {
-  /** Flattened input size of each side (784 for MNIST; differs for two-source data). */
+  /** Flattened input size of each side, rows x cols x channels (784 for MNIST; differs for two-source data). */
   inputSizeA: number;
   inputSizeB: number;
   /** Image shape of each side, for convolutional towers (square images are inferred when absent). */
@@ -56,7 +56,9 @@ function checkSharedInputs(spec: ModelSpec, inputs: Omit<ModelInputs, 'seed'>): 
   const sameImages =
     inputs.imageShapeA === undefined ||
     inputs.imageShapeB === undefined ||
-    (inputs.imageShapeA.rows === inputs.imageShapeB.rows && inputs.imageShapeA.cols === inputs.imageShapeB.cols);
+    (inputs.imageShapeA.rows === inputs.imageShapeB.rows &&
+      inputs.imageShapeA.cols === inputs.imageShapeB.cols &&
+      (inputs.imageShapeA.channels ?? 1) === (inputs.imageShapeB.channels ?? 1));
   if (spec.share_weights && (inputs.inputSizeA !== inputs.inputSizeB || (spec.tower_a.kind === 'cnn' && !sameImages))) {
     throw new ModelInputError(
       `shared weights need both inputs of the same size, got ${inputs.inputSizeA} and ${inputs.inputSizeB}`,

@@ -17,7 +17,7 @@ export interface MlpTowerSpec {
 /**
  * A small LeNet-style sister: per entry of `channels`, a k x k convolution ('same' padding) →
  * activation → 2x2 max-pool (odd sides are cropped), then the `hidden` dense layers and a linear
- * embedding layer. Input images come flattened; their shape is the dataset's rows x cols.
+ * embedding layer. Input images come flattened; their shape is the dataset's rows x cols x channels (HWC).
  */
 export interface CnnTowerSpec {
   kind: 'cnn';
@@ -34,11 +34,16 @@ export interface CnnTowerSpec {
 
 export type TowerSpec = MlpTowerSpec | CnnTowerSpec;
 
-/** Image shape of a tower's flattened input. */
+/** Image shape of a tower's flattened input, row-major HWC. */
 export interface ImageShape {
   rows: number;
   cols: number;
+  /** Values per pixel (default 1: grayscale). */
+  channels?: number;
 }
+
+/** The number of values in one flattened image. */
+const valuesPerImage = (image: ImageShape): number => image.rows * image.cols * (image.channels ?? 1);
 
 /** One sister network: maps a batch of flattened inputs to embeddings. */
 export interface Tower {
@@ -212,7 +217,7 @@ function cnnLayout(
   const kernels: Array<[number, number, number, number]> = [];
   let rows = image.rows,
     cols = image.cols,
-    channels = 1;
+    channels = image.channels ?? 1;
   for (const outChannels of spec.channels) {
     if (rows < 2 || cols < 2) {
       throw new ModelInputError(
@@ -270,12 +275,12 @@ export function createCnnTower(spec: CnnTowerSpec, image: ImageShape, embeddingD
   return {
     name,
     kind: 'cnn',
-    inputSize: image.rows * image.cols,
+    inputSize: valuesPerImage(image),
     embeddingDim,
     variables: layers.flatMap((layer) => [layer.weights, layer.bias]),
     apply(input, inputIsData = true) {
       const batch = input.shape[0];
-      let x = tf.reshape<tf.Rank.R4>(input, [batch, image.rows, image.cols, 1]);
+      let x = tf.reshape<tf.Rank.R4>(input, [batch, image.rows, image.cols, image.channels ?? 1]);
       convLayers.forEach((layer, index) => {
         const convolved = tf.add<tf.Tensor4D>(convolution(x, layer.weights, k, index > 0 || !inputIsData), layer.bias);
         // 'valid' pooling drops an odd last row or column (7x7 becomes 3x3).
@@ -316,7 +321,9 @@ export function createTower(
       return createMlpTower(spec, inputSize, embeddingDim, seed, name);
     case 'cnn': {
       const shape = image ?? inferImageShape(inputSize);
-      if (shape.rows * shape.cols !== inputSize) throw new Error(`image ${shape.rows}x${shape.cols} does not hold ${inputSize} features`);
+      if (valuesPerImage(shape) !== inputSize) {
+        throw new Error(`image ${shape.rows}x${shape.cols}x${shape.channels ?? 1} does not hold ${inputSize} features`);
+      }
       return createCnnTower(spec, shape, embeddingDim, seed, name);
     }
   }

@@ -4,6 +4,7 @@ import { selectBackend, type ActiveBackend } from '@siamese-lab/backend';
 import { isLabError } from '@siamese-lab/core';
 import {
   collectProvenance,
+  dataProvenance,
   loadRunData,
   optimizerAsBuilt,
   trainAndEvaluate,
@@ -127,6 +128,7 @@ export function startQueueWorker(options: QueueWorkerOptions): { worker: Worker;
       provenance: {
         ...collectProvenance(backend.description),
         optimizer: optimizerAsBuilt(run.spec.optimizer),
+        data: dataProvenance(data.value),
         worker: { name, projectVersion: version, jobId: job.id, threads: options.threads ?? null },
       },
       startedAt,

@@ -1,26 +1,36 @@
 import {
-  loadFashionMnist,
-  loadMnist,
-  loadIdxDataset,
+  loadDataSource,
   seedSplit,
   sliceExamples,
   transformDataset,
+  type DataFingerprint,
   type Dataset,
   type TransformOptions,
 } from '@siamese-lab/data';
 import { LabError } from '@siamese-lab/core';
-import { join, resolve } from 'node:path';
 import type { RunSpec } from './spec/schema.ts';
 
 export interface RunData {
   train: Dataset;
   validation: Dataset;
   test: Dataset;
+  /** A content hash of the files the data came from, for the run's provenance (and `lab check`). */
+  fingerprint: DataFingerprint;
   /**
    * Two-source runs (`data.right`): domain B, the same images rendered differently, index for
    * index (image k of `right.train` is image k of `train` transformed, with the same label).
    */
   right?: { train: Dataset; test: Dataset; transform: TransformOptions };
+}
+
+/** What a run's provenance records of its data: the fingerprint of the files and the class names (for reports of data sets that are not MNIST's). */
+export function dataProvenance(data: RunData): DataFingerprint & { classNames: string[] } {
+  return { ...data.fingerprint, classNames: [...data.train.classNames] };
+}
+
+/** A dataset's image shape as the model takes it (HWC). */
+export function imageShapeOf(dataset: Dataset): { rows: number; cols: number; channels: number } {
+  return { rows: dataset.rows, cols: dataset.cols, channels: dataset.channels };
 }
 
 /** `data.right` as transform options (downsample 1 means none). */
@@ -43,47 +53,50 @@ function transformRight(dataset: Dataset, transform: TransformOptions): Dataset 
  * `directory` resolves against `relativeTo` (a run's `dataFolder`: its experiment file's folder),
  * or the working directory when none is given.
  */
-export function loadRunData(spec: RunSpec['data'], options: { relativeTo?: string } = {}): RunData {
-  const directory = spec.directory === undefined ? undefined : resolve(options.relativeTo ?? '.', spec.directory);
-  let trainTest: { train: Dataset; test: Dataset };
-  if (spec.dataset === 'mnist') trainTest = loadMnist(directory ? { directory } : {});
-  else if (spec.dataset === 'fashion-mnist') trainTest = loadFashionMnist(directory ? { directory } : {});
-  else {
-    if (!directory) {
-      throw new LabError('dataset `idx` needs a directory with the four IDX files', {
-        field: 'data.directory',
-        hint: 'set data.directory to a folder holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (optionally .gz)',
-      });
-    }
-    const file = (name: string) => join(directory, name);
-    trainTest = {
-      train: loadIdxDataset({
-        name: 'idx-train',
-        imagesPath: file('train-images-idx3-ubyte'),
-        labelsPath: file('train-labels-idx1-ubyte'),
-      }),
-      test: loadIdxDataset({ name: 'idx-test', imagesPath: file('t10k-images-idx3-ubyte'), labelsPath: file('t10k-labels-idx1-ubyte') }),
-    };
-  }
+export function loadRunData(spec: RunSpec['data'], options: { relativeTo?: string; cacheDirectory?: string | null } = {}): RunData {
+  const trainTest = loadDataSource(spec, options);
   if (spec.validation_size >= trainTest.train.count) {
     throw new LabError(
       `validation_size ${spec.validation_size} leaves no training images (the training set has ${trainTest.train.count})`,
       {
         field: 'data.validation_size',
+        ...((spec.dataset === 'image_folder' || spec.dataset === 'npy') && {
+          hint: "set data.validation_size: 0 (it defaults to the seed's 5000)",
+        }),
       },
     );
   }
+  checkValidationKeepsClasses(spec, trainTest.train);
   const split = seedSplit(trainTest.train, spec.validation_size);
   const train =
     spec.train_limit !== undefined && spec.train_limit < split.train.count
       ? sliceExamples(split.train, 0, spec.train_limit, `${split.train.name}-first-${spec.train_limit}`)
       : split.train;
-  if (!spec.right) return { train, validation: split.validation, test: trainTest.test };
+  const fingerprint = trainTest.fingerprint;
+  if (!spec.right) return { train, validation: split.validation, test: trainTest.test, fingerprint };
   const transform = rightTransform(spec.right);
   return {
     train,
     validation: split.validation,
     test: trainTest.test,
+    fingerprint,
     right: { train: transformRight(train, transform), test: transformRight(trainTest.test, transform), transform },
   };
+}
+
+/**
+ * The validation images are the first `validation_size` training images, as the seed took them
+ * from MNIST's shuffled file. Image folders and arrays are often ordered class by class, and then
+ * the first images can be whole classes that training would never see: refused, with the fix.
+ */
+function checkValidationKeepsClasses(spec: RunSpec['data'], train: Dataset): void {
+  if (spec.validation_size === 0 || (spec.dataset !== 'image_folder' && spec.dataset !== 'npy')) return;
+  const left = new Set(train.labels.subarray(spec.validation_size));
+  const lost = train.classNames.filter((_, label) => !left.has(label) && train.labels.includes(label));
+  if (lost.length === 0) return;
+  throw new LabError(
+    `validation_size ${spec.validation_size} holds out every training image of class${lost.length > 1 ? 'es' : ''} ${lost.map((name) => `\`${name}\``).join(', ')}: ` +
+      'the validation images are the first ones, and this data set is ordered class by class',
+    { field: 'data.validation_size', hint: "set data.validation_size: 0 (it defaults to the seed's 5000)" },
+  );
 }

@@ -4,7 +4,7 @@ import { validatePairSamplerOptions } from '@siamese-lab/data';
 import { ModelInputError } from '@siamese-lab/model';
 import { finishedStatuses } from '@siamese-lab/run-record';
 import type { RunStore } from '@siamese-lab/store';
-import { loadRunData, type RunData } from './datasets.ts';
+import { dataProvenance, loadRunData, type RunData } from './datasets.ts';
 import { collectProvenance } from './provenance.ts';
 import { optimizerAsBuilt } from './optimizers.ts';
 import { totalmem } from 'node:os';
@@ -175,7 +175,11 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
     if (!data || data.key !== dataKey) data = { key: dataKey, value: loadDataOf(experiment, run) };
     const claimed = store.claimRun(runId, {
       backend: activeBackend.name,
-      provenance: { ...collectProvenance(activeBackend.description, activeBackend.name), optimizer: optimizerAsBuilt(run.spec.optimizer) },
+      provenance: {
+        ...collectProvenance(activeBackend.description, activeBackend.name),
+        optimizer: optimizerAsBuilt(run.spec.optimizer),
+        data: dataProvenance(data.value),
+      },
       leaseSeconds,
       force: options.force,
     });

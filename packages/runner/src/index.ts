@@ -7,6 +7,6 @@ export { trainAndEvaluate, type RunResult } from './run-one.ts';
 export { trainingStep, type StepParts, type StepOutcome } from './training/step.ts';
 export { trainRun, type TrainingResult, type TrainingHooks, type NanDetail, type TrainingProgress } from './train.ts';
 export { evaluateRun, type EvaluationResult } from './evaluate.ts';
-export { loadRunData, type RunData } from './datasets.ts';
+export { loadRunData, dataProvenance, type RunData } from './datasets.ts';
 export { collectProvenance, type Provenance } from './provenance.ts';
 export { optimizerAsBuilt } from './optimizers.ts';

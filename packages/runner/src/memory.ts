@@ -1,6 +1,7 @@
 import { totalmem } from 'node:os';
 import { modelParameterCount } from '@siamese-lab/model';
-import type { RunData } from './datasets.ts';
+import { imageSize } from '@siamese-lab/data';
+import { imageShapeOf, type RunData } from './datasets.ts';
 import { optimizerStateCopies } from './optimizers.ts';
 import type { RunSpec } from './spec/schema.ts';
 
@@ -27,10 +28,10 @@ export interface WeightMemory {
 export function weightMemory(spec: RunSpec, data: RunData): WeightMemory {
   const right = data.right?.train ?? data.train;
   const { towerA, towerB } = modelParameterCount(spec.model, {
-    inputSizeA: data.train.rows * data.train.cols,
-    inputSizeB: right.rows * right.cols,
-    imageShapeA: { rows: data.train.rows, cols: data.train.cols },
-    imageShapeB: { rows: right.rows, cols: right.cols },
+    inputSizeA: imageSize(data.train),
+    inputSizeB: imageSize(right),
+    imageShapeA: imageShapeOf(data.train),
+    imageShapeB: imageShapeOf(right),
   });
   const copies = 2 + optimizerStateCopies[spec.optimizer.name];
   return { bytes: (towerA + towerB) * copies * Float32Array.BYTES_PER_ELEMENT, towerA, towerB, copies };

@@ -3,6 +3,7 @@ import { cpus, hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describeNumerics, tf, type Numerics } from '@siamese-lab/backend';
+import type { DataFingerprint } from '@siamese-lab/data';
 import type { OptimizerAsBuilt } from '@siamese-lab/run-record';
 
 export interface Provenance {
@@ -15,6 +16,8 @@ export interface Provenance {
   numerics: Numerics;
   /** The optimizer as tfjs built it (class and getConfig()), where the caller adds it (optimizerAsBuilt). */
   optimizer?: OptimizerAsBuilt;
+  /** A content hash of the files the run's data came from (and, for image folders, of the decoded pixels) and its class names, where the caller adds it (dataProvenance). */
+  data?: DataFingerprint & { classNames: string[] };
   cpu: string;
   hostname: string;
   commandLine: string[];

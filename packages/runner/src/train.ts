@@ -1,9 +1,9 @@
 import { createTrainingOptimizer } from '@siamese-lab/backend';
-import { createPairSampler, type PairSamplerOptions } from '@siamese-lab/data';
+import { createPairSampler, imageSize, type PairSamplerOptions } from '@siamese-lab/data';
 import { createSiameseModel, type SiameseModel } from '@siamese-lab/model';
 import { buildDistance, buildPairLoss } from '@siamese-lab/losses';
 import type { StepMetricRow } from '@siamese-lab/store';
-import type { RunData } from './datasets.ts';
+import { imageShapeOf, type RunData } from './datasets.ts';
 import { buildOptimizer, learningRateAt } from './optimizers.ts';
 import type { RunSpec } from './spec/schema.ts';
 import { trainingStep, type StepParts } from './training/step.ts';
@@ -40,10 +40,10 @@ function buildStepParts(spec: RunSpec, data: RunData): StepParts {
   // Two-source runs: the right side of every pair, and so tower B's input, is domain B.
   const rightTrain = data.right?.train ?? data.train;
   const model = createSiameseModel(spec.model, {
-    inputSizeA: data.train.rows * data.train.cols,
-    inputSizeB: rightTrain.rows * rightTrain.cols,
-    imageShapeA: { rows: data.train.rows, cols: data.train.cols },
-    imageShapeB: { rows: rightTrain.rows, cols: rightTrain.cols },
+    inputSizeA: imageSize(data.train),
+    inputSizeB: imageSize(rightTrain),
+    imageShapeA: imageShapeOf(data.train),
+    imageShapeB: imageShapeOf(rightTrain),
     seed: spec.seed,
   });
   return {
