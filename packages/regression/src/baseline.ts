@@ -22,6 +22,8 @@ export interface ObservedRun {
   numerics: Numerics | null;
   /** The optimizer as tfjs built it (class and getConfig(), from its provenance); null when not recorded. */
   optimizer: OptimizerAsBuilt | null;
+  /** The fingerprint of the run's data (a content hash of the files read, from its provenance); absent when not recorded. */
+  data?: string | null;
 }
 
 /** One run of a baseline file (snake_case, as the file writes it). */
@@ -35,6 +37,8 @@ export interface BaselineRun {
   steps_done: number;
   /** The optimizer the run trained with, as tfjs built it; absent in files recorded before it was. */
   optimizer?: OptimizerAsBuilt;
+  /** The fingerprint of the data the run read (SHA-256 of its files); absent in files recorded before it was. */
+  data?: string;
   /** The swept parameters and the seed: what tells the runs apart, for a reviewer. */
   parameters: Record<string, ParamValue>;
   metrics: Record<string, number | null>;
@@ -121,6 +125,7 @@ export function createBaseline(input: {
       numerics: nameOf(run.numerics),
       steps_done: run.stepsDone,
       ...(run.optimizer ? { optimizer: run.optimizer } : {}),
+      ...(run.data ? { data: run.data } : {}),
       parameters: Object.fromEntries(parameterKeys.filter((key) => key in run.params).map((key) => [key, run.params[key]])),
       metrics: Object.fromEntries(Object.entries(run.metrics).filter(([name]) => !untrackedMetrics.includes(name))),
       ...(kept ? { tolerances: kept } : {}),
@@ -172,8 +177,8 @@ export function serializeBaseline(baseline: Baseline): string {
     runs: baseline.runs.map((run) => {
       const sorted = sortKeys(run) as Record<string, unknown>;
       // Identity first, then what is measured: easier to review than alphabetical.
-      const { config_hash, label, status, backend, numerics, steps_done, optimizer, parameters, metrics, tolerances } = sorted;
-      return { config_hash, label, status, backend, numerics, steps_done, optimizer, parameters, metrics, tolerances };
+      const { config_hash, label, status, backend, numerics, steps_done, optimizer, data, parameters, metrics, tolerances } = sorted;
+      return { config_hash, label, status, backend, numerics, steps_done, optimizer, data, parameters, metrics, tolerances };
     }),
   };
   // One line per tolerance ({ "relative": 0.05 }) keeps the tables short enough to review.
@@ -315,6 +320,8 @@ export function readBaseline(path: string): Baseline {
     const optimizer = run.optimizer === undefined ? undefined : parseOptimizerAsBuilt(run.optimizer);
     if (run.optimizer !== undefined && !optimizer)
       throw fail('optimizer must be an object of numbers, strings and booleans', `${field}.optimizer`);
+    if (run.data !== undefined && (typeof run.data !== 'string' || !/^[0-9a-f]{64}$/.test(run.data)))
+      throw fail("data must be the SHA-256 fingerprint of the run's data (64 hex digits)", `${field}.data`);
     return {
       config_hash: run.config_hash,
       label: typeof run.label === 'string' ? run.label : run.config_hash,
@@ -323,6 +330,7 @@ export function readBaseline(path: string): Baseline {
       numerics: numericsName,
       steps_done: typeof run.steps_done === 'number' ? run.steps_done : 0,
       ...(optimizer ? { optimizer } : {}),
+      ...(typeof run.data === 'string' ? { data: run.data } : {}),
       parameters: isRecord(run.parameters) ? (run.parameters as Record<string, ParamValue>) : {},
       metrics: run.metrics as Record<string, number | null>,
       ...(run.tolerances ? { tolerances: checkToleranceTable(run.tolerances, path, `${field}.tolerances`) } : {}),

@@ -104,6 +104,19 @@ function compareRun(baselineRun: BaselineRun, now: ObservedRun, baseline: Baseli
       exact(`optimizer.${key}`, String(baselineRun.optimizer[key] ?? 'absent'), String(now.optimizer[key] ?? 'absent'));
     }
   }
+  // The data: a content hash of the files read, the same on every machine, so compared exactly in every class.
+  if (baselineRun.data && now.data) {
+    const passed = baselineRun.data === now.data;
+    checks.push({
+      metric: 'data',
+      baseline: baselineRun.data.slice(0, 16),
+      now: now.data.slice(0, 16),
+      low: null,
+      high: null,
+      passed,
+      ...(!passed && { note: "the data differ from the baseline's: another content hash of the files read" }),
+    });
+  }
   let bandsUsed = '';
   for (const [metric, value] of Object.entries(baselineRun.metrics).sort(([a], [b]) => a.localeCompare(b))) {
     if (untrackedMetrics.includes(metric)) continue;

@@ -1,6 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { allowedBand, compareWithBaseline, createBaseline, formatCheckResult, type Baseline } from '../src/index.ts';
-import { numericsOf, observedRun } from './helpers.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  allowedBand,
+  compareWithBaseline,
+  createBaseline,
+  formatCheckResult,
+  readBaseline,
+  serializeBaseline,
+  type Baseline,
+} from '../src/index.ts';
+import { numericsOf, observedRun, tempFolder } from './helpers.ts';
+
+/** A baseline written to a file and read back, as lab check reads it. */
+function readBaselineBack(baseline: Baseline): Baseline {
+  const path = join(tempFolder(), 'baseline.json');
+  writeFileSync(path, serializeBaseline(baseline));
+  return readBaseline(path);
+}
 
 function baselineOf(...runs: ReturnType<typeof observedRun>[]): Baseline {
   const baseline = createBaseline({ experiment: 'sweep', sweepKeys: ['optimizer.name'], runs });
@@ -167,6 +184,30 @@ describe('compareWithBaseline', () => {
     // A run or a baseline recorded before optimizers were recorded is not held to it.
     const older = compareWithBaseline(baseline, [observedRun({ params, optimizer: null })], 'b.json');
     expect(older.runs[0].checks.some((check) => check.metric.startsWith('optimizer.'))).toBe(false);
+  });
+
+  it("says when a run's data differ from the baseline's (another fingerprint of the files read), in every class", () => {
+    const data = 'a'.repeat(64);
+    const baseline = baselineOf(observedRun({ data }));
+    expect(serializeBaseline(baseline)).toContain(`"data": "${data}"`);
+    expect(readBaselineBack(baseline).runs[0].data).toBe(data);
+    expect(compareWithBaseline(baseline, [observedRun({ data })], 'b.json').passed).toBe(true);
+    const other = compareWithBaseline(baseline, [observedRun({ data: 'b'.repeat(64), numerics: otherKernel })], 'b.json');
+    expect(other.passed).toBe(false);
+    expect(other.runs[0].checks.filter((check) => !check.passed)).toEqual([
+      {
+        metric: 'data',
+        baseline: 'a'.repeat(16),
+        now: 'b'.repeat(16),
+        low: null,
+        high: null,
+        passed: false,
+        note: "the data differ from the baseline's: another content hash of the files read",
+      },
+    ]);
+    expect(formatCheckResult(other)).toMatch(/data\s+aaaaaaaaaaaaaaaa\s+bbbbbbbbbbbbbbbb\s+the data differ from the baseline's/);
+    // Runs and baselines recorded before data were fingerprinted are not held to it.
+    expect(compareWithBaseline(baselineOf(observedRun()), [observedRun({ data })], 'b.json').passed).toBe(true);
   });
 
   it('lets a run override a tolerance of the file', () => {

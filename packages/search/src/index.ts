@@ -22,3 +22,12 @@ export {
   type ParameterValue,
 } from './space.ts';
 export { suggestRandom, trialRandom } from './random-sampler.ts';
+export {
+  suggestTpe,
+  suggestParameters,
+  splitObservations,
+  defaultTpeSettings,
+  type Observation,
+  type TpeRequest,
+  type TpeSettings,
+} from './tpe-sampler.ts';
