@@ -10,7 +10,7 @@ import {
   type TransformOptions,
 } from '@siamese-lab/data';
 import type { RunRecord } from '@siamese-lab/store';
-import { greyscalePng } from './png.ts';
+import { greyscalePng } from '@siamese-lab/report';
 
 type ParamValue = RunRecord['params'][string];
 

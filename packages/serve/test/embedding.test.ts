@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { greyscalePng } from '../src/png.ts';
+import { greyscalePng } from '@siamese-lab/report';
 import { nearestNeighbours, neighbourClassConfusion, projectTo2d } from '../src/embedding.ts';
 
 describe('projectTo2d', () => {
