@@ -31,3 +31,20 @@ export {
   type TpeRequest,
   type TpeSettings,
 } from './tpe-sampler.ts';
+export {
+  createAsha,
+  ashaRungs,
+  promotionFor,
+  recordJob,
+  recordReport,
+  replayAsha,
+  ashaTrials,
+  ashaStepsSpent,
+  ashaObservations,
+  type AshaState,
+  type AshaEntry,
+  type AshaJob,
+  type AshaDecision,
+  type AshaTrial,
+  type AshaTrialStatus,
+} from './asha.ts';
