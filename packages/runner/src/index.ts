@@ -10,3 +10,14 @@ export { evaluateRun, type EvaluationResult } from './evaluate.ts';
 export { loadRunData, dataProvenance, type RunData } from './datasets.ts';
 export { collectProvenance, type Provenance } from './provenance.ts';
 export { optimizerAsBuilt } from './optimizers.ts';
+export {
+  storedRunSpec,
+  runSisters,
+  preprocessPixels,
+  restoreSiameseModel,
+  embedPixels,
+  sisterLayers,
+  sisterDescription,
+  type SisterInput,
+  type Side,
+} from './stored-model.ts';

@@ -1,0 +1,203 @@
+import { dirname } from 'node:path';
+import { tf } from '@siamese-lab/backend';
+import { LabError } from '@siamese-lab/core';
+import { transformDataset, type Dataset } from '@siamese-lab/data';
+import { createSiameseModel, type ImageShape, type SiameseModel, type TowerSpec } from '@siamese-lab/model';
+import type { SisterDescription, SisterLayer } from '@siamese-lab/onnx-export';
+import type { ParamValue } from '@siamese-lab/run-record';
+import type { StoredCheckpoint } from '@siamese-lab/store';
+import { loadRunData, rightTransform } from './datasets.ts';
+import { runSpecSchema, type RunSpec } from './spec/schema.ts';
+
+/**
+ * A stored run's trained model, away from training: its parameters back as a RunSpec, its
+ * weights back in a tfjs model (to embed new inputs as the run's evaluation did), and its sisters
+ * as plain layers for the ONNX export. Inputs are raw pixels (0-255, as the data sets store them),
+ * put through the run's own preprocessing: bytes to [0, 1], and for sister B of a two-source run
+ * the run's rendering of domain B (`data.right`).
+ */
+
+export type Side = 'a' | 'b';
+
+/** The run parameters as stored (dotted keys, arrays as JSON) back into a RunSpec. */
+export function storedRunSpec(params: Record<string, ParamValue>): RunSpec {
+  const nested: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    const path = key.split('.');
+    let node = nested;
+    for (const segment of path.slice(0, -1)) node = (node[segment] ??= {}) as Record<string, unknown>;
+    // flattenParams stores arrays (hidden sizes, channels) as JSON text.
+    node[path[path.length - 1]] = typeof value === 'string' && value.startsWith('[') ? (JSON.parse(value) as unknown) : value;
+  }
+  const parsed = runSpecSchema.safeParse(nested);
+  if (!parsed.success) {
+    throw new LabError(`the run's stored parameters are not a valid run of this version of the lab: ${parsed.error.issues[0]?.message}`, {
+      hint: 'export the model with the version of Siamese Lab that trained the run',
+    });
+  }
+  return parsed.data;
+}
+
+/** The image shape of domain A: MNIST and Fashion-MNIST are 28x28; IDX files are read to find out. */
+function domainImageShape(spec: RunSpec, dataFolder: string | undefined): ImageShape {
+  if (spec.data.dataset === 'mnist' || spec.data.dataset === 'fashion-mnist') return { rows: 28, cols: 28 };
+  // Other sources normalise in their own ways (per-channel mean and std): not taken over yet.
+  const dataset: string = spec.data.dataset;
+  if (dataset !== 'idx') {
+    throw new LabError(`runs on dataset ${dataset} cannot be exported or embedded yet: only MNIST, Fashion-MNIST and IDX runs`, {
+      hint: 'their inputs are bytes scaled to [0, 1], which the exported model and lab embed reproduce',
+    });
+  }
+  const data = loadRunData(spec.data, dataFolder === undefined ? {} : { relativeTo: dataFolder });
+  return { rows: data.test.rows, cols: data.test.cols };
+}
+
+/** What one sister takes (raw images of domain A) and what its tower sees after the run's preprocessing. */
+export interface SisterInput {
+  side: Side;
+  /** The images given to it: domain A's shape (sister B renders them as the run did). */
+  input: ImageShape;
+  /** The images its tower embeds. */
+  tower: ImageShape;
+}
+
+/** The sisters of a run with their input shapes: one when the weights are shared, two when not. */
+export function runSisters(spec: RunSpec, experimentFile: string | null): SisterInput[] {
+  const input = domainImageShape(spec, experimentFile === null ? undefined : dirname(experimentFile));
+  const sisterA: SisterInput = { side: 'a', input, tower: input };
+  if (spec.model.share_weights) return [sisterA];
+  const right = spec.data.right;
+  let tower = input;
+  if (right?.rotate90) tower = { rows: tower.cols, cols: tower.rows };
+  if (right?.downsample === 2) tower = { rows: tower.rows / 2, cols: tower.cols / 2 };
+  return [sisterA, { side: 'b', input, tower }];
+}
+
+/** Raw pixels to what sister `side` embeds: bytes to [0, 1] as the data loaders do, then (sister B) the run's rendering. */
+export function preprocessPixels(spec: RunSpec, sister: SisterInput, pixels: Float32Array, count: number): Float32Array {
+  const scale = Math.fround(1 / 255);
+  const unit = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) unit[i] = Math.fround(pixels[i] * scale);
+  if (sister.side === 'a' || !spec.data.right) return unit;
+  // A cast, not a typed literal: `channels` is new in Dataset (grayscale here either way).
+  const dataset = {
+    name: 'input',
+    images: unit,
+    labels: new Uint8Array(count),
+    count,
+    rows: sister.input.rows,
+    cols: sister.input.cols,
+    channels: 1,
+    classes: 1,
+    classNames: ['0'],
+  } as Dataset;
+  return transformDataset(dataset, rightTransform(spec.data.right)).images;
+}
+
+const towerOf = (spec: RunSpec, side: Side): TowerSpec => (side === 'a' ? spec.model.tower_a : (spec.model.tower_b ?? spec.model.tower_a));
+
+function checkpointTensor(checkpoint: StoredCheckpoint, name: string, runId: number) {
+  const tensor = checkpoint.tensors.find((entry) => entry.name === name);
+  if (!tensor) {
+    throw new LabError(`the checkpoint of run ${runId} has no tensor ${name}`, {
+      hint: `it holds ${checkpoint.tensors.map((entry) => entry.name).join(', ')}; was it written by another version of the lab?`,
+    });
+  }
+  return tensor;
+}
+
+/** The run's Siamese model with its trained weights (on the selected tfjs backend). */
+export function restoreSiameseModel(spec: RunSpec, sisters: SisterInput[], checkpoint: StoredCheckpoint, runId: number): SiameseModel {
+  const a = sisters[0].tower;
+  const b = (sisters[1] ?? sisters[0]).tower;
+  const model = createSiameseModel(spec.model, {
+    inputSizeA: a.rows * a.cols,
+    inputSizeB: b.rows * b.cols,
+    imageShapeA: a,
+    imageShapeB: b,
+    seed: spec.seed,
+  });
+  try {
+    for (const tower of model.towers) {
+      for (const variable of tower.variables) {
+        // As exportWeights names them: the tower's name, then the variable's name without its unique prefix.
+        const name = `${tower.name}/${variable.name.split('/').slice(1).join('/')}`;
+        const stored = checkpointTensor(checkpoint, name, runId);
+        if (stored.shape.join('x') !== variable.shape.join('x')) {
+          throw new LabError(`the checkpoint's ${name} is ${stored.shape.join('x')}, but the run's model has ${variable.shape.join('x')}`);
+        }
+        tf.tidy(() => variable.assign(tf.tensor(stored.values, stored.shape)));
+      }
+    }
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return model;
+}
+
+/** Embeds raw images with one sister as the run's evaluation does: `count * dim` floats. */
+export function embedPixels(model: SiameseModel, spec: RunSpec, sister: SisterInput, pixels: Float32Array, count: number): Float32Array {
+  return model.embedAll(preprocessPixels(spec, sister, pixels, count), count, sister.side);
+}
+
+/**
+ * One sister as plain layers for the ONNX export: the preprocessing first (so the model takes raw
+ * pixels), then the tower's layers with the checkpoint's weights.
+ */
+export function sisterLayers(spec: RunSpec, sister: SisterInput, checkpoint: StoredCheckpoint, runId: number): SisterLayer[] {
+  const layers: SisterLayer[] = [{ kind: 'scale', factor: Math.fround(1 / 255) }];
+  const right = spec.data.right;
+  if (sister.side === 'b' && right) {
+    if (right.rotate90) layers.push({ kind: 'rotate90' });
+    if (right.invert) layers.push({ kind: 'invert' });
+    if (right.downsample === 2) layers.push({ kind: 'average_pool', size: 2 });
+  }
+  const tower = towerOf(spec, sister.side);
+  const prefix = sister.side === 'a' || spec.model.share_weights ? 'tower_a' : 'tower_b';
+  const tensor = (name: string) => checkpointTensor(checkpoint, `${prefix}/${name}`, runId);
+  if (tower.kind === 'cnn') {
+    tower.channels.forEach((_, i) => {
+      const kernel = tensor(`conv_${i}/kernel`);
+      layers.push({
+        kind: 'conv',
+        kernel: kernel.values,
+        kernelShape: kernel.shape as [number, number, number, number],
+        bias: tensor(`conv_${i}/bias`).values,
+        activation: tower.activation,
+      });
+      layers.push({ kind: 'max_pool', size: 2 });
+    });
+  }
+  const denseCount = tower.hidden.length + 1;
+  for (let i = 0; i < denseCount; i++) {
+    const weights = tensor(`dense_${i}/weights`);
+    layers.push({
+      kind: 'dense',
+      weights: weights.values,
+      weightsShape: weights.shape as [number, number],
+      bias: tensor(`dense_${i}/bias`).values,
+      // The last layer is the embedding: linear.
+      activation: i + 1 === denseCount ? 'linear' : tower.activation,
+    });
+  }
+  return layers;
+}
+
+/** One sister as the ONNX export takes it; with two sisters the names carry the side (`pixels_a`, `embedding_b`). */
+export function sisterDescription(
+  spec: RunSpec,
+  sister: SisterInput,
+  checkpoint: StoredCheckpoint,
+  runId: number,
+  sisterCount: number,
+): SisterDescription {
+  const suffix = sisterCount > 1 ? `_${sister.side}` : '';
+  return {
+    inputName: `pixels${suffix}`,
+    image: { rows: sister.input.rows, cols: sister.input.cols, channels: 1 },
+    layers: sisterLayers(spec, sister, checkpoint, runId),
+    outputName: `embedding${suffix}`,
+    batchName: `batch${suffix}`,
+  };
+}
