@@ -199,6 +199,7 @@ export function showCommand(args: { db: string; run: number }, io: Output): numb
       cpu?: string;
       hostname?: string;
       backend?: string;
+      data?: { sha256?: string; files?: number; bytes?: number; pixels?: string; decoder?: string; cache?: string };
     } | null;
     if (provenance) {
       lines.push(
@@ -207,6 +208,13 @@ export function showCommand(args: { db: string; run: number }, io: Output): numb
       );
       // The backend as the run used it: on blas, the GEMM provider, its version, kernel and threads.
       if (provenance.backend) lines.push(`computed on  ${provenance.backend}`);
+      const data = provenance.data;
+      if (data?.sha256) {
+        const decoded = data.pixels
+          ? `; pixels ${data.pixels.slice(0, 16)} by ${data.decoder ?? '?'}, decode cache ${data.cache ?? '?'}`
+          : '';
+        lines.push(`data         ${data.sha256.slice(0, 16)} (${data.files} files, ${data.bytes} bytes${decoded})`);
+      }
     }
     lines.push(`numerics     ${numericsLine(run)}`);
     io.out(lines.join('\n'));

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { encodeIdx } from '@siamese-lab/data';
+import { crc32, deflateSync, gzipSync } from 'node:zlib';
+import { encodeIdx, encodeNpy } from '@siamese-lab/data';
 import type { RunStatus } from '@siamese-lab/run-record';
 import { openRunStore } from '@siamese-lab/store';
 import type { BackendName } from '@siamese-lab/backend';
@@ -68,6 +68,17 @@ export function prepareCase(entry: BadInputCase, folder: string): CaseFolder {
     case 'idx-fixtures':
       writeIdxFixtures(folder);
       break;
+    case 'own-data-fixtures': {
+      writeOwnDataFixtures(join(folder, 'own-data'));
+      // Decoded images are cached outside results/; keep this case's cache in its own folder.
+      const previous = process.env.SIAMESE_LAB_CACHE;
+      process.env.SIAMESE_LAB_CACHE = join(folder, 'decode-cache');
+      prepared.cleanup = () => {
+        if (previous === undefined) delete process.env.SIAMESE_LAB_CACHE;
+        else process.env.SIAMESE_LAB_CACHE = previous;
+      };
+      break;
+    }
     case 'file-too-large':
       writeFileSync(file, `name: large\ndescription: "${'x'.repeat(1.2 * (1 << 20))}"\n`);
       break;
@@ -147,6 +158,60 @@ function writeIdxFixtures(folder: string): void {
     const gzipped = gzipSync(files['train-images-idx3-ubyte']);
     files['train-images-idx3-ubyte'] = Uint8Array.from([...gzipped.subarray(0, 20), ...new Uint8Array(40).fill(0x55)]);
   });
+}
+
+/** A grayscale 8-bit PNG, written without an image library (the corpus is prepared synchronously). */
+function grayscalePng(rows: number, cols: number, seed: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(cols, 0);
+  header.writeUInt32BE(rows, 4);
+  header[8] = 8; // bit depth
+  header[9] = 0; // grayscale
+  const raw = Buffer.alloc(rows * (cols + 1)); // each row: filter byte 0, then its pixels
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) raw[r * (cols + 1) + 1 + c] = (r * 31 + c * 17 + seed * 53) % 256;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** Image folders and .npy arrays, one valid and one broken copy per failure the own-data loaders must name. */
+function writeOwnDataFixtures(root: string): void {
+  const write = (path: string, bytes: Uint8Array | string) => {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), bytes);
+  };
+  for (let i = 0; i < 4; i++) {
+    write(`valid/cat/${i}.png`, grayscalePng(8, 8, i));
+    write(`valid/dog/${i}.png`, grayscalePng(8, 8, 10 + i));
+  }
+  write('empty-class/cat/0.png', grayscalePng(8, 8, 0));
+  write('empty-class/dog/notes.txt', 'not an image');
+  write('corrupt/cat/0.png', grayscalePng(8, 8, 0));
+  write('corrupt/dog/not-a-png.png', 'this is text, not a PNG image');
+  const whole = grayscalePng(28, 28, 3);
+  write('truncated/cat/0.png', grayscalePng(8, 8, 0));
+  write('truncated/dog/cut.png', whole.subarray(0, Math.floor(whole.length / 2)));
+  write('mixed-sizes/cat/0.png', grayscalePng(8, 8, 0));
+  write('mixed-sizes/dog/wide.png', grayscalePng(12, 10, 1));
+  const labels = (count: number) =>
+    encodeNpy({ dtype: 'int64', shape: [count], data: BigInt64Array.from({ length: count }, (_, i) => BigInt(i % 2)) });
+  write('int-features/features.npy', encodeNpy({ dtype: 'int64', shape: [8, 2], data: new BigInt64Array(16) }));
+  write('int-features/labels.npy', labels(8));
+  write('flat-features/features.npy', encodeNpy({ dtype: 'float32', shape: [8], data: new Float32Array(8) }));
+  write('flat-features/labels.npy', labels(8));
+  write('label-mismatch/features.npy', encodeNpy({ dtype: 'float32', shape: [8, 2], data: new Float32Array(16) }));
+  write('label-mismatch/labels.npy', labels(6));
 }
 
 /** Every file under a folder with its SHA-256, to prove a failed command changed nothing. */

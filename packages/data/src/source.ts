@@ -61,10 +61,11 @@ function loadIdxFolder(directory: string | undefined): SourceData {
 
 /** A source's own split, or the declared one; one of the two, never both and never neither. */
 function trainTestOf(source: LoadedSource, settings: DataSettings, directory: string): SourceData {
-  const what = settings.dataset === 'image_folder' ? 'image folder' : 'arrays';
+  const what = settings.dataset === 'image_folder' ? 'the image folder has' : 'the arrays have';
+  const its = settings.dataset === 'image_folder' ? 'its' : 'their';
   if (!('all' in source.data)) {
     if (settings.split) {
-      throw new LabError(`the ${what} already have a test set of their own, so data.split has nothing to split`, {
+      throw new LabError(`${what} a test set of ${its} own already, so data.split has nothing to split`, {
         location: directory,
         field: 'data.split',
         hint:
@@ -76,7 +77,7 @@ function trainTestOf(source: LoadedSource, settings: DataSettings, directory: st
     return { ...source.data, fingerprint: source.fingerprint };
   }
   if (!settings.split) {
-    throw new LabError(`the ${what} have no test set of their own: declare a split`, {
+    throw new LabError(`${what} no test set of ${its} own: declare a split`, {
       location: directory,
       field: 'data.split',
       hint:

@@ -178,10 +178,10 @@ describe('bad image folders', () => {
       validation_size: 0,
     });
     const error = thrown(() => loadDataSource(noSplit, { cacheDirectory: cache })) as LabError;
-    expect(error.describe()).toMatch(/have no test set of their own: declare a split/);
+    expect(error.describe()).toMatch(/the image folder has no test set of its own: declare a split/);
     expect(error.field).toBe('data.split');
     const twice = thrown(() => loadDataSource(settings(join(root, 'cached-digits')), { cacheDirectory: cache })) as LabError;
-    expect(twice.describe()).toMatch(/already have a test set of their own/);
+    expect(twice.describe()).toMatch(/the image folder has a test set of its own already/);
   });
 
   it('splits a folder without one: stratified, seeded, and the same for the same seed', () => {
