@@ -122,8 +122,29 @@ export function promotionFor(state: AshaState): AshaDecision {
   return v.running.size > 0 ? { kind: 'wait' } : { kind: 'done' };
 }
 
-/** The state with a job handed to a worker appended to its log. */
+const describeJob = (job: AshaDecision) =>
+  job.kind === 'start' || job.kind === 'promote'
+    ? `${job.kind} trial ${job.trial} to rung ${job.rung} (${job.from_steps} -> ${job.steps} steps)`
+    : job.kind;
+
+function sameJob(a: AshaDecision, b: AshaJob): boolean {
+  return (
+    (a.kind === 'start' || a.kind === 'promote') &&
+    a.kind === b.kind &&
+    a.trial === b.trial &&
+    a.rung === b.rung &&
+    a.from_steps === b.from_steps &&
+    a.steps === b.steps
+  );
+}
+
+/**
+ * The state with a job handed to a worker appended to its log. The job must be the rule's decision
+ * for this state (`promotionFor`), so that the log only ever holds decisions a replay reproduces.
+ */
 export function recordJob(state: AshaState, job: AshaJob): AshaState {
+  const decision = promotionFor(state);
+  if (!sameJob(decision, job)) throw new Error(`the job is ${describeJob(job)}, but the rule decides ${describeJob(decision)} here`);
   return { ...state, log: [...state.log, { ...job }] };
 }
 
@@ -146,8 +167,8 @@ export function replayAsha(settings: AshaSettings, direction: Direction, budget:
       return;
     }
     const decision = promotionFor(state);
-    if (JSON.stringify(decision) !== JSON.stringify(entry))
-      throw new Error(`entry ${index} of the log is ${JSON.stringify(entry)}, but the rule decides ${JSON.stringify(decision)} there`);
+    if (!sameJob(decision, entry))
+      throw new Error(`entry ${index} of the log is ${describeJob(entry)}, but the rule decides ${describeJob(decision)} there`);
     state = recordJob(state, entry);
   });
   return state;

@@ -182,10 +182,12 @@ export const samplerKinds = ['random', 'tpe'] as const;
 export type Direction = 'minimize' | 'maximize';
 
 export const samplerSchema = z.strictObject({
-  kind: z.enum(samplerKinds, {
-    error: (issue) =>
-      issue.input === 'grid' ? 'a grid stays a sweep (sweep.grid); a search samples with random or tpe' : 'sampler.kind is random or tpe',
-  }),
+  kind: z
+    .enum(samplerKinds, {
+      error: (issue) =>
+        issue.input === 'grid' ? 'a grid stays a sweep (sweep.grid); a search samples with random or tpe' : 'sampler.kind is random or tpe',
+    })
+    .default('tpe'),
   /** TPE: the first trials are drawn at random (Optuna's n_startup_trials). */
   startup_trials: z.number().int('startup_trials must be a whole number').min(0, 'startup_trials must be 0 or more').default(10),
   /** TPE: candidates drawn from l(x) and scored by l(x)/g(x) (Optuna's n_ei_candidates). */
@@ -254,7 +256,7 @@ export const searchSchema = z
     /** The sampler's seed: the same file and seed give the same parameters for each trial. */
     seed: z.number().int('search.seed must be a whole number').min(0, 'search.seed must be 0 or more').default(1),
     space: spaceSchema,
-    sampler: samplerSchema.prefault({ kind: 'tpe' }),
+    sampler: samplerSchema.prefault({}),
     objective: objectiveSchema,
     budget: budgetSchema,
     asha: ashaSchema.optional(),

@@ -27,6 +27,7 @@ describe('the search block', () => {
     expect(search.seed).toBe(1);
     expect(search.sampler).toEqual({ kind: 'tpe', startup_trials: 10, ei_candidates: 24, gamma: 0.1, max_good: 25, prior_weight: 1 });
     expect(search.asha).toEqual({ min_steps: 100, max_steps: 900, reduction_factor: 3 });
+    expect(validateSpace(block({ sampler: { startup_trials: 5 } })).sampler).toMatchObject({ kind: 'tpe', startup_trials: 5 });
     expect(validateSpace(block({ space: { layers: { kind: 'int', low: 1, high: 4 } } })).space.layers).toEqual({
       kind: 'int',
       low: 1,
