@@ -18,10 +18,11 @@
  * - The top rung is max_steps, not min_steps · η^K when max_steps is not such a power: the budget
  *   a trial may train is the user's max_steps; the last promotion trains between η and η² times
  *   the steps of the rung below (e.g. η = 3, min 1, max 9: rungs 1, 3, 9; max 20: rungs 1, 3, 20).
- * - The early-stopping rate s is 0 (the paper's default for ASHA; the first rung is min_steps).
+ * - No early-stopping rate s: the first rung is min_steps (the paper's s raises it to r · η^s; a
+ *   larger min_steps does the same).
  * - The paper runs until stopped. Here the budget ends it: no trial starts once `budget.trials`
- *   have, and no job is given whose steps (r_{k+1} − r_k for a promotion: the trial resumes from its
- *   rung-k checkpoint; r_0 for a new trial) do not fit in what is left of `budget.steps`. Then a
+ *   have, and no job is given whose steps (r_{k+1} − r_k for a promotion, counted as if the trial
+ *   resumes from its rung-k checkpoint, as in the paper; r_0 for a new trial) do not fit in what is left of `budget.steps`. Then a
  *   free worker waits while trials still run (a report may make a promotion possible), and the
  *   study is done when none do.
  * - Ranking within a rung is by the objective, ties by trial number; a non-finite value (a run
