@@ -61,9 +61,14 @@ export function collectReportInput(store: RunStore, experimentName: string): Rep
         hint: known.length ? `known experiments: ${known.join(', ')}` : 'run one first: pnpm run exp experiments/quickstart.yaml',
       });
     }
-    const runs = store.listRuns({ experiment: experimentName }).map((run) => reportRunFromStore(store, run));
+    const records = store.listRuns({ experiment: experimentName });
+    const runs = records.map((run) => reportRunFromStore(store, run));
     const base = (experiment.spec as { base?: { data?: { dataset?: string } } }).base;
-    const classNames = [...datasetClassNames(base?.data?.dataset ?? 'mnist')];
+    // An image folder's or arrays' classes are named by the data: as a run recorded them.
+    const recorded = records
+      .map((run) => (run.provenance as { data?: { classNames?: unknown } } | null)?.data?.classNames)
+      .find((names): names is string[] => Array.isArray(names) && names.every((name) => typeof name === 'string'));
+    const classNames = recorded ?? [...datasetClassNames(base?.data?.dataset ?? 'mnist')];
     return {
       experiment: { name: experiment.name, description: experiment.description },
       sweepKeys: reportSweepKeys(experiment.sweepKeys, runs),

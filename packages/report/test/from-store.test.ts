@@ -1,5 +1,9 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { reportSweepKeys } from '../src/from-store.ts';
+import { openRunStore } from '@siamese-lab/store';
+import { collectReportInput, reportSweepKeys } from '../src/from-store.ts';
 
 describe('reportSweepKeys', () => {
   it('keeps flat sweep keys and replaces a swept section by its varying leaves', () => {
@@ -35,5 +39,21 @@ describe('reportSweepKeys for a section that is only present or absent', () => {
       { params: { 'model.share_weights': false, 'model.tower_b.kind': 'mlp', 'model.tower_b.hidden': '[32]' } },
     ];
     expect(reportSweepKeys(['model.tower_b'], runs)).toEqual(['model.tower_b.kind']);
+  });
+});
+
+describe('collectReportInput', () => {
+  it("names the classes as a run's data recorded them (an image folder's class folders), else as the data set names them", () => {
+    const store = openRunStore(join(mkdtempSync(join(tmpdir(), 'report-classes-')), 'runs.sqlite'));
+    try {
+      const spec = { base: { data: { dataset: 'image_folder' } } };
+      const experiment = store.upsertExperiment({ name: 'own', description: '', filePath: null, spec, sweepKeys: [] });
+      const run = store.planRun(experiment.id, { runIndex: 0, configHash: 'own-0', label: 'base', params: {} });
+      expect(collectReportInput(store, 'own').classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      store.claimRun(run.id, { backend: 'cpu', provenance: { data: { sha256: 'x', classNames: ['cat', 'dog'] } }, leaseSeconds: 60 });
+      expect(collectReportInput(store, 'own').classNames).toEqual(['cat', 'dog']);
+    } finally {
+      store.close();
+    }
   });
 });
