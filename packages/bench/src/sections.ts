@@ -6,6 +6,7 @@ import { memorySection } from './memory.ts';
 import { evaluationSection } from './evaluation-timing.ts';
 import { sweepSection } from './sweep.ts';
 import { serveSection } from './serve-timing.ts';
+import { imageDecodingSection } from './image-decoding.ts';
 
 /** Every section of `pnpm bench`, in order. */
 export const benchSections: BenchSection[] = [
@@ -16,4 +17,5 @@ export const benchSections: BenchSection[] = [
   memorySection,
   sweepSection,
   serveSection,
+  imageDecodingSection,
 ];
