@@ -13,6 +13,7 @@ import { LabError } from '@siamese-lab/core';
 import { sweepArguments, sweepOptions } from './sweep-options.ts';
 import { queueArguments, queueOptions, queueSweepOptions, workerCommand } from './queue-commands.ts';
 import { serveCommand, serveOptions } from './serve-command.ts';
+import { embedCommand, exportModelCommand, modelFormats } from './model-commands.ts';
 
 /** Prints to the process's stdout and stderr, a line per call. */
 export const consoleOutput: Output = {
@@ -198,6 +199,62 @@ export async function main(
       },
     )
     .command(
+      'export-model <run>',
+      "write a finished run's trained sister(s) as a standard model file (ONNX) to use outside the lab",
+      (command) =>
+        command
+          .positional('run', { type: 'number', demandOption: true, describe: 'run id (from lab ls)' })
+          .option('format', { choices: modelFormats, default: modelFormats[0], describe: 'model format' })
+          .option('out', { type: 'string', describe: 'the model file (default: <db folder>/<experiment>/run-<id>.onnx)' })
+          .example('$0 export-model 3 --out mnist.onnx', 'input float32 [batch, 28, 28], raw pixels 0-255; output [batch, embedding_dim]'),
+      (args) => {
+        exitCode = exportModelCommand({ db: args.db, run: args.run, format: args.format, out: args.out }, io);
+      },
+    )
+    .command(
+      'embed <run> <input>',
+      "embed images with a finished run's model and its preprocessing: .npy and .csv, optionally TensorBoard projector files",
+      (command) =>
+        command
+          .positional('run', { type: 'number', demandOption: true, describe: 'run id (from lab ls)' })
+          .positional('input', {
+            type: 'string',
+            demandOption: true,
+            describe: 'an .npy array of images, raw pixels 0-255: [N, rows, cols]',
+          })
+          .option('out', {
+            type: 'string',
+            describe: 'the embeddings .npy, a .csv beside it (default: beside the input, <name>.run-<id>.npy)',
+          })
+          .option('side', {
+            choices: ['a', 'b'] as const,
+            default: 'a' as const,
+            describe: 'the sister (b: distinct weights only; it renders the inputs as the run did)',
+          })
+          .option('labels', { type: 'string', describe: 'an .npy array of N labels, for the projector metadata' })
+          .option('projector', {
+            type: 'string',
+            describe: 'also write TensorBoard projector files (tensors, metadata, sprite, config) into this folder',
+          })
+          .option('backend', { choices: BACKEND_NAMES, describe: 'the tfjs backend (default: the one the run trained on)' })
+          .example('$0 embed 3 digits.npy --projector logs/projector', 'then: tensorboard --logdir logs/projector'),
+      async (args) => {
+        exitCode = await embedCommand(
+          {
+            db: args.db,
+            run: args.run,
+            input: args.input,
+            out: args.out,
+            side: args.side,
+            labels: args.labels,
+            projector: args.projector,
+            backend: args.backend,
+          },
+          io,
+        );
+      },
+    )
+    .command(
       'report <experiment>',
       "write the experiment's self-contained HTML report (works while it is still running)",
       (command) => command.positional('experiment', { type: 'string', demandOption: true }),
@@ -284,7 +341,10 @@ export async function main(
         exitCode = await serveCommand({ db: String(args.db), port: args.port, host: args.host, open: args.open }, io, stop);
       },
     )
-    .demandCommand(1, 'name a command: run, worker, ls, show, compare, export, report, rm, baseline, check or serve (see --help)')
+    .demandCommand(
+      1,
+      'name a command: run, worker, ls, show, compare, export, export-model, embed, report, rm, baseline, check or serve (see --help)',
+    )
     .strict()
     .recommendCommands()
     .help()
@@ -294,8 +354,17 @@ export async function main(
     .fail((message, error) => {
       if (error) throw error;
       io.err(`error: ${message}\nrun with --help for usage`);
-      exitCode = 2;
+      // Thrown, not returned: yargs would otherwise still run the command (a bad --format wrote its file).
+      throw new UsageFailure();
     });
-  await parser.parseAsync();
+  try {
+    await parser.parseAsync();
+  } catch (error) {
+    if (error instanceof UsageFailure) return 2;
+    throw error;
+  }
   return exitCode;
 }
+
+/** Bad arguments, already printed: the command must not run. */
+class UsageFailure extends Error {}
