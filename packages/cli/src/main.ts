@@ -220,7 +220,7 @@ export async function main(
           .positional('input', {
             type: 'string',
             demandOption: true,
-            describe: 'an .npy array of images, raw pixels 0-255: [N, rows, cols]',
+            describe: 'an .npy array of images, raw pixels 0-255: [N, rows, cols]; or a folder of class folders of PNG/JPEG images',
           })
           .option('out', {
             type: 'string',
@@ -231,7 +231,10 @@ export async function main(
             default: 'a' as const,
             describe: 'the sister (b: distinct weights only; it renders the inputs as the run did)',
           })
-          .option('labels', { type: 'string', describe: 'an .npy array of N labels, for the projector metadata' })
+          .option('labels', {
+            type: 'string',
+            describe: "an .npy array of N labels for the projector metadata (a folder's: its class folders)",
+          })
           .option('projector', {
             type: 'string',
             describe: 'also write TensorBoard projector files (tensors, metadata, sprite, config) into this folder',

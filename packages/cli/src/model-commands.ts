@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { selectBackend, type BackendName } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
-import { readNpy, writeNpy, type NpyArray } from '@siamese-lab/data';
+import { loadImageFolder, readNpy, writeNpy, type NpyArray } from '@siamese-lab/data';
 import { buildOnnxModel, ONNX_OPSET } from '@siamese-lab/onnx-export';
 import { float32Text, MAX_SPRITE_SIDE, spriteGridSide, writeProjectorFiles } from '@siamese-lab/report';
 import {
@@ -117,15 +117,29 @@ export function exportModelCommand(
   return 0;
 }
 
-/** An array file's images as float32 pixel values, checked against the sister's input shape. */
-function readInputImages(path: string, sister: SisterInput): { pixels: Float32Array; count: number } {
-  if (!existsSync(path)) throw new LabError('input not found', { location: path });
-  if (statSync(path).isDirectory()) {
-    throw new LabError('embedding a folder of images is not supported yet: give an .npy array of images', {
+/**
+ * A folder of images by class (`<class>/<image>.png`, ImageFolder's layout and order, decoded as
+ * the image_folder source does, in grayscale) as pixel values 0-255, with their class names.
+ */
+function readImageFolder(path: string, sister: SisterInput): { pixels: Float32Array; count: number; classes: string[] } {
+  const { data } = loadImageFolder({ directory: path, channels: 1, normalize: 'unit', cacheDirectory: null });
+  const parts = 'all' in data ? [data.all] : [data.train, data.test];
+  const [first] = parts;
+  if (first.rows !== sister.input.rows || first.cols !== sister.input.cols) {
+    throw new LabError(`the images are ${first.rows}x${first.cols}: the model takes ${sister.input.rows}x${sister.input.cols}`, {
       location: path,
-      hint: `e.g. uint8 [N, ${sister.input.rows}, ${sister.input.cols}]`,
     });
   }
+  // The source's unit floats are bytes / 255 rounded to float32: rounding back gives the bytes exactly.
+  const pixels = Float32Array.from(parts.flatMap((part) => Array.from(part.images, (value) => Math.round(value * 255))));
+  const classes = parts.flatMap((part) => Array.from(part.labels, (label) => part.classNames[label]));
+  return { pixels, count: classes.length, classes };
+}
+
+/** An array file's (or a folder's) images as float32 pixel values, checked against the sister's input shape. */
+function readInputImages(path: string, sister: SisterInput): { pixels: Float32Array; count: number; classes?: string[] } {
+  if (!existsSync(path)) throw new LabError('input not found', { location: path });
+  if (statSync(path).isDirectory()) return readImageFolder(path, sister);
   if (extname(path).toLowerCase() !== '.npy') throw new LabError('expected an .npy array of images', { location: path });
   const array: NpyArray = readNpy(path);
   const { rows, cols } = sister.input;
@@ -170,8 +184,8 @@ export async function embedCommand(
   if (!sister)
     throw new LabError(`run ${run.id} shares one sister's weights: there is no sister b`, { field: '--side', hint: 'leave out --side' });
   const input = resolve(args.input);
-  const { pixels, count } = readInputImages(input, sister);
-  const labels = args.labels === undefined ? undefined : readLabels(resolve(args.labels), count);
+  const { pixels, count, classes } = readInputImages(input, sister);
+  const labels = args.labels === undefined ? classes : readLabels(resolve(args.labels), count);
   const out = resolve(
     args.out ?? join(dirname(input), `${basename(input, extname(input))}.run-${run.id}${args.side === 'b' ? '-b' : ''}.npy`),
   );

@@ -1,8 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { loadMnist, readNpy, writeNpy } from '@siamese-lab/data';
+import { greyscalePng } from '@siamese-lab/report';
 import { openRunStore } from '@siamese-lab/store';
 import { lab, tempFolder, writeExperiment } from './helpers.ts';
 
@@ -212,6 +213,36 @@ describe('lab embed --projector', () => {
       .split('\n');
     expect(csv[0]).toBe('d0,d1');
     expect(csv).toHaveLength(inputCount + 1);
+  });
+});
+
+describe('lab embed FOLDER', () => {
+  it('a folder of class folders of PNGs embeds as the same images in an array, its class names as the labels', () => {
+    const run = runCases().find((candidate) => candidate.shared)!;
+    const digits = join(folder, 'digit-folder');
+    const count = 12;
+    for (let n = 0; n < count; n++) {
+      mkdirSync(join(digits, String(labels[n])), { recursive: true });
+      writeFileSync(
+        join(digits, String(labels[n]), `${String(n).padStart(3, '0')}.png`),
+        greyscalePng(
+          pixels.subarray(n * 784, (n + 1) * 784).map((v) => v / 255),
+          28,
+          28,
+        ),
+      );
+    }
+    // ImageFolder's order: classes by name, then files by name.
+    const order = Array.from({ length: count }, (_, n) => n).sort((a, b) => String(labels[a]).localeCompare(String(labels[b])) || a - b);
+    const out = join(folder, 'folder.npy');
+    const projector = join(folder, 'folder-projector');
+    const result = lab(['embed', String(run.id), digits, '--out', out, '--projector', projector, '--db', db]);
+    expect(result.status, result.stderr).toBe(0);
+    const fromFolder = readNpy(out).data as Float32Array;
+    const fromArray = embed(run.id, 'a');
+    expect(fromFolder).toEqual(Float32Array.from(order.flatMap((n) => [fromArray[2 * n], fromArray[2 * n + 1]])));
+    const metadata = readFileSync(join(projector, 'metadata.tsv'), 'utf8').trimEnd().split('\n');
+    expect(metadata.slice(1)).toEqual(order.map((n, index) => `${index}\t${labels[n]}`));
   });
 });
 
