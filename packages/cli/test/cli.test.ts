@@ -145,6 +145,8 @@ describe('a finished sweep', () => {
     expect(show.stdout).toMatch(/status\s+completed/);
     expect(show.stdout).toMatch(/provenance\s+git/);
     expect(show.stdout).toMatch(/computed on\s+(cpu|wasm|blas|tensorflow): /);
+    // The data the run read: MNIST's four IDX files, by their verified checksums.
+    expect(show.stdout).toMatch(/^data\s+[0-9a-f]{16} \(4 files, 54950048 bytes\)$/m);
     const again = lab(['run', file, '--db', db, '--no-report']);
     expect(again.status).toBe(0);
     expect(again.stderr).toMatch(/0 to run, 4 already finished/);
