@@ -1,7 +1,9 @@
 import { isAbsolute, dirname, resolve } from 'node:path';
 import {
+  dataSettingsSchema,
   datasetClassNames,
   datasetNames,
+  loadDataSource,
   loadFashionMnist,
   loadIdxDataset,
   loadMnist,
@@ -21,6 +23,21 @@ export interface ImageSource {
   directory: string | null;
   /** Domain B's rendering of a two-source run, else null. */
   right: TransformOptions | null;
+  /** An image folder's or arrays' `data` settings as the run stored them (directory made absolute); null for the IDX data sets. */
+  settings: Record<string, unknown> | null;
+}
+
+/** The run's `data.*` parameters as the nested settings they were flattened from (lists were stored as JSON). */
+function dataSettingsOf(params: Record<string, ParamValue>, directory: string | null): Record<string, unknown> {
+  const settings: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (!key.startsWith('data.')) continue;
+    const path = key.split('.').slice(1);
+    let node = settings;
+    for (const segment of path.slice(0, -1)) node = (node[segment] ??= {}) as Record<string, unknown>;
+    node[path[path.length - 1]] = typeof value === 'string' && value.startsWith('[') ? (JSON.parse(value) as unknown) : value;
+  }
+  return { ...settings, ...(directory !== null && { directory }) };
 }
 
 export function imageSource(params: Record<string, ParamValue>, experimentFile: string | null): ImageSource {
@@ -42,23 +59,41 @@ export function imageSource(params: Record<string, ParamValue>, experimentFile: 
         ...(params['data.right.downsample'] === 2 && { downsample: 2 as const }),
       }
     : null;
-  return { dataset, directory, right };
+  const settings = dataset === 'image_folder' || dataset === 'npy' ? dataSettingsOf(params, directory) : null;
+  return { dataset, directory, right, settings };
 }
 
 export function classNamesOf(source: ImageSource): string[] {
+  // An image folder's or arrays' classes are named by the data itself.
+  const own = source.settings ? testSetsOf(source) : undefined;
+  if (own) return [...own.a.classNames];
   return [...datasetClassNames(source.dataset)];
 }
 
 // Test sets by source. The loaders cache the parsed files; this caches domain B's rendering too.
 const testSets = new Map<string, { a: Dataset; b: Dataset | null }>();
 
-function testSetsOf(source: ImageSource): { a: Dataset; b: Dataset | null } {
+/** The test set of an image folder or arrays as the run split it; undefined when the data are gone or unreadable. */
+function ownTestSet(settings: Record<string, unknown>): Dataset | undefined {
+  const parsed = dataSettingsSchema.safeParse(settings);
+  if (!parsed.success) return undefined;
+  try {
+    return loadDataSource(parsed.data).test;
+  } catch {
+    return undefined;
+  }
+}
+
+function testSetsOf(source: ImageSource): { a: Dataset; b: Dataset | null } | undefined {
   const key = JSON.stringify(source);
   let entry = testSets.get(key);
   if (!entry) {
     const directory = source.directory ?? undefined;
-    const a =
-      source.dataset === 'mnist'
+    const own = source.settings ? ownTestSet(source.settings) : undefined;
+    if (source.settings && !own) return undefined;
+    const a = own
+      ? own
+      : source.dataset === 'mnist'
         ? loadMnist(directory ? { directory } : {}).test
         : source.dataset === 'fashion-mnist'
           ? loadFashionMnist(directory ? { directory } : {}).test
@@ -79,11 +114,22 @@ function testSetsOf(source: ImageSource): { a: Dataset; b: Dataset | null } {
  */
 export function testImagePng(source: ImageSource, index: number, domains: Uint8Array | null): Buffer | null {
   const sets = testSetsOf(source);
+  if (!sets) return null;
   const domainACount = domains ? domains.length - domains.reduce((sum, flag) => sum + flag, 0) : Infinity;
   const inB = domains !== null && domains[index] === 1;
   const dataset = inB ? sets.b : sets.a;
   const imageIndex = inB ? index - domainACount : index;
   if (!dataset || imageIndex < 0 || imageIndex >= dataset.count) return null;
-  const size = dataset.rows * dataset.cols;
-  return greyscalePng(dataset.images.subarray(imageIndex * size, (imageIndex + 1) * size), dataset.rows, dataset.cols);
+  const pixels = dataset.rows * dataset.cols;
+  const image = dataset.images.subarray(imageIndex * pixels * dataset.channels, (imageIndex + 1) * pixels * dataset.channels);
+  // A colour image is shown by its mean over the channels: a thumbnail to recognise, not the pixels.
+  const grey =
+    dataset.channels === 1
+      ? image
+      : Float32Array.from({ length: pixels }, (_, p) => {
+          let sum = 0;
+          for (let k = 0; k < dataset.channels; k++) sum += image[p * dataset.channels + k];
+          return sum / dataset.channels;
+        });
+  return greyscalePng(grey, dataset.rows, dataset.cols);
 }

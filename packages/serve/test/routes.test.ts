@@ -1,6 +1,10 @@
+import { mkdtempSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
-import { loadMnist, transformDataset } from '@siamese-lab/data';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { dataSettingsSchema, loadDataSource, loadMnist, transformDataset } from '@siamese-lab/data';
+import { mnistDigits, writeDigitFolder } from '../../data/test/fixtures.ts';
 import type { RunStore } from '@siamese-lab/store';
 import { openRunStore } from '@siamese-lab/store';
 import type { ChartSection } from '@siamese-lab/report';
@@ -232,5 +236,49 @@ describe('bad input', () => {
     // DNS rebinding: a page of another site that resolves its name to 127.0.0.1.
     const rebound = await app.request('http://evil.example:9/api/experiments', { headers: { host: 'evil.example:9' } });
     expect(rebound.status).toBe(421);
+  });
+});
+
+describe('a run on an image folder', () => {
+  it('serves its test images as the run split them, and names its classes by their folders', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'lab-serve-folder-'));
+    // The decode cache of this test's folder in the folder, not the user's.
+    const previousCache = process.env.SIAMESE_LAB_CACHE;
+    process.env.SIAMESE_LAB_CACHE = join(folder, 'cache');
+    onTestFinished(() => {
+      if (previousCache === undefined) delete process.env.SIAMESE_LAB_CACHE;
+      else process.env.SIAMESE_LAB_CACHE = previousCache;
+    });
+    const digits = mnistDigits('train', 60);
+    await writeDigitFolder(join(folder, 'digits'), digits);
+    for (let label = 0; label < 10; label++) renameSync(join(folder, 'digits', String(label)), join(folder, 'digits', `digit-${label}`));
+    const data = { dataset: 'image_folder', directory: join(folder, 'digits'), validation_size: 0, split: { test_fraction: 0.5, seed: 3 } };
+    const path = tempDatabase();
+    const writer = openRunStore(path);
+    opened.push(writer);
+    const experiment = writer.upsertExperiment({ name: 'own', description: '', filePath: null, spec: {}, sweepKeys: [] });
+    const params = {
+      'data.dataset': 'image_folder',
+      'data.directory': data.directory,
+      'data.validation_size': 0,
+      'data.split.test_fraction': 0.5,
+      'data.split.stratified': true,
+      'data.split.seed': 3,
+    };
+    const run = writer.planRun(experiment.id, { runIndex: 0, configHash: 'own', label: 'own', params });
+    writer.claimRun(run.id, { backend: 'cpu', provenance: {}, leaseSeconds: 60 });
+    writer.finishRun(run.id, syntheticOutcome(1, { points: 20 }), params);
+    const reader = openRunStore(path, { readonly: true });
+    opened.push(reader);
+    const app = createApp({ store: reader, feed: new LiveFeed(reader), assets: { script: '', style: '' }, allowedHosts: null });
+    const png = Buffer.from(await (await app.request('/api/runs/1/images/7.png')).arrayBuffer());
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([28, 28]);
+    // Test image 7 of the run's split: the loader's own split of the same folder.
+    const test = loadDataSource(dataSettingsSchema.parse(data)).test;
+    const raw = inflateSync(png.subarray(41, 41 + png.readUInt32BE(33)));
+    const pixels = Array.from({ length: 28 }, (_, row) => [...raw.subarray(row * 29 + 1, row * 29 + 29)]).flat();
+    expect(pixels).toEqual(Array.from(test.images.subarray(7 * 784, 8 * 784), (value) => Math.round(value * 255)));
+    const confusion = (await (await app.request('/api/runs/1/confusion')).json()) as { classNames: string[] };
+    expect(confusion.classNames).toEqual(Array.from({ length: 10 }, (_, label) => `digit-${label}`));
   });
 });
