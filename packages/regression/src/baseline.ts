@@ -65,7 +65,7 @@ const toleranceNote =
   'Each run is checked in one of three classes. identical numerics (same backend, GEMM provider, version, kernel, threads and CPU as recorded ' +
   'in `numerics`): bit-identical results are expected and any difference fails. same_backend (the same backend with other numerics) and ' +
   'different_backend: a metric passes when |now - baseline| <= max(absolute, relative * |baseline|) with the `bands` of the class and the ' +
-  "run's optimizer (an optimizer without its own bands gets adam's); event counts (nan_steps, first_nan_step, collapsed, non_finite) and " +
+  "run's optimizer (an optimizer without its own bands gets adam's); a run that ended NaN both times is judged by its status alone there; event counts (nan_steps, first_nan_step, collapsed, non_finite) and " +
   'null metrics must match exactly, and mean_learning_rate (set by the schedule alone) to 1e-9 relative. ' +
   "In those two classes each setting's mean over seeds is also checked (see `seed_level`). The bands " +
   "are measured (packages/regression/measurements/README.md); edit them here, or per run in a run's `tolerances`, after review: " +

@@ -82,7 +82,9 @@ export function checkSeedMeans(
   for (const [setting, members] of settings) {
     if (members.length < minSeeds) continue;
     const now = members.map((run) => byHash.get(run.config_hash));
-    if (now.some((run) => !run || !['completed', 'nan'].includes(run.status))) continue;
+    // Settings with NaN runs are left to the per-run checks: a NaN run's metrics are those of a
+    // model stopped at its first NaN, whose step follows from rounding outside the identical class.
+    if (now.some((run) => run?.status !== 'completed') || members.some((run) => run.status !== 'completed')) continue;
     const classes = members.map((run) => classOf(run.config_hash));
     const bandClass = classes.find((entry): entry is BandClass => entry === 'same_backend' || entry === 'different_backend');
     if (!bandClass) continue;

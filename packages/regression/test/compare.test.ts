@@ -89,6 +89,36 @@ describe('compareWithBaseline', () => {
     expect(text).toMatch(/optimizer\.name=sgd, seed=1 \[aaaa0000\]\s+nn_accuracy\s+0\.8\s+0\.75\s+0\.79 \.\. 0\.81/);
   });
 
+  it('a run that ended NaN both times is judged by its status alone under other numerics, exactly under identical ones', () => {
+    // Under OpenBLAS's Haswell kernel an image paired with itself can get other bits in another row
+    // of the batch, so d = 0 exactly (the NaN) comes at step 13 instead of 1: measured on seed-claims.
+    const nanRun = (stepsDone: number, numerics = numericsOf()) =>
+      observedRun({
+        numerics,
+        status: 'nan',
+        stepsDone,
+        metrics: { first_nan_step: stepsDone, nan_steps: 1, nn_accuracy: 0.1 * stepsDone },
+      });
+    const nanBaseline = baselineOf(nanRun(1));
+    const later = compareWithBaseline(nanBaseline, [nanRun(13, otherKernel)], 'b.json');
+    expect(later.passed, formatCheckResult(later)).toBe(true);
+    expect(later.runs[0].checks.map((check) => check.metric).filter((metric) => !metric.startsWith('optimizer.'))).toEqual(['status']);
+    expect(later.runs[0].reason).toMatch(/NaN both times: only the status is judged/);
+    const identical = compareWithBaseline(nanBaseline, [nanRun(13)], 'b.json');
+    expect(identical.runs[0].checks.filter((check) => !check.passed).map((check) => check.metric)).toEqual([
+      'steps_done',
+      'first_nan_step',
+      'nn_accuracy',
+    ]);
+    // A run that completed in the baseline and ends NaN now still fails on any machine.
+    const broken = compareWithBaseline(baselineOf(observedRun()), [nanRun(13, otherKernel)], 'b.json');
+    expect(broken.runs[0].checks.find((check) => check.metric === 'status')).toMatchObject({
+      baseline: 'completed',
+      now: 'nan',
+      passed: false,
+    });
+  });
+
   it('fails when the status or step count changes, or a metric becomes null or goes missing', () => {
     const nan = compareWithBaseline(
       baseline,
