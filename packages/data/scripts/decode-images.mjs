@@ -34,7 +34,9 @@ async function decodeInto(index) {
 }
 
 async function decode(file, index) {
-  let image = sharp(file, { failOn: 'warning' });
+  // 'error' (not sharp's default 'warning'): truncated and broken files fail, a benign libpng warning
+  // (such as an sRGB profile it knows to be wrong) does not, as PIL reads them in torchvision.
+  let image = sharp(file, { failOn: 'error' });
   if (size) image = image.resize(size[1], size[0], { fit: 'fill' });
   // Alpha is dropped, not composited, as PIL's convert('RGB') / convert('L') do in torchvision.
   image = image.removeAlpha().toColourspace(channels === 1 ? 'b-w' : 'srgb');
