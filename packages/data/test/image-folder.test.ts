@@ -169,6 +169,19 @@ describe('bad image folders', () => {
     const bytes = readFileSync(whole);
     writeFileSync(join(truncated, 'a', 'zcut.png'), bytes.subarray(0, Math.floor(bytes.length / 2)));
     expect(message(() => loadDataSource(settings(truncated)))).toMatch(/truncated\/a\/zcut\.png: cannot decode the image/);
+
+    const cutJpeg = join(root, 'cut-jpeg');
+    mkdirSync(join(cutJpeg, 'a'), { recursive: true });
+    await writePng(join(cutJpeg, 'a', '1.png'), new Uint8Array(28 * 28), 28, 28);
+    const jpeg = await sharp(Buffer.from(Array.from({ length: 28 * 28 }, (_, i) => (i * 37) % 256)), {
+      raw: { width: 28, height: 28, channels: 1 },
+    })
+      .jpeg({ quality: 90 })
+      .toBuffer();
+    writeFileSync(join(cutJpeg, 'a', '2.jpg'), jpeg.subarray(0, Math.floor(jpeg.length * 0.6)));
+    expect(message(() => loadDataSource(settings(cutJpeg)))).toMatch(
+      /cut-jpeg\/a\/2\.jpg: cannot decode the image: .*premature end of JPEG/,
+    );
   });
 
   it('refuses a folder without a split, and a split of a folder that has one', () => {
