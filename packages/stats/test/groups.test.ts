@@ -117,7 +117,7 @@ describe('claims', () => {
     const stillFails = evaluateClaims([finding], sweep(), options);
     expect(stillFails.results[0].verdict).toBe('fails');
     expect(stillFails.passed).toBe(true);
-    expect(stillFails.results[0].text).toMatch(/^FAILS {5}anisotropy sgd > adam \(by optimizer.name\)  \(shipped as measured: fails\)/);
+    expect(stillFails.results[0].text).toMatch(/^FAILS {5}anisotropy sgd > adam \(by optimizer.name\) {2}\(shipped as measured: fails\)/);
     // Something changed: the data now say the opposite, or too little to decide.
     const reversed = sweep().map((run) => ({
       ...run,
