@@ -12,6 +12,7 @@ import { compareGroupsCommand, defaultCompareMetrics } from './compare-groups.ts
 import { LabError } from '@siamese-lab/core';
 import { sweepArguments, sweepOptions } from './sweep-options.ts';
 import { queueArguments, queueOptions, queueSweepOptions, workerCommand } from './queue-commands.ts';
+import { STOP_GRACE_SECONDS } from '@siamese-lab/queue';
 import { serveCommand, serveOptions } from './serve-command.ts';
 import { embedCommand, exportModelCommand, modelFormats } from './model-commands.ts';
 
@@ -90,7 +91,11 @@ export async function main(
             hidden: true,
             describe: "a crashed worker's job goes to another after this long",
           })
-          .example('$0 worker --queue redis://:PASSWORD@10.0.0.5:6379', 'on each machine that should train'),
+          .example('$0 worker --queue redis://:PASSWORD@10.0.0.5:6379', 'on each machine that should train')
+          .epilogue(
+            `Ctrl-C or SIGTERM: the job in hand is finished, then Redis gets ${STOP_GRACE_SECONDS} s to take its result; if it cannot ` +
+              '(Redis down), the worker exits 2 and the job goes to another worker once its lock expires. An idle worker exits at once.',
+          ),
       async (args) => {
         exitCode = await workerCommand(
           {
