@@ -164,6 +164,7 @@ std::string outputPartition() {
 OutputBlocks outputBlocks(int m, int n) {
   const bool byRows = m >= n;
   const int extent = byRows ? m : n;
+  if (extent <= 0) return {byRows, 0, 0};  // an empty output: nothing to compute
   // At most kOutputBlocks blocks of at least kMinimumBlock rows (or columns), each a multiple of
   // kBlockAlignment but the last: a function of the shape alone, never of the thread count.
   int count = std::min(kOutputBlocks, std::max(1, extent / kMinimumBlock));
