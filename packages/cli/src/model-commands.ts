@@ -7,6 +7,7 @@ import { buildOnnxModel, ONNX_OPSET } from '@siamese-lab/onnx-export';
 import { float32Text, MAX_SPRITE_SIDE, spriteGridSide, writeProjectorFiles } from '@siamese-lab/report';
 import {
   embedPixels,
+  inputDescription,
   restoreSiameseModel,
   runSisters,
   sisterDescription,
@@ -94,13 +95,13 @@ export function exportModelCommand(
     sisters: descriptions,
     graphName: `${run.experimentName}_run_${run.id}`,
     producerVersion: labVersion,
-    docString: `Siamese Lab run ${run.id} of ${run.experimentName} (${run.label}), config ${run.configHash}. Input: raw pixels 0-255 as float32 [batch, rows, cols]; the run's preprocessing is inside the graph.`,
+    docString: `Siamese Lab run ${run.id} of ${run.experimentName} (${run.label}), config ${run.configHash}. Input: ${inputDescription(sisters[0].inputs)}, as float32 [batch, rows, cols] (and channels last when there are several); the run's preprocessing is inside the graph.`,
     metadata: {
       experiment: run.experimentName,
       run_id: String(run.id),
       config_hash: run.configHash,
       share_weights: String(spec.model.share_weights),
-      input: 'raw pixels 0-255 (float32), scaled to [0, 1] inside the graph',
+      input: inputDescription(sisters[0].inputs),
     },
   });
   const out = resolve(args.out ?? join(dirname(resolve(args.db)), run.experimentName, `run-${run.id}.onnx`));
@@ -110,7 +111,7 @@ export function exportModelCommand(
     `run ${run.id}: ONNX opset ${ONNX_OPSET}, ${(bytes.length / 1e3).toFixed(1)} kB; ${descriptions
       .map(
         (sister) =>
-          `${sister.inputName} float32 [${sister.batchName}, ${sister.image.rows}, ${sister.image.cols}] (raw pixels 0-255) -> ${sister.outputName} [${sister.batchName}, ${spec.model.embedding_dim}]`,
+          `${sister.inputName} float32 [${[sister.batchName, sister.image.rows, sister.image.cols, ...(sister.image.channels > 1 ? [sister.image.channels] : [])].join(', ')}] (${sisters[0].inputs.kind === 'bytes' ? 'raw pixels 0-255' : 'feature values'}) -> ${sister.outputName} [${sister.batchName}, ${spec.model.embedding_dim}]`,
       )
       .join('; ')}`,
   );
@@ -118,16 +119,28 @@ export function exportModelCommand(
 }
 
 /**
- * A folder of images by class (`<class>/<image>.png`, ImageFolder's layout and order, decoded as
- * the image_folder source does, in grayscale) as pixel values 0-255, with their class names.
+ * A folder of images by class (`<class>/<image>.png`, ImageFolder's layout and order), decoded as
+ * the run's image_folder source did (its size and channels), as pixel values 0-255, with their
+ * class names.
  */
-function readImageFolder(path: string, sister: SisterInput): { pixels: Float32Array; count: number; classes: string[] } {
-  const { data } = loadImageFolder({ directory: path, channels: 1, normalize: 'unit', cacheDirectory: null });
+function readImageFolder(path: string, spec: RunSpec, sister: SisterInput): { pixels: Float32Array; count: number; classes: string[] } {
+  if (sister.inputs.kind === 'values') {
+    throw new LabError('the run was trained on float features, not pixels: give its features as an .npy array', { location: path });
+  }
+  const size = spec.data.dataset === 'image_folder' ? spec.data.image?.size : undefined;
+  const { data } = loadImageFolder({
+    directory: path,
+    ...(size && { size }),
+    channels: sister.input.channels,
+    normalize: 'unit',
+    cacheDirectory: null,
+  });
   const parts = 'all' in data ? [data.all] : [data.train, data.test];
   const [first] = parts;
   if (first.rows !== sister.input.rows || first.cols !== sister.input.cols) {
     throw new LabError(`the images are ${first.rows}x${first.cols}: the model takes ${sister.input.rows}x${sister.input.cols}`, {
       location: path,
+      hint: 'resize them, or train the run with data.image.size so that its inputs are resized',
     });
   }
   // The source's unit floats are bytes / 255 rounded to float32: rounding back gives the bytes exactly.
@@ -136,35 +149,67 @@ function readImageFolder(path: string, sister: SisterInput): { pixels: Float32Ar
   return { pixels, count: classes.length, classes };
 }
 
-/** An array file's (or a folder's) images as float32 pixel values, checked against the sister's input shape. */
-function readInputImages(path: string, sister: SisterInput): { pixels: Float32Array; count: number; classes?: string[] } {
+/** The shapes of one input an array may hold for a sister: [rows, cols, channels], and without the axes of size 1 the run's source also accepts. */
+function acceptedItemShapes({ rows, cols, channels }: SisterInput['input']): number[][] {
+  if (channels !== 1) return [[rows, cols, channels]];
+  return rows === 1
+    ? [[cols], [rows, cols], [rows, cols, 1]]
+    : [
+        [rows, cols],
+        [rows, cols, 1],
+      ];
+}
+
+/** An array file's (or a folder's) inputs as float32 values, checked against the sister's input shape and encoding. */
+function readInputImages(path: string, spec: RunSpec, sister: SisterInput): { pixels: Float32Array; count: number; classes?: string[] } {
   if (!existsSync(path)) throw new LabError('input not found', { location: path });
-  if (statSync(path).isDirectory()) return readImageFolder(path, sister);
-  if (extname(path).toLowerCase() !== '.npy') throw new LabError('expected an .npy array of images', { location: path });
+  if (statSync(path).isDirectory()) return readImageFolder(path, spec, sister);
+  if (extname(path).toLowerCase() !== '.npy') throw new LabError('expected an .npy array of inputs', { location: path });
   const array: NpyArray = readNpy(path);
-  const { rows, cols } = sister.input;
-  const expected = `[N, ${rows}, ${cols}] (or [N, ${rows}, ${cols}, 1])`;
-  const [count, ...image] = array.shape;
-  const fits =
-    array.shape.length >= 3 && image[0] === rows && image[1] === cols && (image.length === 2 || (image.length === 3 && image[2] === 1));
-  if (!fits)
-    throw new LabError(`the array's shape ${shapeText(array.shape)} does not fit the model: it takes images ${expected}`, {
-      location: path,
-    });
+  const [count, ...item] = array.shape;
+  const accepted = acceptedItemShapes(sister.input);
+  if (array.shape.length < 2 || !accepted.some((shape) => shape.join('x') === item.join('x'))) {
+    throw new LabError(
+      `the array's shape ${shapeText(array.shape)} does not fit the model: it takes ${sister.inputs.kind === 'bytes' ? 'images' : 'features'} ${accepted.map((shape) => `[N, ${shape.join(', ')}]`).join(' or ')}`,
+      { location: path },
+    );
+  }
+  const bytes = sister.inputs.kind === 'bytes';
   if (Array.isArray(array.data) || array.data instanceof BigInt64Array || array.data instanceof BigUint64Array) {
-    throw new LabError(`the array holds ${array.dtype}: expected pixel values (uint8, or float32 / float64 from 0 to 255)`, {
-      location: path,
-    });
+    throw new LabError(
+      `the array holds ${array.dtype}: expected ${bytes ? 'pixel values (uint8, or float32 / float64 from 0 to 255)' : 'feature values (float32 or float64)'}`,
+      { location: path },
+    );
   }
   const pixels = Float32Array.from(array.data);
-  const bad = pixels.findIndex((value) => !(value >= 0 && value <= 255));
+  const bad = pixels.findIndex((value) => (bytes ? !(value >= 0 && value <= 255) : !Number.isFinite(value)));
   if (bad >= 0) {
-    throw new LabError(`element ${bad} is ${pixels[bad]}: pixel values must lie from 0 to 255`, {
-      location: path,
-      hint: 'the model takes raw pixels, as MNIST stores them (it divides by 255 itself)',
-    });
+    throw new LabError(
+      bytes
+        ? `element ${bad} is ${pixels[bad]}: pixel values must lie from 0 to 255`
+        : `element ${bad} is ${pixels[bad]}: features must be finite`,
+      {
+        location: path,
+        hint: bytes
+          ? 'the model takes raw pixels, as its training data stored them (it scales them itself)'
+          : 'the model takes the features as the run read them from its arrays',
+      },
+    );
   }
   return { pixels, count };
+}
+
+/** The inputs as projector thumbnails in [0, 1]: pixels divided by 255; feature values scaled from their minimum to their maximum. */
+function thumbnailValues(sister: SisterInput, values: Float32Array): Float32Array {
+  if (sister.inputs.kind === 'bytes') {
+    const scale = Math.fround(1 / 255);
+    return values.map((value) => Math.fround(value * scale));
+  }
+  let low = Infinity;
+  let high = -Infinity;
+  for (const value of values) [low, high] = [Math.min(low, value), Math.max(high, value)];
+  const range = high > low ? high - low : 1;
+  return values.map((value) => (value - low) / range);
 }
 
 function readLabels(path: string, count: number): string[] {
@@ -184,13 +229,20 @@ export async function embedCommand(
   if (!sister)
     throw new LabError(`run ${run.id} shares one sister's weights: there is no sister b`, { field: '--side', hint: 'leave out --side' });
   const input = resolve(args.input);
-  const { pixels, count, classes } = readInputImages(input, sister);
+  const { pixels, count, classes } = readInputImages(input, spec, sister);
   const labels = args.labels === undefined ? classes : readLabels(resolve(args.labels), count);
   const out = resolve(
     args.out ?? join(dirname(input), `${basename(input, extname(input))}.run-${run.id}${args.side === 'b' ? '-b' : ''}.npy`),
   );
   if (extname(out) !== '.npy') throw new LabError('the output must be an .npy file (a .csv is written beside it)', { location: out });
   const spriteSide = spriteGridSide(count) * Math.max(sister.input.rows, sister.input.cols);
+  const { channels } = sister.input;
+  if (args.projector !== undefined && channels !== 1 && channels !== 3) {
+    throw new LabError(`inputs of ${channels} channels have no picture for the projector's sprite: only 1 (grey) or 3 (RGB)`, {
+      location: input,
+      hint: 'leave out --projector',
+    });
+  }
   if (args.projector !== undefined && spriteSide > MAX_SPRITE_SIDE) {
     throw new LabError(`${count} inputs make a ${spriteSide}-pixel sprite, over the projector's ${MAX_SPRITE_SIDE}`, {
       location: input,
@@ -217,7 +269,6 @@ export async function embedCommand(
   io.err(`run ${run.id}: ${count} inputs embedded by sister ${args.side} into ${dim} dimensions; ${out} and ${basename(csv)}`);
   if (args.projector !== undefined) {
     const folder = resolve(args.projector);
-    const scale = Math.fround(1 / 255);
     writeProjectorFiles(folder, {
       points,
       dim,
@@ -227,7 +278,12 @@ export async function embedCommand(
         { name: 'index', values: Array.from({ length: count }, (_, n) => String(n)) },
         ...(labels ? [{ name: 'label', values: labels }] : []),
       ],
-      images: { pixels: pixels.map((value) => Math.fround(value * scale)), rows: sister.input.rows, cols: sister.input.cols },
+      images: {
+        pixels: thumbnailValues(sister, pixels),
+        rows: sister.input.rows,
+        cols: sister.input.cols,
+        channels: channels as 1 | 3,
+      },
     });
     io.err(`projector files in ${folder}: tensorboard --logdir ${folder}, then the Projector tab`);
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { loadMnist, readNpy, writeNpy } from '@siamese-lab/data';
-import { greyscalePng } from '@siamese-lab/report';
+import { greyscalePng, imagePng } from '@siamese-lab/report';
 import { openRunStore } from '@siamese-lab/store';
 import { lab, tempFolder, writeExperiment } from './helpers.ts';
 
@@ -264,7 +264,9 @@ describe('bad input: the file named, what is wrong, exit 2, nothing written', ()
     const embedded = join(folder, 'nothing.npy');
     const misfit = lab(['embed', String(run.id), small, '--out', embedded, '--projector', join(folder, 'no-projector'), '--db', db]);
     expect(misfit.status).toBe(2);
-    expect(misfit.stderr).toMatch(/small\.npy: the array's shape \[3, 14, 14\] does not fit the model: it takes images \[N, 28, 28\]/);
+    expect(misfit.stderr).toMatch(
+      /small\.npy: the array's shape \[3, 14, 14\] does not fit the model: it takes images \[N, 28, 28\] or \[N, 28, 28, 1\]/,
+    );
     expect(existsSync(embedded) || existsSync(join(folder, 'no-projector'))).toBe(false);
 
     const scaled = join(folder, 'scaled.npy');
@@ -301,6 +303,159 @@ describe('bad input: the file named, what is wrong, exit 2, nothing written', ()
     const running = lab(['export-model', String(withoutCheckpoint.id), '--out', out, '--db', db]);
     expect(running.status).toBe(2);
     expect(running.stderr).toMatch(new RegExp(`run ${withoutCheckpoint.id} is running: it has no trained model yet`));
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+/**
+ * Own data: an image folder of RGB PNGs normalised per channel (MLP shared, CNN distinct) and
+ * float32 feature arrays. The exported graph holds their preprocessing (or none, for features),
+ * and `lab embed` of the source's own test set gives the run's stored test embedding.
+ */
+describe('own data: an RGB image folder with mean/std, and float feature arrays', () => {
+  const rgbClasses = ['amber', 'blue', 'green'];
+  const perClass = { train: 16, test: 6 };
+  let ownFolder: string;
+  let ownDb: string;
+
+  /** A seeded 6x6 RGB image of class c: its own colour, plus noise. */
+  function rgbImage(c: number, n: number): Float32Array {
+    let state = (c * 7919 + n * 104729 + 1) >>> 0;
+    const next = () => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) / 2 ** 32;
+    };
+    const base = [
+      [0.9, 0.6, 0.1],
+      [0.1, 0.2, 0.9],
+      [0.2, 0.8, 0.2],
+    ][c];
+    return Float32Array.from(
+      { length: 6 * 6 * 3 },
+      (_, i) => Math.round(Math.min(1, Math.max(0, base[i % 3] + (next() - 0.5) * 0.6)) * 255) / 255,
+    );
+  }
+
+  beforeAll(() => {
+    ownFolder = tempFolder();
+    ownDb = join(ownFolder, 'runs.sqlite');
+    for (const part of ['train', 'test'] as const) {
+      rgbClasses.forEach((name, c) => {
+        mkdirSync(join(ownFolder, 'rgb', part, name), { recursive: true });
+        for (let n = 0; n < perClass[part]; n++) {
+          const index = part === 'train' ? n : 100 + n;
+          writeFileSync(join(ownFolder, 'rgb', part, name, `${String(n).padStart(2, '0')}.png`), imagePng(rgbImage(c, index), 6, 6, 3));
+        }
+      });
+    }
+    // Features: 5 floats per item, three classes around different centres.
+    const features = (count: number, offset: number) =>
+      Float32Array.from({ length: count * 5 }, (_, i) => Math.fround(Math.floor(i / 5) % 3) * 2 + Math.sin(i + offset) * 0.5);
+    const classes = (count: number) => Int32Array.from({ length: count }, (_, n) => n % 3);
+    mkdirSync(join(ownFolder, 'arrays'));
+    writeNpy(join(ownFolder, 'arrays', 'features.npy'), { dtype: 'float32', shape: [60, 5], data: features(60, 0) });
+    writeNpy(join(ownFolder, 'arrays', 'labels.npy'), { dtype: 'int32', shape: [60], data: classes(60) });
+    writeNpy(join(ownFolder, 'arrays', 'test_features.npy'), { dtype: 'float32', shape: [18, 5], data: features(18, 1000) });
+    writeNpy(join(ownFolder, 'arrays', 'test_labels.npy'), { dtype: 'int32', shape: [18], data: classes(18) });
+
+    const base = (data: string, model: string) => `
+  backend: cpu
+  data: ${data}
+  model: ${model}
+  sampler: { batch_size: 16 }
+  training: { steps: 15, log_every: 5 }
+  evaluation: { verification_pairs: 40 }`;
+    const rgbData =
+      '{ dataset: image_folder, directory: rgb, validation_size: 0, image: { channels: 3, normalize: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } } }';
+    const files: Array<[string, string]> = [
+      ['rgb-mlp.yaml', `name: own-rgb-mlp\nbase:${base(rgbData, '{ tower_a: { hidden: [12] } }')}\n`],
+      [
+        'rgb-cnn.yaml',
+        `name: own-rgb-cnn\nbase:${base(rgbData, '{ share_weights: false, tower_a: { kind: cnn, channels: [4], kernel_size: 3, hidden: [8] } }')}\n`,
+      ],
+      [
+        'arrays.yaml',
+        `name: own-arrays\nbase:${base('{ dataset: npy, directory: arrays, validation_size: 0, arrays: { test_features: test_features.npy, test_labels: test_labels.npy } }', '{ tower_a: { hidden: [12] } }')}\n`,
+      ],
+    ];
+    for (const [name, text] of files) {
+      const result = lab(['run', writeExperiment(ownFolder, name, text), '--db', ownDb, '--no-report']);
+      expect(result.status, result.stderr).toBe(0);
+    }
+  }, 300_000);
+
+  function ownRun(experiment: string) {
+    const store = openRunStore(ownDb, { readonly: true });
+    try {
+      const [run] = store.listRuns({ experiment });
+      return { id: run.id, embedding: store.getEmbedding(run.id)! };
+    } finally {
+      store.close();
+    }
+  }
+
+  it('lab embed reproduces the stored test embedding, and the ONNX model (preprocessing inside) matches it within 1e-5', async () => {
+    const testImages = Float32Array.from(
+      rgbClasses
+        .flatMap((_, c) => Array.from({ length: perClass.test }, (__, n) => [...rgbImage(c, 100 + n)].map((v) => Math.round(v * 255))))
+        .flat(),
+    );
+    const testFeatures = readNpy(join(ownFolder, 'arrays', 'test_features.npy')).data as Float32Array;
+    const cases = [
+      { experiment: 'own-rgb-mlp', input: join(ownFolder, 'rgb', 'test'), sides: ['a'] as const, feed: testImages, dims: [18, 6, 6, 3] },
+      {
+        experiment: 'own-rgb-cnn',
+        input: join(ownFolder, 'rgb', 'test'),
+        sides: ['a', 'b'] as const,
+        feed: testImages,
+        dims: [18, 6, 6, 3],
+      },
+      {
+        experiment: 'own-arrays',
+        input: join(ownFolder, 'arrays', 'test_features.npy'),
+        sides: ['a'] as const,
+        feed: testFeatures,
+        dims: [18, 1, 5],
+      },
+    ];
+    for (const { experiment, input, sides, feed, dims } of cases) {
+      const run = ownRun(experiment);
+      const model = join(ownFolder, `${experiment}.onnx`);
+      const exported = lab(['export-model', String(run.id), '--out', model, '--db', ownDb]);
+      expect(exported.status, exported.stderr).toBe(0);
+      const session = await ort.InferenceSession.create(model);
+      for (const side of sides) {
+        const out = join(ownFolder, `${experiment}-${side}.npy`);
+        const embedded = lab(['embed', String(run.id), input, '--side', side, '--out', out, '--db', ownDb]);
+        expect(embedded.status, embedded.stderr).toBe(0);
+        const points = readNpy(out).data as Float32Array;
+        // Sister A embeds the test set as the run's evaluation did (sister B of one source too: the points follow A's).
+        if (side === 'a') expect(points, experiment).toEqual(run.embedding.points.slice(0, 18 * 2));
+        const names =
+          sides.length === 1 ? { input: 'pixels', output: 'embedding' } : { input: `pixels_${side}`, output: `embedding_${side}` };
+        const feeds = Object.fromEntries(
+          sides.map((name) => [sides.length === 1 ? 'pixels' : `pixels_${name}`, new ort.Tensor('float32', feed, dims)]),
+        );
+        const outputs = await session.run(feeds);
+        expect(maxAbsDifference(outputs[names.output].data as Float32Array, points), `${experiment} sister ${side}`).toBeLessThan(1e-5);
+      }
+      await session.release();
+    }
+  }, 300_000);
+
+  it('refuses a folder for a run on float features, and features of the wrong width', () => {
+    const run = ownRun('own-arrays');
+    const out = join(ownFolder, 'nothing.npy');
+    const folderInput = lab(['embed', String(run.id), join(ownFolder, 'rgb', 'test'), '--out', out, '--db', ownDb]);
+    expect(folderInput.status).toBe(2);
+    expect(folderInput.stderr).toMatch(/test: the run was trained on float features, not pixels/);
+    const narrow = join(ownFolder, 'narrow.npy');
+    writeNpy(narrow, { dtype: 'float32', shape: [2, 4], data: new Float32Array(8) });
+    const misfit = lab(['embed', String(run.id), narrow, '--out', out, '--db', ownDb]);
+    expect(misfit.status).toBe(2);
+    expect(misfit.stderr).toMatch(/narrow\.npy: the array's shape \[2, 4\] does not fit the model: it takes features \[N, 5\]/);
     expect(existsSync(out)).toBe(false);
   });
 });

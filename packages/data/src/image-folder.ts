@@ -14,9 +14,18 @@ import type { TrainTest } from './mnist.ts';
 export interface LoadedSource {
   data: TrainTest | { all: Dataset };
   fingerprint: DataFingerprint;
+  /** What a user gives to get the sets' values (a stored model's preprocessing repeats it). */
+  inputs: InputEncoding;
 }
 
 export type Normalization = 'unit' | { mean: readonly number[]; std: readonly number[] };
+
+/**
+ * How a source's floats come from what a user holds: `bytes` are pixel values 0-255 scaled to
+ * [0, 1] (and then normalised per channel when `normalize` says so); `values` are feature values
+ * taken as they are (float arrays).
+ */
+export type InputEncoding = { kind: 'bytes'; normalize: Normalization } | { kind: 'values' };
 
 export interface ImageFolderOptions {
   /** The folder of class folders (`<class>/<image>`), or of `train/` and `test/` folders of class folders. */
@@ -261,6 +270,7 @@ export function loadImageFolder(options: ImageFolderOptions): LoadedSource {
         }
       : { all: buildDataset(name, decoded, 0, first.labels, first.classNames, normalize) },
     fingerprint: recorded,
+    inputs: { kind: 'bytes', normalize },
   };
   loaded.set(memoKey, result);
   return result;

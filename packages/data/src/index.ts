@@ -52,7 +52,14 @@ export {
 } from './mnist.ts';
 export { fingerprintOf, digestFile, type DataFingerprint, type FileDigest } from './fingerprint.ts';
 export { splitDataset, type SplitOptions } from './split.ts';
-export { loadImageFolder, normalizePixels, type ImageFolderOptions, type LoadedSource, type Normalization } from './image-folder.ts';
+export {
+  loadImageFolder,
+  normalizePixels,
+  type ImageFolderOptions,
+  type LoadedSource,
+  type Normalization,
+  type InputEncoding,
+} from './image-folder.ts';
 export { loadNpySource, type NpySourceOptions } from './npy-source.ts';
 export { defaultCacheDirectory } from './decode-cache.ts';
 export { loadDataSource, type SourceData, type LoadSourceOptions } from './source.ts';

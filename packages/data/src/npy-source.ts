@@ -179,13 +179,24 @@ export function loadNpySource(options: NpySourceOptions): LoadedSource {
     };
   });
   const [train, test] = datasets;
+  const trainBytes = features.array.dtype === 'uint8';
+  if (sets[1] && (sets[1].features.array.dtype === 'uint8') !== trainBytes) {
+    throw new LabError(
+      `the test features are ${sets[1].features.array.dtype} but the training features ${features.array.dtype}: uint8 is read as pixels 0-255 (scaled to [0, 1]), floats as they are, so both sets must be one or the other`,
+      { location: sets[1].features.source },
+    );
+  }
   if (test && imageSizeOf(test) !== imageSizeOf(train)) {
     throw new LabError(
       `the test features have items of shape ${shapeOf(test)} but the training features ${shapeOf(train)}: they must have one shape`,
       { location: sets[1].features.source },
     );
   }
-  return { data: test ? { train, test } : { all: train }, fingerprint: fingerprintOf(digests) };
+  return {
+    data: test ? { train, test } : { all: train },
+    fingerprint: fingerprintOf(digests),
+    inputs: trainBytes ? { kind: 'bytes', normalize: 'unit' } : { kind: 'values' },
+  };
 }
 
 const imageSizeOf = (dataset: Dataset) => `${dataset.rows}x${dataset.cols}x${dataset.channels}`;

@@ -2,7 +2,7 @@ import { resolve, join } from 'node:path';
 import { LabError } from '@siamese-lab/core';
 import { loadIdxDataset } from './dataset.ts';
 import { digestFile, fingerprintOf, type DataFingerprint } from './fingerprint.ts';
-import { loadImageFolder, type LoadedSource } from './image-folder.ts';
+import { loadImageFolder, type InputEncoding, type LoadedSource } from './image-folder.ts';
 import { readIdxBytes } from './idx.ts';
 import {
   FASHION_MNIST_SHA256,
@@ -20,7 +20,11 @@ import { splitDataset } from './split.ts';
 /** A run's train and test sets, and the fingerprint of the files they came from. */
 export interface SourceData extends TrainTest {
   fingerprint: DataFingerprint;
+  /** What a user gives to get these values: pixels 0-255 for the image sources, an array's own values for float features. */
+  inputs: InputEncoding;
 }
+
+const PIXEL_BYTES: InputEncoding = { kind: 'bytes', normalize: 'unit' };
 
 export interface LoadSourceOptions {
   /** The folder a relative `directory` resolves against (the experiment file's); default the working directory. */
@@ -56,7 +60,7 @@ function loadIdxFolder(directory: string | undefined): SourceData {
     fingerprint = fingerprintOf(Object.values(IDX_FILE_NAMES).map((name) => digestFile(name, readIdxBytes(file(name)))));
     idxFingerprints.set(directory, fingerprint);
   }
-  return { train, test, fingerprint };
+  return { train, test, fingerprint, inputs: PIXEL_BYTES };
 }
 
 /** A source's own split, or the declared one; one of the two, never both and never neither. */
@@ -74,7 +78,7 @@ function trainTestOf(source: LoadedSource, settings: DataSettings, directory: st
             : 'remove data.split to use test_features and test_labels, or remove those to split the arrays',
       });
     }
-    return { ...source.data, fingerprint: source.fingerprint };
+    return { ...source.data, fingerprint: source.fingerprint, inputs: source.inputs };
   }
   if (!settings.split) {
     throw new LabError(`${what} no test set of ${its} own: declare a split`, {
@@ -91,6 +95,7 @@ function trainTestOf(source: LoadedSource, settings: DataSettings, directory: st
   return {
     ...splitDataset(source.data.all, { testFraction: test_fraction, stratified, seed }, directory),
     fingerprint: source.fingerprint,
+    inputs: source.inputs,
   };
 }
 
@@ -104,11 +109,11 @@ export function loadDataSource(settings: DataSettings, options: LoadSourceOption
   switch (settings.dataset) {
     case 'mnist': {
       const data = loadMnist(directory ? { directory } : {});
-      return { ...data, fingerprint: verifiedFingerprint(data, MNIST_SHA256) };
+      return { ...data, fingerprint: verifiedFingerprint(data, MNIST_SHA256), inputs: PIXEL_BYTES };
     }
     case 'fashion-mnist': {
       const data = loadFashionMnist(directory ? { directory } : {});
-      return { ...data, fingerprint: verifiedFingerprint(data, FASHION_MNIST_SHA256) };
+      return { ...data, fingerprint: verifiedFingerprint(data, FASHION_MNIST_SHA256), inputs: PIXEL_BYTES };
     }
     case 'idx':
       return loadIdxFolder(directory);

@@ -81,6 +81,28 @@ describe('npy data sources', () => {
     expect(data.train.channels).toBe(3);
     // Each value is byte * float32(1 / 255) in float32, the IDX loader's scaling.
     for (const value of data.train.images) expect(value).toBe(Math.fround(Math.round(value * 255) * Math.fround(1 / 255)));
+    // A stored model repeats it: its inputs are pixels 0-255; float features are taken as they are.
+    expect(data.inputs).toEqual({ kind: 'bytes', normalize: 'unit' });
+    const floats = folder('float-inputs', {
+      'features.npy': features(4, [3]),
+      'labels.npy': { dtype: 'uint8', shape: [4], data: Uint8Array.from([0, 1, 0, 1]) },
+    });
+    expect(loadDataSource(settings(floats, { split: { test_fraction: 0.5 } })).inputs).toEqual({ kind: 'values' });
+  });
+
+  it('refuses a test set of bytes beside training features of floats (they would be on two scales)', () => {
+    const directory = folder('mixed-scales', {
+      'features.npy': features(4, [3]),
+      'labels.npy': { dtype: 'uint8', shape: [4], data: Uint8Array.from([0, 1, 0, 1]) },
+      'test_features.npy': { dtype: 'uint8', shape: [2, 3], data: new Uint8Array(6) },
+      'test_labels.npy': { dtype: 'uint8', shape: [2], data: Uint8Array.from([0, 1]) },
+    });
+    const text = message(() =>
+      loadDataSource(
+        settings(directory, { split: undefined, arrays: { test_features: 'test_features.npy', test_labels: 'test_labels.npy' } }),
+      ),
+    );
+    expect(text).toMatch(/test_features\.npy: the test features are uint8 but the training features float32/);
   });
 
   it('names the file and what is wrong', () => {

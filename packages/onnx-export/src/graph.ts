@@ -129,6 +129,16 @@ function addSister(graph: GraphBuilder, sister: SisterDescription): { input: str
       case 'invert':
         x = graph.node('Sub', [graph.floats('one', Float32Array.of(1), []), x]);
         break;
+      case 'normalize': {
+        if (layout === 'flat') throw new Error(`${sister.inputName}: normalisation after a dense layer`);
+        if (layer.mean.length !== shape.channels || layer.std.length !== shape.channels)
+          throw new Error(`${sister.inputName}: normalisation for ${layer.mean.length} channels on an image of ${shape.channels}`);
+        // Broadcast along the channel axis: last in NHWC (absent for one channel), second in NCHW.
+        const dims = layout === 'nchw' ? [shape.channels, 1, 1] : channels === 1 && shape.channels === 1 ? [] : [shape.channels];
+        x = graph.node('Sub', [x, graph.floats('mean', Float32Array.from(layer.mean), dims)]);
+        x = graph.node('Div', [x, graph.floats('std', Float32Array.from(layer.std), dims)]);
+        break;
+      }
       case 'rotate90':
         toNchw();
         // Transposed, then each row reversed: out(i, j) = in(rows - 1 - j, i).

@@ -9,6 +9,7 @@ export type {
   PoolLayer,
   Rotate90Layer,
   ScaleLayer,
+  NormalizeLayer,
   SisterDescription,
   SisterLayer,
 } from './layers.ts';

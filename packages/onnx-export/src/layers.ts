@@ -12,6 +12,13 @@ export interface ScaleLayer {
   factor: number;
 }
 
+/** (value - mean[c]) / std[c] for channel c, as torchvision's Normalize. */
+export interface NormalizeLayer {
+  kind: 'normalize';
+  mean: number[];
+  std: number[];
+}
+
 /** A quarter turn clockwise: pixel (r, c) of a rows x cols image lands at (c, rows - 1 - r). */
 export interface Rotate90Layer {
   kind: 'rotate90';
@@ -48,7 +55,7 @@ export interface DenseLayer {
   activation: LayerActivation;
 }
 
-export type SisterLayer = ScaleLayer | Rotate90Layer | InvertLayer | PoolLayer | ConvLayer | DenseLayer;
+export type SisterLayer = ScaleLayer | NormalizeLayer | Rotate90Layer | InvertLayer | PoolLayer | ConvLayer | DenseLayer;
 
 /** One sister: its input's name and image shape, its layers in order, its output's name. */
 export interface SisterDescription {

@@ -35,6 +35,7 @@ function reference(sister: SisterDescription, input: Float32Array, count: number
     const at = (r: number, c: number, ch: number) => (r * cols + c) * channels + ch;
     for (const layer of sister.layers) {
       if (layer.kind === 'scale') x = x.map((v) => v * layer.factor);
+      else if (layer.kind === 'normalize') x = x.map((v, i) => (v - layer.mean[i % channels]) / layer.std[i % channels]);
       else if (layer.kind === 'invert') x = x.map((v) => 1 - v);
       else if (layer.kind === 'rotate90') {
         const out = new Float64Array(x.length);
@@ -112,7 +113,13 @@ function conv(k: number, inputs: number, outputs: number, seed: number, kind: La
 const mlp: SisterDescription = {
   inputName: 'pixels',
   image: { rows: 3, cols: 4, channels: 1 },
-  layers: [{ kind: 'scale', factor: Math.fround(1 / 255) }, dense(12, 5, 1, 'relu'), dense(5, 4, 3, 'tanh'), dense(4, 3, 5, 'linear')],
+  layers: [
+    { kind: 'scale', factor: Math.fround(1 / 255) },
+    { kind: 'normalize', mean: [0.25], std: [0.5] },
+    dense(12, 5, 1, 'relu'),
+    dense(5, 4, 3, 'tanh'),
+    dense(4, 3, 5, 'linear'),
+  ],
   outputName: 'embedding',
 };
 
@@ -133,11 +140,13 @@ const cnn: SisterDescription = {
   batchName: 'batch_b',
 };
 
-// Three channels, two convolutions: the NHWC input is transposed in the graph.
+// Three channels normalised each its own way, two convolutions: the NHWC input is transposed in the graph.
 const colourCnn: SisterDescription = {
   inputName: 'rgb',
   image: { rows: 5, cols: 5, channels: 3 },
   layers: [
+    { kind: 'scale', factor: Math.fround(1 / 255) },
+    { kind: 'normalize', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
     conv(3, 3, 4, 11, 'sigmoid'),
     { kind: 'max_pool', size: 2 },
     conv(5, 4, 2, 13, 'relu'),

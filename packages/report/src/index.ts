@@ -4,4 +4,4 @@ export { buildCharts, type ChartSection, type ChartOptions } from './charts/inde
 export { metricDirection, bestRunsByMetric, type MetricDirection } from './shaping.ts';
 export { reportRunFromStore, writeExperimentReport } from './from-store.ts';
 export { writeProjectorFiles, float32Text, spriteGridSide, spriteImage, MAX_SPRITE_SIDE, type ProjectorInput } from './projector.ts';
-export { greyscalePng } from './png.ts';
+export { greyscalePng, imagePng } from './png.ts';

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { greyscalePng } from './png.ts';
+import { imagePng } from './png.ts';
 
 /**
  * The files TensorBoard's embedding projector loads from a log folder: the points as
@@ -17,8 +17,8 @@ export interface ProjectorInput {
   tensorName: string;
   /** Metadata columns, each with one value per point. */
   metadata: Array<{ name: string; values: string[] }>;
-  /** The inputs as thumbnails: `count * rows * cols` floats in [0, 1]. */
-  images?: { pixels: Float32Array; rows: number; cols: number };
+  /** The inputs as thumbnails: `count * rows * cols * channels` floats in [0, 1] (channels 1, the default, or 3: RGB). */
+  images?: { pixels: Float32Array; rows: number; cols: number; channels?: 1 | 3 };
 }
 
 /** The projector refuses sprites larger than this on a side. */
@@ -46,20 +46,22 @@ export function spriteGridSide(count: number): number {
 export function spriteImage(
   images: NonNullable<ProjectorInput['images']>,
   count: number,
-): { pixels: Float32Array; rows: number; cols: number } {
+): { pixels: Float32Array; rows: number; cols: number; channels: 1 | 3 } {
+  const channels = images.channels ?? 1;
   const side = spriteGridSide(count);
   const rows = side * images.rows;
   const cols = side * images.cols;
-  const pixels = new Float32Array(rows * cols);
-  const size = images.rows * images.cols;
+  const pixels = new Float32Array(rows * cols * channels);
+  const line = images.cols * channels;
+  const size = images.rows * line;
   for (let n = 0; n < count; n++) {
     const top = Math.floor(n / side) * images.rows;
     const left = (n % side) * images.cols;
     for (let r = 0; r < images.rows; r++) {
-      pixels.set(images.pixels.subarray(n * size + r * images.cols, n * size + (r + 1) * images.cols), (top + r) * cols + left);
+      pixels.set(images.pixels.subarray(n * size + r * line, n * size + (r + 1) * line), ((top + r) * cols + left) * channels);
     }
   }
-  return { pixels, rows, cols };
+  return { pixels, rows, cols, channels };
 }
 
 /** Writes the projector's files into `folder` (created if missing); returns the paths written. */
@@ -98,7 +100,7 @@ export function writeProjectorFiles(folder: string, input: ProjectorInput): stri
     if (sprite.rows > MAX_SPRITE_SIDE || sprite.cols > MAX_SPRITE_SIDE) {
       throw new Error(`writeProjectorFiles: a sprite of ${count} thumbnails is ${sprite.cols}x${sprite.rows}, over ${MAX_SPRITE_SIDE}`);
     }
-    write('sprite.png', greyscalePng(sprite.pixels, sprite.rows, sprite.cols));
+    write('sprite.png', imagePng(sprite.pixels, sprite.rows, sprite.cols, sprite.channels));
     // single_image_dim is width then height.
     config.push(
       `  sprite {`,

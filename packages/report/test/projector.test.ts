@@ -17,7 +17,26 @@ describe('TensorBoard projector files', () => {
     expect([1, 2, 4, 5, 9, 10].map(spriteGridSide)).toEqual([1, 2, 2, 3, 3, 4]);
     // Three 1x2 thumbnails on a 2x2 grid: values 1, 2, 3 per thumbnail, the fourth cell empty.
     const sprite = spriteImage({ pixels: Float32Array.of(1, 1, 2, 2, 3, 3), rows: 1, cols: 2 }, 3);
-    expect(sprite).toEqual({ pixels: Float32Array.of(1, 1, 2, 2, 3, 3, 0, 0), rows: 2, cols: 4 });
+    expect(sprite).toEqual({ pixels: Float32Array.of(1, 1, 2, 2, 3, 3, 0, 0), rows: 2, cols: 4, channels: 1 });
+  });
+
+  it('RGB thumbnails keep their three values per pixel, and the sprite is a truecolour PNG', () => {
+    // Two 1x1 RGB thumbnails (red, blue) on a 2x2 grid: row 0 red then blue, row 1 empty.
+    const sprite = spriteImage({ pixels: Float32Array.of(1, 0, 0, 0, 0, 1), rows: 1, cols: 1, channels: 3 }, 2);
+    expect(sprite).toEqual({ pixels: Float32Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0), rows: 2, cols: 2, channels: 3 });
+    const folder = mkdtempSync(join(tmpdir(), 'projector-'));
+    writeProjectorFiles(folder, {
+      points: Float32Array.of(1, 2),
+      dim: 1,
+      count: 2,
+      tensorName: 'rgb',
+      metadata: [],
+      images: { pixels: Float32Array.of(1, 0, 0, 0, 0, 1), rows: 1, cols: 1, channels: 3 },
+    });
+    const png = readFileSync(join(folder, 'sprite.png'));
+    expect(png[25]).toBe(2); // IHDR colour type: truecolour
+    // Two rows of a filter byte and two RGB pixels.
+    expect([...inflateSync(png.subarray(41, 41 + png.readUInt32BE(33)))]).toEqual([0, 255, 0, 0, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('one metadata column has no header row; the config names every file', () => {

@@ -5,6 +5,7 @@ import {
   transformDataset,
   type DataFingerprint,
   type Dataset,
+  type InputEncoding,
   type TransformOptions,
 } from '@siamese-lab/data';
 import { LabError } from '@siamese-lab/core';
@@ -16,6 +17,8 @@ export interface RunData {
   test: Dataset;
   /** A content hash of the files the data came from, for the run's provenance (and `lab check`). */
   fingerprint: DataFingerprint;
+  /** What a user gives to get the values the model sees (pixels 0-255, or an array's own values): the stored model repeats it. */
+  inputs: InputEncoding;
   /**
    * Two-source runs (`data.right`): domain B, the same images rendered differently, index for
    * index (image k of `right.train` is image k of `train` transformed, with the same label).
@@ -72,14 +75,15 @@ export function loadRunData(spec: RunSpec['data'], options: { relativeTo?: strin
     spec.train_limit !== undefined && spec.train_limit < split.train.count
       ? sliceExamples(split.train, 0, spec.train_limit, `${split.train.name}-first-${spec.train_limit}`)
       : split.train;
-  const fingerprint = trainTest.fingerprint;
-  if (!spec.right) return { train, validation: split.validation, test: trainTest.test, fingerprint };
+  const { fingerprint, inputs } = trainTest;
+  if (!spec.right) return { train, validation: split.validation, test: trainTest.test, fingerprint, inputs };
   const transform = rightTransform(spec.right);
   return {
     train,
     validation: split.validation,
     test: trainTest.test,
     fingerprint,
+    inputs,
     right: { train: transformRight(train, transform), test: transformRight(trainTest.test, transform), transform },
   };
 }

@@ -16,6 +16,7 @@ export {
   preprocessPixels,
   restoreSiameseModel,
   embedPixels,
+  inputDescription,
   sisterLayers,
   sisterDescription,
   type SisterInput,

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { tf } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
-import { transformDataset, type Dataset } from '@siamese-lab/data';
+import { transformDataset, type Dataset, type InputEncoding } from '@siamese-lab/data';
 import { createSiameseModel, type ImageShape, type SiameseModel, type TowerSpec } from '@siamese-lab/model';
 import type { SisterDescription, SisterLayer } from '@siamese-lab/onnx-export';
 import type { ParamValue } from '@siamese-lab/run-record';
@@ -12,9 +12,10 @@ import { runSpecSchema, type RunSpec } from './spec/schema.ts';
 /**
  * A stored run's trained model, away from training: its parameters back as a RunSpec, its
  * weights back in a tfjs model (to embed new inputs as the run's evaluation did), and its sisters
- * as plain layers for the ONNX export. Inputs are raw pixels (0-255, as the data sets store them),
- * put through the run's own preprocessing: bytes to [0, 1], and for sister B of a two-source run
- * the run's rendering of domain B (`data.right`).
+ * as plain layers for the ONNX export. Inputs are what the run's source read: raw pixels (0-255)
+ * for MNIST, IDX and image folders and uint8 arrays, put through the run's own preprocessing
+ * (bytes to [0, 1], an image folder's per-channel normalisation), or a float array's values as
+ * they are; then, for sister B of a two-source run, the run's rendering of domain B (`data.right`).
  */
 
 export type Side = 'a' | 'b';
@@ -38,59 +39,81 @@ export function storedRunSpec(params: Record<string, ParamValue>): RunSpec {
   return parsed.data;
 }
 
-/** The image shape of domain A: MNIST and Fashion-MNIST are 28x28; IDX files are read to find out. */
-function domainImageShape(spec: RunSpec, dataFolder: string | undefined): ImageShape {
-  if (spec.data.dataset === 'mnist' || spec.data.dataset === 'fashion-mnist') return { rows: 28, cols: 28 };
-  // Other sources normalise in their own ways (per-channel mean and std): not taken over yet.
-  const dataset: string = spec.data.dataset;
-  if (dataset !== 'idx') {
-    throw new LabError(`runs on dataset ${dataset} cannot be exported or embedded yet: only MNIST, Fashion-MNIST and IDX runs`, {
-      hint: 'their inputs are bytes scaled to [0, 1], which the exported model and lab embed reproduce',
-    });
-  }
-  const data = loadRunData(spec.data, dataFolder === undefined ? {} : { relativeTo: dataFolder });
-  return { rows: data.test.rows, cols: data.test.cols };
+/** Domain A's inputs: their shape, and what a user gives (pixels 0-255 or an array's own values). */
+interface DomainInput {
+  shape: Required<ImageShape>;
+  inputs: InputEncoding;
 }
 
-/** What one sister takes (raw images of domain A) and what its tower sees after the run's preprocessing. */
+const PIXEL_BYTES: InputEncoding = { kind: 'bytes', normalize: 'unit' };
+
+/** MNIST and Fashion-MNIST are 28x28 bytes; every other source is read to find out (image folders hit the decode cache). */
+function domainInput(spec: RunSpec, dataFolder: string | undefined): DomainInput {
+  if (spec.data.dataset === 'mnist' || spec.data.dataset === 'fashion-mnist')
+    return { shape: { rows: 28, cols: 28, channels: 1 }, inputs: PIXEL_BYTES };
+  const data = loadRunData(spec.data, dataFolder === undefined ? {} : { relativeTo: dataFolder });
+  return { shape: { rows: data.test.rows, cols: data.test.cols, channels: data.test.channels }, inputs: data.inputs };
+}
+
+/** What one sister takes (inputs of domain A) and what its tower sees after the run's preprocessing. */
 export interface SisterInput {
   side: Side;
   /** The images given to it: domain A's shape (sister B renders them as the run did). */
-  input: ImageShape;
+  input: Required<ImageShape>;
   /** The images its tower embeds. */
-  tower: ImageShape;
+  tower: Required<ImageShape>;
+  /** What it is given: pixels 0-255 (scaled, and normalised, inside) or values taken as they are. */
+  inputs: InputEncoding;
 }
 
 /** The sisters of a run with their input shapes: one when the weights are shared, two when not. */
 export function runSisters(spec: RunSpec, experimentFile: string | null): SisterInput[] {
-  const input = domainImageShape(spec, experimentFile === null ? undefined : dirname(experimentFile));
-  const sisterA: SisterInput = { side: 'a', input, tower: input };
+  const { shape: input, inputs } = domainInput(spec, experimentFile === null ? undefined : dirname(experimentFile));
+  const sisterA: SisterInput = { side: 'a', input, tower: input, inputs };
   if (spec.model.share_weights) return [sisterA];
   const right = spec.data.right;
   let tower = input;
-  if (right?.rotate90) tower = { rows: tower.cols, cols: tower.rows };
-  if (right?.downsample === 2) tower = { rows: tower.rows / 2, cols: tower.cols / 2 };
-  return [sisterA, { side: 'b', input, tower }];
+  if (right?.rotate90) tower = { ...tower, rows: tower.cols, cols: tower.rows };
+  if (right?.downsample === 2) tower = { ...tower, rows: Math.floor(tower.rows / 2), cols: Math.floor(tower.cols / 2) };
+  return [sisterA, { side: 'b', input, tower, inputs }];
 }
 
-/** Raw pixels to what sister `side` embeds: bytes to [0, 1] as the data loaders do, then (sister B) the run's rendering. */
-export function preprocessPixels(spec: RunSpec, sister: SisterInput, pixels: Float32Array, count: number): Float32Array {
+/** How the inputs are described to a user (ONNX metadata, messages). */
+export function inputDescription(inputs: InputEncoding): string {
+  if (inputs.kind === 'values') return 'feature values as the run read them from its arrays (float32), taken as they are';
+  if (inputs.normalize === 'unit') return 'raw pixels 0-255 (float32), scaled to [0, 1] inside the graph';
+  return `raw pixels 0-255 (float32), scaled to [0, 1] and normalised per channel (mean ${inputs.normalize.mean.join(', ')}; std ${inputs.normalize.std.join(', ')}) inside the graph`;
+}
+
+/** Inputs as the run's data loader made its floats: bytes to [0, 1] (and per-channel normalisation), or values as they are. */
+function inputFloats(inputs: InputEncoding, values: Float32Array, channels: number): Float32Array {
+  if (inputs.kind === 'values') return Float32Array.from(values);
   const scale = Math.fround(1 / 255);
-  const unit = new Float32Array(pixels.length);
-  for (let i = 0; i < pixels.length; i++) unit[i] = Math.fround(pixels[i] * scale);
-  if (sister.side === 'a' || !spec.data.right) return unit;
-  // A cast, not a typed literal: `channels` is new in Dataset (grayscale here either way).
-  const dataset = {
+  const unit = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) unit[i] = Math.fround(values[i] * scale);
+  if (inputs.normalize === 'unit') return unit;
+  // As the image_folder source normalises (normalizePixels): (unit - mean) / std in float32.
+  const mean = inputs.normalize.mean.map(Math.fround);
+  const std = inputs.normalize.std.map(Math.fround);
+  for (let i = 0; i < unit.length; i++) unit[i] = Math.fround(unit[i] - mean[i % channels]) / std[i % channels];
+  return unit;
+}
+
+/** Inputs to what sister `side` embeds: the run's preprocessing of domain A, then (sister B) the run's rendering. */
+export function preprocessPixels(spec: RunSpec, sister: SisterInput, pixels: Float32Array, count: number): Float32Array {
+  const floats = inputFloats(sister.inputs, pixels, sister.input.channels);
+  if (sister.side === 'a' || !spec.data.right) return floats;
+  const dataset: Dataset = {
     name: 'input',
-    images: unit,
+    images: floats,
     labels: new Uint8Array(count),
     count,
     rows: sister.input.rows,
     cols: sister.input.cols,
-    channels: 1,
+    channels: sister.input.channels,
     classes: 1,
     classNames: ['0'],
-  } as Dataset;
+  };
   return transformDataset(dataset, rightTransform(spec.data.right)).images;
 }
 
@@ -111,8 +134,8 @@ export function restoreSiameseModel(spec: RunSpec, sisters: SisterInput[], check
   const a = sisters[0].tower;
   const b = (sisters[1] ?? sisters[0]).tower;
   const model = createSiameseModel(spec.model, {
-    inputSizeA: a.rows * a.cols,
-    inputSizeB: b.rows * b.cols,
+    inputSizeA: a.rows * a.cols * a.channels,
+    inputSizeB: b.rows * b.cols * b.channels,
     imageShapeA: a,
     imageShapeB: b,
     seed: spec.seed,
@@ -146,7 +169,13 @@ export function embedPixels(model: SiameseModel, spec: RunSpec, sister: SisterIn
  * pixels), then the tower's layers with the checkpoint's weights.
  */
 export function sisterLayers(spec: RunSpec, sister: SisterInput, checkpoint: StoredCheckpoint, runId: number): SisterLayer[] {
-  const layers: SisterLayer[] = [{ kind: 'scale', factor: Math.fround(1 / 255) }];
+  const layers: SisterLayer[] = [];
+  if (sister.inputs.kind === 'bytes') {
+    layers.push({ kind: 'scale', factor: Math.fround(1 / 255) });
+    const { normalize } = sister.inputs;
+    if (normalize !== 'unit')
+      layers.push({ kind: 'normalize', mean: normalize.mean.map(Math.fround), std: normalize.std.map(Math.fround) });
+  }
   const right = spec.data.right;
   if (sister.side === 'b' && right) {
     if (right.rotate90) layers.push({ kind: 'rotate90' });
@@ -195,7 +224,7 @@ export function sisterDescription(
   const suffix = sisterCount > 1 ? `_${sister.side}` : '';
   return {
     inputName: `pixels${suffix}`,
-    image: { rows: sister.input.rows, cols: sister.input.cols, channels: 1 },
+    image: { ...sister.input },
     layers: sisterLayers(spec, sister, checkpoint, runId),
     outputName: `embedding${suffix}`,
     batchName: `batch${suffix}`,
