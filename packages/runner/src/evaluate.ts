@@ -34,7 +34,24 @@ export interface EvaluationResult {
  * the cross metrics (queries through sister A, gallery through sister B) say whether the two
  * sisters together separate the classes. The stored embedding stays sister A's.
  */
-export function evaluateRun(model: SiameseModel, test: Dataset, spec: RunSpec, rightTest?: Dataset): EvaluationResult {
+export function evaluateRun(
+  model: SiameseModel,
+  test: Dataset,
+  spec: RunSpec,
+  rightTest?: Dataset,
+  validation?: Dataset,
+): EvaluationResult {
+  const result = evaluateTestSet(model, test, spec, rightTest);
+  if (spec.evaluation.validation_limit === undefined || !validation) return result;
+  // Sister A's scores on held-out training images: what tuning and search select by.
+  const validationSet = limitedTo(validation, spec.evaluation.validation_limit);
+  const scored = scoreDomain(model, validationSet, 'a', spec);
+  for (const [name, value] of Object.entries(scored.metrics)) result.metrics[`validation_${name}`] = value;
+  result.warnings.push(...scored.warnings.map((warning) => `validation: ${warning}`));
+  return result;
+}
+
+function evaluateTestSet(model: SiameseModel, test: Dataset, spec: RunSpec, rightTest?: Dataset): EvaluationResult {
   const dim = spec.model.embedding_dim;
   const testA = limitedTestSet(spec, test);
   const domainA = scoreDomain(model, testA, 'a', spec);
@@ -102,10 +119,14 @@ function evenPairCount(spec: RunSpec, count: number): number {
   return pairCount - (pairCount % 2);
 }
 
+/** The first `limit` images of a set. */
+function limitedTo(dataset: Dataset, limit: number): Dataset {
+  return limit < dataset.count ? sliceExamples(dataset, 0, limit, `${dataset.name}-first-${limit}`) : dataset;
+}
+
 /** The test images a run is scored on: the first `test_limit`. */
 function limitedTestSet(spec: RunSpec, dataset: Dataset): Dataset {
-  const limit = spec.evaluation.test_limit;
-  return limit < dataset.count ? sliceExamples(dataset, 0, limit, `${dataset.name}-first-${limit}`) : dataset;
+  return limitedTo(dataset, spec.evaluation.test_limit);
 }
 
 /** Balanced same-domain verification pairs. */
@@ -124,7 +145,29 @@ function crossDomainPairOptions(spec: RunSpec, testA: Dataset, testB: Dataset): 
  * form the verification pairs. Null when the run can be scored; otherwise the message and the
  * setting to change (a path inside a run's settings).
  */
-export function evaluationInputProblem(spec: RunSpec, test: Dataset, rightTest?: Dataset): { message: string; setting: string } | null {
+export function evaluationInputProblem(
+  spec: RunSpec,
+  test: Dataset,
+  rightTest?: Dataset,
+  validation?: Dataset,
+): { message: string; setting: string; hint?: string } | null {
+  if (spec.evaluation.validation_limit !== undefined) {
+    const hint = 'hold validation images out of training with data.validation_size, or remove evaluation.validation_limit';
+    const count = Math.min(validation?.count ?? 0, spec.evaluation.validation_limit);
+    if (count < 2) {
+      return {
+        message: `evaluation.validation_limit scores validation images, but data.validation_size ${spec.data.validation_size} holds ${count === 0 ? 'none' : 'only one'}: scoring needs at least 2`,
+        setting: 'data.validation_size',
+        hint,
+      };
+    }
+    try {
+      validatePairSamplerOptions(domainPairOptions(spec, limitedTo(validation!, spec.evaluation.validation_limit)));
+    } catch (error) {
+      if (!isLabError(error)) throw error;
+      return { message: `the validation images cannot be scored: ${error.message}`, setting: 'data.validation_size', hint };
+    }
+  }
   const testA = limitedTestSet(spec, test);
   const testB = rightTest && limitedTestSet(spec, rightTest);
   const count = Math.min(testA.count, testB?.count ?? Infinity);

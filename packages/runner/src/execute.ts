@@ -62,11 +62,11 @@ function checkPairs(experiment: ExperimentSpec, run: PlannedRun, data: RunData, 
       cause: error,
     });
   }
-  const problem = evaluationInputProblem(run.spec, data.test, data.right?.test);
+  const problem = evaluationInputProblem(run.spec, data.test, data.right?.test, data.validation);
   if (problem) {
     throw new LabError(`${problem.message}${inRun}`, {
       ...locateRunParameter(experiment.filePath, run.overrides, problem.setting),
-      hint: `raise ${problem.setting} (the default scores all 10,000 test images with 2,000 pairs)`,
+      hint: problem.hint ?? `raise ${problem.setting} (the default scores all 10,000 test images with 2,000 pairs)`,
     });
   }
 }

@@ -27,7 +27,7 @@ export async function trainAndEvaluate(run: PlannedRun, data: RunData, hooks: Tr
   try {
     result = await trainRun(run.spec, data, hooks);
     if (result.interrupted) return { kind: 'interrupted', stepsDone: result.stepsDone };
-    const evaluation = evaluateRun(result.model, data.test, run.spec, data.right?.test);
+    const evaluation = evaluateRun(result.model, data.test, run.spec, data.right?.test, data.validation);
     const status = result.firstNanStep !== null && (result.stoppedOnNan || evaluation.metrics.non_finite === 1) ? 'nan' : 'completed';
     const outcome: RunOutcome = {
       status,

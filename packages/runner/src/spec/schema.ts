@@ -65,6 +65,12 @@ export const runSpecSchema = z.strictObject({
       verification_pairs: positiveWholeNumber('verification_pairs').default(2000),
       store_embeddings: z.boolean().default(true),
       store_checkpoint: z.boolean().default(true),
+      /**
+       * Also score the first N validation images (held out of training by data.validation_size),
+       * recorded as `validation_<metric>`: what tuning and search choose by, never the test set.
+       * Absent (the default): no validation scores, and the config hashes of older files stay.
+       */
+      validation_limit: positiveWholeNumber('validation_limit').optional(),
     })
     .prefault({}),
 });
