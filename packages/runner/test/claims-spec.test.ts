@@ -27,9 +27,11 @@ describe('claims in experiment files', () => {
     expect: "> 0.3"
     where: { loss.epsilon: 1.0e-6 }
     confidence: 0.99
+  - { metric: map_at_r, by: optimizer.name, expect: "sgd > adam - 0.02" }
 `),
     );
-    expect(spec.claims).toHaveLength(3);
+    expect(spec.claims).toHaveLength(4);
+    expect(spec.claims[3]).toMatchObject({ expectation: { kind: 'order', higher: 'sgd', lower: 'adam', margin: 0.02 } });
     expect(spec.claims[0]).toMatchObject({
       metric: 'anisotropy',
       by: 'optimizer.name',
@@ -94,6 +96,12 @@ describe('claims in experiment files', () => {
       /did you mean `pool`/,
     ],
     ['a bad metric name', '  - { metric: "Aniso tropy", by: optimizer.name, expect: "adam > sgd" }', /metric is a metric name/, /./],
+    [
+      'a margin on the smaller side',
+      '  - { metric: anisotropy, by: optimizer.name, expect: "sgd < adam - 0.02" }',
+      /a margin is written on the right of ">"/,
+      /"adam > sgd - 0.02"/,
+    ],
     ['the same value twice', '  - { metric: anisotropy, by: optimizer.name, expect: "adam > adam" }', /two different values/, /./],
   ];
   for (const [what, line, message, hint] of cases) {

@@ -24,8 +24,12 @@ import {
 import { formatInterval, formatP, formatParameter, formatStatistic } from './format.ts';
 
 export type ClaimExpectation =
-  /** "higher > lower": the metric is larger for runs with by = higher than for by = lower. */
-  | { kind: 'order'; higher: ParameterValue; lower: ParameterValue }
+  /**
+   * "higher > lower": the metric is larger for runs with by = higher than for by = lower. With a
+   * margin, "higher > lower - margin": higher is at most `margin` below lower (non-inferiority),
+   * decided as the plain claim against lower's values shifted down by the margin.
+   */
+  | { kind: 'order'; higher: ParameterValue; lower: ParameterValue; margin?: number }
   /** "> 0.3" or "< 2": the mean of the metric over the selected runs is above (below) a number. */
   | { kind: 'threshold'; direction: 'above' | 'below'; value: number };
 
@@ -156,6 +160,18 @@ function decideThreshold(
   };
 }
 
+/** A group's values less `margin` (a shift moves the mean and its interval, not the spread). */
+function shiftedDown(group: GroupSummary, margin: number): GroupSummary {
+  if (margin === 0) return group;
+  return {
+    ...group,
+    label: `${group.label} - ${formatStatistic(margin)}`,
+    values: group.values.map((value) => value - margin),
+    mean: group.mean - margin,
+    interval: group.interval && { ...group.interval, low: group.interval.low - margin, high: group.interval.high - margin },
+  };
+}
+
 function combine(verdicts: Verdict[]): Verdict {
   if (verdicts.length === 0) return 'undecided';
   if (verdicts.includes('fails')) return 'fails';
@@ -209,7 +225,7 @@ export function evaluateClaim(
         continue;
       }
       // Compared in the claim's order, so the sentence and the difference read "higher vs lower".
-      const pair = comparePair(higher, lower, claim.metric, confidence, options.seed ?? 1);
+      const pair = comparePair(higher, shiftedDown(lower, expectation.margin ?? 0), claim.metric, confidence, options.seed ?? 1);
       const decision = decideOrder(pair, confidence);
       settings.push({ fixed: setting.fixed, ...decision, evidence: pair.sentence, comparison: pair, group: null });
     }

@@ -103,6 +103,22 @@ describe('claims', () => {
     expect(result.text).toContain('p = 0.0047 (Welch), 0.0022 (permutation, exact)');
   });
 
+  it('a margin: "sgd > adam - m" holds when sgd is at most m below adam, and fails when it is clearly further below', () => {
+    const options = { sweepKeys: ['optimizer.name', 'seed'] };
+    // adam's mean is 0.262 above sgd's (the claim above); a margin of 0.6 covers it, one of 0.01 does not.
+    const within = (margin: number): Claim => ({
+      ...order('sgd', 'adam'),
+      expect: `sgd > adam - ${margin}`,
+      expectation: { kind: 'order', higher: 'sgd', lower: 'adam', margin },
+    });
+    const wide = evaluateClaim(within(0.6), sweep(), options);
+    expect(wide.verdict).toBe('holds');
+    // The difference is sgd's mean less (adam's less the margin): -0.262 + 0.6.
+    expect(wide.settings[0].comparison!.difference).toBeCloseTo(0.6 - 0.262, 3);
+    expect(wide.text).toContain('adam - 0.6');
+    expect(evaluateClaim(within(0.01), sweep(), options).verdict).toBe('fails');
+  });
+
   it('the reverse claim fails, and fails the check', () => {
     const summary = evaluateClaims([order('adam', 'sgd'), order('sgd', 'adam')], sweep(), { sweepKeys: ['optimizer.name', 'seed'] });
     expect(summary.results.map((result) => result.verdict)).toEqual(['holds', 'fails']);

@@ -17,7 +17,7 @@ import type { ClaimEntry } from './claim-schema.ts';
 import { didYouMean, locate, type PathSegment, type SourceDocument } from './locate.ts';
 import type { PlannedRun } from './sweep.ts';
 
-const orderPattern = /^\s*([^<>\s]+)\s*([<>])\s*([^<>\s]+)\s*$/;
+const orderPattern = /^\s*([^<>\s]+)\s*([<>])\s*([^<>\s]+)(?:\s+-\s+(\d+\.?\d*|\.\d+))?\s*$/;
 const thresholdPattern = /^\s*([<>])\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*$/i;
 
 /** The value of `by` that a side of "a > b" names: text equal to it, or a number equal to it (1e-6 names 0.000001). */
@@ -99,7 +99,20 @@ export function planClaims(entries: readonly ClaimEntry[], context: { sources: S
           'expect',
           `e.g. "${formatParameter(values[0])} > ${formatParameter(values[1])}"`,
         );
-      expectation = order[2] === '>' ? { kind: 'order', higher: left, lower: right } : { kind: 'order', higher: right, lower: left };
+      const margin = order[4] === undefined ? 0 : Number(order[4]);
+      if (margin > 0 && (order[2] !== '>' || entry.metric === nanRunsMetric)) {
+        throw problem(
+          entry.metric === nanRunsMetric
+            ? `${nanRunsMetric} compares shares of runs: it takes no margin`
+            : 'a margin is written on the right of ">": "a > b - 0.02"',
+          'expect',
+          `"${formatParameter(right)} > ${formatParameter(left)} - ${order[4]}" says ${formatParameter(right)} is at most ${order[4]} below ${formatParameter(left)}`,
+        );
+      }
+      expectation =
+        order[2] === '>'
+          ? { kind: 'order', higher: left, lower: right, ...(margin > 0 && { margin }) }
+          : { kind: 'order', higher: right, lower: left };
     } else {
       if (entry.metric === nanRunsMetric)
         throw problem(`${nanRunsMetric} compares groups of runs: give \`by\``, 'by', `e.g. by: loss.epsilon with expect: "0 > 1e-6"`);
