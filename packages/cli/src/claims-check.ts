@@ -1,6 +1,14 @@
 /** The claims part of `lab check`: an experiment's claims decided on its runs (see @siamese-lab/stats). */
 import { existsSync } from 'node:fs';
-import { evaluateClaims, formatClaims, type Claim, type ClaimsSummary, type Observation } from '@siamese-lab/stats';
+import {
+  evaluateClaims,
+  formatClaims,
+  runsForClaims,
+  type Claim,
+  type ClaimsSummary,
+  type Observation,
+  type TuningRule,
+} from '@siamese-lab/stats';
 import { LabError } from '@siamese-lab/core';
 
 /** --confidence, checked before anything runs. */
@@ -19,6 +27,11 @@ export function storedClaims(storedSpec: unknown): Claim[] {
   return Array.isArray(spec?.claims) ? spec.claims : [];
 }
 
+/** The tuning rule an experiment was run with, as its file stated it then. */
+export function storedTuning(storedSpec: unknown): TuningRule | undefined {
+  return (storedSpec as { tuning?: TuningRule } | undefined)?.tuning;
+}
+
 /** An experiment with claims may be checked without a baseline file: then only its claims are. */
 export function baselineIsOptional(baselinePath: string, explicitBaseline: string | undefined, claimCount: number | undefined): boolean {
   return explicitBaseline === undefined && !existsSync(baselinePath) && claimCount !== 0;
@@ -29,8 +42,14 @@ export function checkClaims(
   runs: readonly Observation[],
   sweepKeys: readonly string[],
   confidence: number,
+  tuning?: TuningRule,
 ): { summary: ClaimsSummary; text: string } | undefined {
   if (claims.length === 0) return undefined;
-  const summary = evaluateClaims(claims, runs, { sweepKeys, confidence });
-  return { summary, text: formatClaims(summary) };
+  // With a tuning rule, only the runs of each group's chosen setting (chosen on validation scores).
+  const decided = runsForClaims(runs, sweepKeys, tuning);
+  const summary = evaluateClaims(claims, decided.runs, { sweepKeys: decided.sweepKeys, confidence });
+  const chosen = tuning
+    ? `tuned: claims use the setting with the best ${tuning.direction === 'maximize' ? 'highest' : 'lowest'} mean ${tuning.metric} per ${tuning.per.join(', ')}\n`
+    : '';
+  return { summary, text: `${chosen}${formatClaims(summary)}` };
 }

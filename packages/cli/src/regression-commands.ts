@@ -5,7 +5,7 @@ import { checkExperiment, defaultBaselinePath, formatCheckResult, readBaseline, 
 import { parseExperimentFile } from '@siamese-lab/runner';
 import type { Output } from './output.ts';
 import { createProgressPrinter } from './progress.ts';
-import { baselineIsOptional, checkClaims, checkConfidenceLevel, storedClaims } from './claims-check.ts';
+import { baselineIsOptional, checkClaims, checkConfidenceLevel, storedClaims, storedTuning } from './claims-check.ts';
 
 /** An argument that names an existing file, or ends like a YAML file, is an experiment file; anything else an experiment name. */
 function isExperimentFile(target: string): boolean {
@@ -73,7 +73,13 @@ export async function checkCommand(
         `pass --fresh to train every run again with the current code`,
     );
   }
-  const claims = checkClaims(plan?.claims ?? storedClaims(outcome.storedSpec), outcome.runs, outcome.sweepKeys, args.confidence ?? 0.95);
+  const claims = checkClaims(
+    plan?.claims ?? storedClaims(outcome.storedSpec),
+    outcome.runs,
+    outcome.sweepKeys,
+    args.confidence ?? 0.95,
+    plan ? plan.tuning : storedTuning(outcome.storedSpec),
+  );
   if (!outcome.result && !claims) readBaseline(baselinePath); // neither a baseline nor claims: the usual "no baseline" error
   const result = outcome.result;
   if (args.json) io.out(JSON.stringify({ ...(result ?? { experiment: name, passed: true }), claims: claims?.summary }, null, 2));

@@ -1,5 +1,5 @@
 /** The report's "Claims and comparisons" section: each claim of the experiment with its verdict and numbers. */
-import { describeClaim, evaluateClaims } from '@siamese-lab/stats';
+import { describeClaim, evaluateClaims, runsForClaims } from '@siamese-lab/stats';
 import { escapeHtml } from './escape.ts';
 import type { ReportInput } from './types.ts';
 
@@ -10,7 +10,9 @@ export function claimsSectionHtml(input: ReportInput): string {
   if (claims.length === 0) {
     return `<section id="section-claims">\n<h2>Claims and comparisons</h2>\n${intro}\n<p class="empty">This experiment states no claims: list them under <code>claims:</code> in its file (see experiments/seed-claims.yaml). The group means below still compare the swept settings.</p>\n</section>`;
   }
-  const summary = evaluateClaims(claims, input.runs, { sweepKeys: input.sweepKeys });
+  // With a tuning rule, each group's setting chosen on validation scores (see the tuned ranking).
+  const decided = runsForClaims(input.runs, input.sweepKeys, input.tuning);
+  const summary = evaluateClaims(claims, decided.runs, { sweepKeys: decided.sweepKeys });
   const items = summary.results.map((result) => {
     const settings = result.settings
       .map((setting) => {

@@ -77,6 +77,9 @@ export function collectReportInput(store: RunStore, experimentName: string): Rep
       generatedAt: new Date().toISOString(),
       // The claims as the file stated them when it was run (validated then), decided in the report.
       claims: (experiment.spec as { claims?: ReportInput['claims'] }).claims ?? [],
+      ...((experiment.spec as { tuning?: ReportInput['tuning'] }).tuning && {
+        tuning: (experiment.spec as { tuning: NonNullable<ReportInput['tuning']> }).tuning,
+      }),
     };
   });
 }

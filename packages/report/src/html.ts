@@ -1,6 +1,7 @@
 /** The report page: escaped text, the run table, inlined libraries and the specs as JSON. */
 import type { ChartSection } from './charts/index.ts';
 import { claimsSectionHtml, claimsStyles } from './claims-section.ts';
+import { tuningSectionHtml, tuningStyles } from './tuning-section.ts';
 import { escapeHtml, jsonForScript, scriptSafeSource } from './escape.ts';
 import { bestRunsByMetric, formatParamValue, metricDirection, metricNames } from './shaping.ts';
 import { isRunStatus } from '@siamese-lab/run-record';
@@ -194,6 +195,7 @@ export function reportHtml(input: ReportInput, charts: ChartSection[], libraries
   const name = input.experiment.name;
   const navigation = [
     '<a href="#section-claims">Claims</a>',
+    ...(input.tuning ? ['<a href="#section-tuning">Tuned ranking</a>'] : []),
     ...charts.map((chart) => `<a href="#section-${chart.id}">${escapeHtml(chart.title)}</a>`),
     '<a href="#section-runs">Runs</a>',
   ].join('');
@@ -207,7 +209,7 @@ export function reportHtml(input: ReportInput, charts: ChartSection[], libraries
 <meta http-equiv="Content-Security-Policy" content="${policy}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(name)} · Siamese Lab report</title>
-<style>${styles}${claimsStyles}</style>
+<style>${styles}${claimsStyles}${tuningStyles}</style>
 </head>
 <body>
 <main>
@@ -218,6 +220,7 @@ ${input.experiment.description ? `<p class="description">${escapeHtml(input.expe
 <nav>${navigation}</nav>
 </header>
 ${claimsSectionHtml(input)}
+${tuningSectionHtml(input)}
 ${charts.map(chartSectionHtml).join('\n')}
 <section id="section-runs">
 <h2>Runs</h2>

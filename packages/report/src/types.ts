@@ -2,7 +2,7 @@ import type { ClassShape, ParamValue, RunStatus } from '@siamese-lab/run-record'
 
 export type { ClassShape, ParamValue };
 
-import type { Claim } from '@siamese-lab/stats';
+import type { Claim, TuningRule } from '@siamese-lab/stats';
 
 /** One run as the report sees it (see `collectReportInput` for how the store fills it). */
 
@@ -50,6 +50,8 @@ export interface ReportInput {
   generatedAt: string;
   /** The experiment file's claims (as parsed by the runner), decided in the report's first section. */
   claims?: Claim[];
+  /** The file's tuning rule: claims keep each group's best setting on validation, and the report ranks those settings. */
+  tuning?: TuningRule & { report?: string };
 }
 
 export interface RenderOptions {

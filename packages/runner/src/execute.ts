@@ -235,7 +235,12 @@ function planStoredRuns(store: RunStore, experiment: ExperimentSpec, force: bool
     name: experiment.name,
     description: experiment.description,
     filePath: experiment.filePath,
-    spec: { base: experiment.base, runs: experiment.runs.map((run) => run.overrides), claims: experiment.claims },
+    spec: {
+      base: experiment.base,
+      runs: experiment.runs.map((run) => run.overrides),
+      claims: experiment.claims,
+      ...(experiment.tuning && { tuning: experiment.tuning }),
+    },
     sweepKeys: experiment.sweepKeys,
   });
   const planned = experiment.runs.map((run) => ({

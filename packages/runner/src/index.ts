@@ -1,4 +1,5 @@
 export { parseExperimentFile, type ExperimentSpec } from './spec/parse.ts';
+export { type Tuning } from './spec/tuning.ts';
 export { runSpecSchema, experimentFileSchema, optimizerNames, nanPolicies, type RunSpec, type ExperimentFile } from './spec/schema.ts';
 export { configHash, flattenParams, type PlannedRun } from './spec/sweep.ts';
 export { runExperiment, preflightExperiment, planExperiment } from './execute.ts';

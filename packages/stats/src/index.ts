@@ -30,3 +30,4 @@ export {
   type SettingVerdict,
   type Verdict,
 } from './claims.ts';
+export { selectTuned, tunedScores, runsForClaims, type TuningRule, type TunedChoice, type TuningResult } from './tuning.ts';

@@ -30,3 +30,22 @@ export const claimSchema = z.strictObject({
 
 export const claimsSchema = z.array(claimSchema);
 export type ClaimEntry = z.infer<typeof claimSchema>;
+
+/**
+ * `tuning:` of an experiment file: in each group of runs sharing the `per` parameters' values,
+ * the setting of the other parameters with the best mean validation metric is kept; claims and the
+ * report's tuned ranking use only those runs (see @siamese-lab/stats' selectTuned).
+ */
+export const tuningSchema = z.strictObject({
+  /** A validation metric (validation_<metric>, recorded with evaluation.validation_limit): never a test metric. */
+  metric: z.string().regex(/^[a-z][a-z0-9_]*$/, 'metric is a metric name such as validation_map_at_r'),
+  direction: z.enum(['maximize', 'minimize'], { error: 'direction is maximize or minimize' }).default('maximize'),
+  /** The parameters that make a group, e.g. [data.dataset, loss.kind]; everything else but the seed is tuned within it. */
+  per: z.array(z.string().min(1)).min(1, 'per needs at least one parameter, e.g. [loss.kind]'),
+  /** The test metric the report ranks the chosen settings by (default: the metric without its validation_ prefix). */
+  report: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]*$/, 'report is a metric name such as map_at_r')
+    .optional(),
+});
+export type TuningEntry = z.infer<typeof tuningSchema>;

@@ -7,6 +7,7 @@ import { didYouMean, isKnownPath, knownKeysAt, locate, type PathSegment, type So
 import { experimentFileSchema, runSpecSchema, type ExperimentFile, type RunSpec } from './schema.ts';
 import { expandSweep, ZipLengthError, type PlannedRun } from './sweep.ts';
 import { planClaims } from './claims.ts';
+import { planTuning, type Tuning } from './tuning.ts';
 import type { Claim } from '@siamese-lab/stats';
 
 /** An experiment file parsed once into a validated, fully resolved plan of runs. */
@@ -22,6 +23,8 @@ export interface ExperimentSpec {
   maxRuns: number;
   /** The file's `claims`, validated against the runs (empty when it has none). */
   claims: Claim[];
+  /** The file's `tuning`: which settings claims and the tuned ranking keep (undefined: all runs). */
+  tuning?: Tuning;
 }
 
 const defaultMaxRuns = 200;
@@ -359,5 +362,6 @@ function planExperiment(file: ExperimentFile, sources: SourceDocument[], path: s
     runs,
     maxRuns,
     claims: planClaims(file.claims ?? [], { sources, runs }),
+    ...(file.tuning && { tuning: planTuning(file.tuning, { sources, runs }) }),
   };
 }

@@ -4,7 +4,7 @@ import { backendSettingSchema } from '@siamese-lab/backend';
 import { dataSettingsSchema, samplerSettingsSchema } from '@siamese-lab/data';
 import { modelSettingsSchema } from '@siamese-lab/model';
 import { lossSettingsSchema } from '@siamese-lab/losses';
-import { claimsSchema } from './claim-schema.ts';
+import { claimsSchema, tuningSchema } from './claim-schema.ts';
 
 export const optimizerNames = ['sgd', 'momentum', 'adam', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
 export const nanPolicies = ['stop', 'continue', 'skip_step'] as const;
@@ -131,6 +131,8 @@ export const experimentFileSchema = z.strictObject({
   max_runs: positiveWholeNumber('max_runs').optional(),
   /** What the experiment should show, checked by lab check (spec/claims.ts). */
   claims: claimsSchema.optional(),
+  /** Which settings claims and the tuned ranking keep: the best by a validation metric per group (spec/tuning.ts). */
+  tuning: tuningSchema.optional(),
 });
 
 export type ExperimentFile = z.infer<typeof experimentFileSchema>;
