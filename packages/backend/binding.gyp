@@ -9,11 +9,11 @@
       ],
       "libraries": ["<!@(node -p \"process.env.SIAMESE_LAB_GEMM_LIBRARIES || ''\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS", "<!@(node -p \"process.env.SIAMESE_LAB_GEMM_DEFINES || ''\")"],
-      "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-ffp-contract=off", "-fopenmp"],
+      "cflags_cc": ["-O3", "-march=native", "-std=c++17", "-ffp-contract=off", "-fno-math-errno", "-fopenmp"],
       "cflags_cc!": ["-fno-exceptions"],
       "ldflags": ["-fopenmp"],
       "xcode_settings": {
-        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-ffp-contract=off"]
+        "OTHER_CPLUSPLUSFLAGS": ["-O3", "-std=c++17", "-ffp-contract=off", "-fno-math-errno"]
       }
     }
   ]

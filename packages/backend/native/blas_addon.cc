@@ -1,5 +1,5 @@
 // N-API addon: matrix products (through the GEMM provider of gemm.h: oneDNN or OpenBLAS),
-// fused dense-layer kernels and fused optimizer updates that work in place on the tfjs wasm
+// fused dense-layer kernels and fused optimizer updates that work directly on the tfjs wasm
 // backend's memory. Every kernel takes the wasm memory's ArrayBuffer first and byte offsets
 // into it, so no tensor data is copied between JavaScript and C++.
 #include <napi.h>
@@ -318,11 +318,13 @@ Napi::Value Timers(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// optimizerUpdate(memory, kind, constants: Float64Array, plan: Float64Array) -> all gradients finite
+// optimizerUpdate(memory, kind, constants: Float64Array, plan: Float64Array): one step's update of
+// every variable and its state, written where they are.
 // constants: [negativeLearningRate, momentum, beta1, oneMinusBeta1, beta2, oneMinusBeta2,
 //             oneMinusAccBeta1, oneMinusAccBeta2, epsilon] (each rounded to float32 here).
-// plan: per variable [size, value, gradient, newValue, slot0, newSlot0, slot1, newSlot1] (byte
-// offsets; slots the optimizer kind does not use are ignored).
+// plan: per variable [size, value, gradient, slot0, slot1] (byte offsets; slots the optimizer kind
+// does not use are ignored). Value and slots are read and written in place: the caller makes sure
+// that no other tensor holds their buffers.
 Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   if (!checkArgs(info, 4)) return info.Env().Undefined();
   siamese::KernelTimer timer;
@@ -335,7 +337,8 @@ Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   const auto kind = static_cast<siamese::OptimizerKind>(kindCode);
   Napi::Float64Array constantsArray = info[2].As<Napi::Float64Array>();
   Napi::Float64Array plan = info[3].As<Napi::Float64Array>();
-  if (constantsArray.ElementLength() < 9 || plan.ElementLength() % 8 != 0) {
+  constexpr size_t kPlanRow = 5;
+  if (constantsArray.ElementLength() < 9 || plan.ElementLength() % kPlanRow != 0) {
     Napi::RangeError::New(info.Env(), "blas addon: optimizerUpdate: bad constants or plan length").ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
@@ -352,36 +355,54 @@ Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
   constants.epsilon = f(8);
 
   const int slots = siamese::slotsOf(kind);
-  std::vector<siamese::VariableUpdate> variables(plan.ElementLength() / 8);
+  std::vector<siamese::VariableUpdate> variables(plan.ElementLength() / kPlanRow);
   for (size_t v = 0; v < variables.size(); ++v) {
-    const double* row = plan.Data() + v * 8;
+    const double* row = plan.Data() + v * kPlanRow;
     siamese::VariableUpdate& update = variables[v];
     update.size = static_cast<size_t>(row[0]);
-    update.value = heap.floats((row[1]), update.size, "value");
-    update.gradient = heap.floats((row[2]), update.size, "gradient");
-    update.newValue = heap.floats((row[3]), update.size, "new value");
-    if (slots >= 1) {
-      update.slot0 = heap.floats((row[4]), update.size, "slot");
-      update.newSlot0 = heap.floats((row[5]), update.size, "new slot");
-    }
-    if (slots >= 2) {
-      update.slot1 = heap.floats((row[6]), update.size, "slot");
-      update.newSlot1 = heap.floats((row[7]), update.size, "new slot");
-    }
+    update.value = heap.floats(row[1], update.size, "value");
+    update.gradient = heap.floats(row[2], update.size, "gradient");
+    if (slots >= 1) update.slot0 = heap.floats(row[3], update.size, "slot");
+    if (slots >= 2) update.slot1 = heap.floats(row[4], update.size, "slot");
   }
   if (!report(info, heap)) return info.Env().Undefined();
-  return Napi::Boolean::New(info.Env(), siamese::updateVariables(kind, constants, variables));
+  siamese::updateVariables(kind, constants, variables);
+  return info.Env().Undefined();
 }
 
-// allFinite(memory, offset, count) -> true when no element is NaN or infinite.
+// allFinite(memory, plan: Float64Array) -> true when no element is NaN or infinite.
+// plan: per tensor [offset (bytes), count].
 Napi::Value AllFinite(const Napi::CallbackInfo& info) {
-  if (!checkArgs(info, 3)) return info.Env().Undefined();
+  if (!checkArgs(info, 2)) return info.Env().Undefined();
   siamese::KernelTimer timer;
   Heap heap = heapOf(info[0]);
-  const size_t count = static_cast<size_t>(numberArg(info, 2));
-  const float* values = heap.floats(info[1], count, "values");
+  if (!info[1].IsTypedArray() || info[1].As<Napi::Float64Array>().ElementLength() % 2 != 0) {
+    Napi::TypeError::New(info.Env(), "blas addon: allFinite(memory, plan: [offset, count]...)").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  Napi::Float64Array plan = info[1].As<Napi::Float64Array>();
+  std::vector<siamese::FloatSpan> spans(plan.ElementLength() / 2);
+  for (size_t i = 0; i < spans.size(); ++i) {
+    spans[i].size = static_cast<size_t>(plan[2 * i + 1]);
+    spans[i].data = heap.floats(plan[2 * i], spans[i].size, "values");
+  }
   if (!report(info, heap)) return info.Env().Undefined();
-  return Napi::Boolean::New(info.Env(), siamese::allFinite(values, count));
+  return Napi::Boolean::New(info.Env(), siamese::allFinite(spans));
+}
+
+// triad(memory, aOffset, bOffset, cOffset, count, s): a[i] = b[i] + s c[i] on the update's chunks
+// and threads (the bench's yardstick for the update's bandwidth).
+Napi::Value Triad(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 6)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
+  Heap heap = heapOf(info[0]);
+  const size_t count = static_cast<size_t>(numberArg(info, 4));
+  float* a = heap.floats(info[1], count, "a");
+  const float* b = heap.floats(info[2], count, "b");
+  const float* c = heap.floats(info[3], count, "c");
+  if (!report(info, heap)) return info.Env().Undefined();
+  siamese::triad(a, b, c, static_cast<float>(numberArg(info, 5)), count);
+  return info.Env().Undefined();
 }
 
 // gemmBound(rows, layers: number[], iterations) -> { bestMs, meanMs }: the matrix products of one
@@ -575,6 +596,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("denseBackward", Napi::Function::New(env, DenseBackward));
   exports.Set("optimizerUpdate", Napi::Function::New(env, OptimizerUpdate));
   exports.Set("allFinite", Napi::Function::New(env, AllFinite));
+  exports.Set("triad", Napi::Function::New(env, Triad));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("providers", Napi::Function::New(env, Providers));

@@ -1,4 +1,6 @@
 // Built with -ffp-contract=off: a fused multiply-add would round once where tfjs rounds twice.
+// Built with -fno-math-errno: std::sqrt then compiles to the vector instruction (without it, the
+// errno it might set keeps Adam's and Adagrad's loops scalar); the value is the same either way.
 #include "optimizer_update.h"
 
 #include <algorithm>
@@ -13,9 +15,14 @@
 namespace siamese {
 namespace {
 
-// Elements per unit of work: large enough to amortise scheduling, small enough to balance.
+// Elements per unit of work: large enough to amortise scheduling, small enough to balance (and,
+// for Adam's four arrays, 512 KB: a chunk's arrays stay in a core's L2 between read and write).
 constexpr size_t kChunk = 1 << 15;
-// Below this many elements in all, the update runs on the calling thread alone.
+// Below this many elements in all, a pass runs on the calling thread alone: a small model's
+// update is microseconds on one core, less than waking (and, on a busy machine, waiting for) a
+// second thread. Above it, chunks go to whichever thread is free (each element's result does not
+// depend on which thread computes it): on a shared machine a thread that starts late then finds
+// the others have done its share, where a static split would wait for it to do half the work.
 constexpr size_t kParallelElements = 1 << 18;
 
 // Subnormal floats (below 2^-126) cost x86 a microcode assist of ~100 cycles per operation.
@@ -39,9 +46,19 @@ class FlushSubnormals {
 };
 
 struct Chunk {
-  const VariableUpdate* variable;
-  size_t begin, end;
+  size_t item, begin, end;
 };
+
+/** Every item's elements cut into chunks of kChunk; `sizes[i]` is item i's element count. */
+std::vector<Chunk> chunksOf(const std::vector<size_t>& sizes, size_t& total) {
+  std::vector<Chunk> chunks;
+  total = 0;
+  for (size_t item = 0; item < sizes.size(); ++item) {
+    for (size_t begin = 0; begin < sizes[item]; begin += kChunk) chunks.push_back({item, begin, std::min(sizes[item], begin + kChunk)});
+    total += sizes[item];
+  }
+  return chunks;
+}
 
 // Non-finite iff the exponent bits are all ones: exact, and vectorises (unlike std::isfinite).
 inline uint32_t nonFiniteBit(float x) {
@@ -50,64 +67,57 @@ inline uint32_t nonFiniteBit(float x) {
   return (bits & 0x7f800000u) == 0x7f800000u;
 }
 
-// Each formula below is tfjs 4.22's, operation by operation (see tfjs-core/src/optimizers).
-uint32_t updateRange(OptimizerKind kind, const OptimizerConstants& k, const VariableUpdate& v, size_t begin, size_t end) {
-  uint32_t bad = 0;
-  // The new value may be written over the gradient (each element read before it is written):
-  // those two may alias, so neither is __restrict.
-  const float* g = v.gradient;
-  const float* __restrict x = v.value;
-  float* out = v.newValue;
+// Each formula below is tfjs 4.22's, operation by operation (see tfjs-core/src/optimizers); each
+// loop reads every array once and writes the value and the state where they are.
+void updateRange(OptimizerKind kind, const OptimizerConstants& k, const VariableUpdate& v, size_t begin, size_t end) {
+  float* __restrict x = v.value;
+  const float* __restrict g = v.gradient;
   switch (kind) {
     case kSgd:
+      for (size_t i = begin; i < end; ++i) x[i] = k.negativeLearningRate * g[i] + x[i];
+      break;
+    case kMomentum: {
+      float* __restrict acc = v.slot0;
       for (size_t i = begin; i < end; ++i) {
-        bad |= nonFiniteBit(g[i]);
-        out[i] = k.negativeLearningRate * g[i] + x[i];
+        const float a = k.momentum * acc[i] + g[i];
+        acc[i] = a;
+        x[i] = k.negativeLearningRate * a + x[i];
       }
       break;
-    case kMomentum:
+    }
     case kNesterov: {
-      const float* __restrict acc = v.slot0;
-      float* __restrict newAcc = v.newSlot0;
+      float* __restrict acc = v.slot0;
       for (size_t i = begin; i < end; ++i) {
-        bad |= nonFiniteBit(g[i]);
         const float a = k.momentum * acc[i] + g[i];
-        newAcc[i] = a;
-        out[i] = kind == kNesterov ? k.negativeLearningRate * (g[i] + a * k.momentum) + x[i]
-                                   : k.negativeLearningRate * a + x[i];
+        acc[i] = a;
+        x[i] = k.negativeLearningRate * (g[i] + a * k.momentum) + x[i];
       }
       break;
     }
     case kAdam: {
-      const float* __restrict m = v.slot0;
-      const float* __restrict s = v.slot1;
-      float* __restrict newM = v.newSlot0;
-      float* __restrict newS = v.newSlot1;
+      float* __restrict m = v.slot0;
+      float* __restrict s = v.slot1;
       for (size_t i = begin; i < end; ++i) {
-        bad |= nonFiniteBit(g[i]);
         const float first = m[i] * k.beta1 + g[i] * k.oneMinusBeta1;
         const float second = s[i] * k.beta2 + (g[i] * g[i]) * k.oneMinusBeta2;
-        newM[i] = first;
-        newS[i] = second;
+        m[i] = first;
+        s[i] = second;
         const float firstCorrected = first / k.oneMinusAccBeta1;
         const float secondCorrected = second / k.oneMinusAccBeta2;
-        out[i] = (firstCorrected / (std::sqrt(secondCorrected) + k.epsilon)) * k.negativeLearningRate + x[i];
+        x[i] = (firstCorrected / (std::sqrt(secondCorrected) + k.epsilon)) * k.negativeLearningRate + x[i];
       }
       break;
     }
     case kAdagrad: {
-      const float* __restrict acc = v.slot0;
-      float* __restrict newAcc = v.newSlot0;
+      float* __restrict acc = v.slot0;
       for (size_t i = begin; i < end; ++i) {
-        bad |= nonFiniteBit(g[i]);
         const float a = acc[i] + g[i] * g[i];
-        newAcc[i] = a;
-        out[i] = (g[i] / std::sqrt(a + k.epsilon)) * k.negativeLearningRate + x[i];
+        acc[i] = a;
+        x[i] = (g[i] / std::sqrt(a + k.epsilon)) * k.negativeLearningRate + x[i];
       }
       break;
     }
   }
-  return bad;
 }
 
 }  // namespace
@@ -120,31 +130,47 @@ int slotsOf(OptimizerKind kind) {
   }
 }
 
-bool updateVariables(OptimizerKind kind, const OptimizerConstants& constants, const std::vector<VariableUpdate>& variables) {
-  std::vector<Chunk> chunks;
-  for (const VariableUpdate& variable : variables) {
-    for (size_t begin = 0; begin < variable.size; begin += kChunk) {
-      chunks.push_back({&variable, begin, std::min(variable.size, begin + kChunk)});
-    }
-  }
+void updateVariables(OptimizerKind kind, const OptimizerConstants& constants, const std::vector<VariableUpdate>& variables) {
+  std::vector<size_t> sizes;
+  for (const VariableUpdate& variable : variables) sizes.push_back(variable.size);
   size_t total = 0;
-  for (const VariableUpdate& variable : variables) total += variable.size;
-  uint32_t bad = 0;
+  const std::vector<Chunk> chunks = chunksOf(sizes, total);
   const long count = static_cast<long>(chunks.size());
-  // Threads only where the pass is long enough to repay waking them (and, on a busy machine,
-  // waiting for them): a small model's update is microseconds on one core.
-#pragma omp parallel for schedule(static) reduction(| : bad) if (total >= kParallelElements)
+#pragma omp parallel for schedule(dynamic) if (total >= kParallelElements)
   for (long c = 0; c < count; ++c) {
     const FlushSubnormals flush;
-    bad |= updateRange(kind, constants, *chunks[c].variable, chunks[c].begin, chunks[c].end);
+    updateRange(kind, constants, variables[chunks[c].item], chunks[c].begin, chunks[c].end);
+  }
+}
+
+bool allFinite(const std::vector<FloatSpan>& spans) {
+  std::vector<size_t> sizes;
+  for (const FloatSpan& span : spans) sizes.push_back(span.size);
+  size_t total = 0;
+  const std::vector<Chunk> chunks = chunksOf(sizes, total);
+  const long count = static_cast<long>(chunks.size());
+  uint32_t bad = 0;
+#pragma omp parallel for schedule(dynamic) reduction(| : bad) if (total >= kParallelElements)
+  for (long c = 0; c < count; ++c) {
+    const float* __restrict values = spans[chunks[c].item].data;
+    uint32_t chunkBad = 0;
+    for (size_t i = chunks[c].begin; i < chunks[c].end; ++i) chunkBad |= nonFiniteBit(values[i]);
+    bad |= chunkBad;
   }
   return bad == 0;
 }
 
-bool allFinite(const float* values, size_t count) {
-  uint32_t bad = 0;
-  for (size_t i = 0; i < count; ++i) bad |= nonFiniteBit(values[i]);
-  return bad == 0;
+void triad(float* a, const float* b, const float* c, float s, size_t size) {
+  size_t total = 0;
+  const std::vector<Chunk> chunks = chunksOf({size}, total);
+  const long count = static_cast<long>(chunks.size());
+#pragma omp parallel for schedule(dynamic) if (total >= kParallelElements)
+  for (long chunk = 0; chunk < count; ++chunk) {
+    float* __restrict out = a;
+    const float* __restrict x = b;
+    const float* __restrict y = c;
+    for (size_t i = chunks[chunk].begin; i < chunks[chunk].end; ++i) out[i] = x[i] + s * y[i];
+  }
 }
 
 }  // namespace siamese

@@ -1,6 +1,8 @@
-// One pass over every variable of a model per training step: the optimizer's update written to
-// new buffers (so a step found non-finite can be dropped by not committing them) and an exact
-// finite check of every gradient element, split across threads.
+// The optimizer's update of every variable of a model, written where the variables and the
+// optimizer's state live (one vectorised pass per variable, split in chunks across threads when
+// long enough), and the exact finite check of every gradient element that decides, before it,
+// whether a step is applied at all. A streaming triad with the same chunks and threads is the
+// yardstick of the update's bandwidth (pnpm bench).
 #pragma once
 
 #include <cstddef>
@@ -24,25 +26,36 @@ struct OptimizerConstants {
   float epsilon = 0;               // adam, adagrad
 };
 
+/**
+ * One variable, updated in place: `value` and the slots are read and written, the gradient only
+ * read. The buffers must not overlap (each is a tensor of its own), which lets every loop
+ * vectorise without alias checks.
+ */
 struct VariableUpdate {
   size_t size = 0;
-  const float* value = nullptr;
+  float* value = nullptr;
   const float* gradient = nullptr;
-  float* newValue = nullptr;
   // Optimizer state (momentum: accumulation; adam: first and second moments; adagrad: accumulator).
-  const float* slot0 = nullptr;
-  float* newSlot0 = nullptr;
-  const float* slot1 = nullptr;
-  float* newSlot1 = nullptr;
+  float* slot0 = nullptr;
+  float* slot1 = nullptr;
 };
 
 /** Number of state buffers per variable of each optimizer kind. */
 int slotsOf(OptimizerKind kind);
 
-/** Writes every update; returns true when every gradient element is finite. */
-bool updateVariables(OptimizerKind kind, const OptimizerConstants& constants, const std::vector<VariableUpdate>& variables);
+/** Applies one step's update to every variable and its state, in place. */
+void updateVariables(OptimizerKind kind, const OptimizerConstants& constants, const std::vector<VariableUpdate>& variables);
 
-/** True when every element of values[0..count) is finite (no NaN, no ±Inf). */
-bool allFinite(const float* values, size_t count);
+/** A run of floats to check. */
+struct FloatSpan {
+  const float* data;
+  size_t size;
+};
+
+/** True when no element of any span is NaN or ±Inf (exact; one pass, threads as the update). */
+bool allFinite(const std::vector<FloatSpan>& spans);
+
+/** a[i] = b[i] + s * c[i]: STREAM's triad, on the update's chunks and threads. */
+void triad(float* a, const float* b, const float* c, float s, size_t size);
 
 }  // namespace siamese

@@ -13,6 +13,8 @@ export const DENSE_BACKWARD_KERNEL = 'SiameseLabDenseGrad';
 /** Custom kernels of the fused optimizer step (see fused-optimizer.ts); registered for 'blas' only. */
 export const OPTIMIZER_UPDATE_KERNEL = 'SiameseLabOptimizerUpdate';
 export const ALL_FINITE_KERNEL = 'SiameseLabAllFinite';
+/** A copy into a buffer of its own (the fused optimizer's copy-on-write of a shared variable). */
+export const OWNED_COPY_KERNEL = 'SiameseLabOwnedCopy';
 /** Custom kernels of the fused pair loss (see pair-loss.ts); registered for 'blas' only. */
 export const PAIR_LOSS_KERNEL = 'SiameseLabContrastiveLoss';
 export const PAIR_LOSS_GRAD_KERNEL = 'SiameseLabContrastiveLossGrad';
@@ -128,7 +130,9 @@ function makeMatMulKernel(addon: BlasAddon, fallback: KernelFunc, fused: boolean
 /**
  * tfjs clones a tensor (Identity) for every tensor saved for the backward pass, weights
  * included; wasm copies the data each time. Tensor data is immutable (Variable.assign swaps
- * data ids), so sharing it, as tfjs' cpu backend and wasm's own Reshape do, is safe.
+ * data ids), so sharing it, as tfjs' cpu backend and wasm's own Reshape do, is safe. The one
+ * writer in place, the fused optimizer update, writes only buffers that a single tensor holds
+ * (it copies a shared variable first), so a clone or reshape of a variable keeps its values.
  */
 function makeSharingIdentityKernel(fallback: KernelFunc): KernelFunc {
   return ((args: KernelArgs) => {
@@ -189,10 +193,16 @@ function makeDenseBackwardKernel(addon: BlasAddon): KernelFunc {
   }) as unknown as KernelFunc;
 }
 
+/** Whether `tensor`'s buffer is held by that one tensor alone, so that writing it changes no other tensor. */
+export function ownsBuffer(tensor: TensorInfo): boolean {
+  return tf.backend().refCount(tensor.dataId) === 1;
+}
+
 /**
  * Inputs value{i}, gradient{i} and slot{s}_{i} for every variable i; attrs kind, constants,
- * variables, slots. Outputs every new value, then every new slot (slot 0 of all variables, then
- * slot 1), then a [1] flag: 1 when every gradient element is finite, else 0. One native pass.
+ * variables, slots. Writes the new values over value{i} and the new state over slot{s}_{i}, in
+ * one native pass; no outputs. Every value and slot must own its buffer (see ownsBuffer): the
+ * kernel refuses otherwise, since writing a shared buffer would change the other tensors too.
  */
 function makeOptimizerUpdateKernel(addon: BlasAddon): KernelFunc {
   return ((args: KernelArgs) => {
@@ -200,57 +210,72 @@ function makeOptimizerUpdateKernel(addon: BlasAddon): KernelFunc {
     const inputs = args.inputs as Record<string, TensorInfo>;
     const count = Number(attrs.variables),
       slots = Number(attrs.slots);
-    const plan = new Float64Array(count * 8);
-    const newValues: TensorInfo[] = [];
-    const newSlots: TensorInfo[][] = Array.from({ length: slots }, () => []);
+    const plan = new Float64Array(count * 5);
+    const owned = (tensor: TensorInfo, what: string): number => {
+      if (backend.refCount(tensor.dataId) !== 1)
+        throw new Error(`${OPTIMIZER_UPDATE_KERNEL}: ${what} shares its buffer with another tensor`);
+      return offsetOf(backend, tensor);
+    };
     for (let i = 0; i < count; i++) {
       const value = inputs[`value${i}`],
         gradient = inputs[`gradient${i}`];
-      // A gradient nothing else holds may take the new value in place: one buffer less to fill
-      // (a quarter of an SGD update's memory traffic) and to allocate.
-      const inPlace = attrs.consumeGradients === true && backend.refCount(gradient.dataId) === 1;
-      if (inPlace) backend.incRef(gradient.dataId);
-      const newValue = inPlace
-        ? { dataId: gradient.dataId, shape: value.shape, dtype: 'float32' as const }
-        : backend.makeOutput(value.shape, 'float32');
-      newValues.push(newValue);
-      const row = [
-        tf.util.sizeFromShape(value.shape),
-        offsetOf(backend, value),
-        offsetOf(backend, gradient),
-        offsetOf(backend, newValue),
-        0,
-        0,
-        0,
-        0,
-      ];
-      for (let s = 0; s < slots; s++) {
-        const newSlot = backend.makeOutput(value.shape, 'float32');
-        newSlots[s].push(newSlot);
-        row[4 + 2 * s] = offsetOf(backend, inputs[`slot${s}_${i}`]);
-        row[5 + 2 * s] = offsetOf(backend, newSlot);
-      }
-      plan.set(row, i * 8);
+      const size = tf.util.sizeFromShape(value.shape);
+      if (tf.util.sizeFromShape(gradient.shape) !== size)
+        throw new Error(`${OPTIMIZER_UPDATE_KERNEL}: gradient ${i} does not fit its variable`);
+      plan[i * 5] = size;
+      plan[i * 5 + 1] = owned(value, `variable ${i}`);
+      plan[i * 5 + 2] = offsetOf(backend, gradient);
+      for (let s = 0; s < slots; s++) plan[i * 5 + 3 + s] = owned(inputs[`slot${s}_${i}`], `slot ${s} of variable ${i}`);
     }
-    const flag = backend.makeOutput([1], 'float32');
-    // Outputs are allocated first: an allocation may grow (and replace) the wasm memory.
-    const finite = addon.optimizerUpdate(heapOf(backend), Number(attrs.kind), Float64Array.from(attrs.constants as number[]), plan);
-    backend.typedArrayFromHeap(flag).set([finite ? 1 : 0]);
-    return [...newValues, ...newSlots.flat(), flag];
+    addon.optimizerUpdate(heapOf(backend), Number(attrs.kind), Float64Array.from(attrs.constants as number[]), plan);
+    return [];
   }) as unknown as KernelFunc;
 }
 
-/** Inputs x0 … x{n-1}; a [1] output: 1 when no element of any input is NaN or infinite, else 0. */
+/** Input x; a new buffer with x's bits (a real copy, unlike Identity, which shares x's buffer). */
+function makeOwnedCopyKernel(): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { backend } = args;
+    const { x } = args.inputs as Record<string, TensorInfo>;
+    const out = backend.makeOutput(x.shape, x.dtype);
+    const bytes = tf.util.sizeFromShape(x.shape) * tf.util.bytesPerElement(x.dtype);
+    const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8; // after the allocation, which may grow the heap
+    heap.copyWithin(offsetOf(backend, out), offsetOf(backend, x), offsetOf(backend, x) + bytes);
+    return out;
+  }) as unknown as KernelFunc;
+}
+
+/** Inputs x0 … x{n-1}; a [1] output: 1 when no element of any input is NaN or infinite, else 0 (one threaded pass). */
 function makeAllFiniteKernel(addon: BlasAddon): KernelFunc {
   return ((args: KernelArgs) => {
     const { backend } = args;
     const inputs = Object.values(args.inputs as Record<string, TensorInfo>);
     const flag = backend.makeOutput([1], 'float32');
-    const heap = heapOf(backend);
-    const finite = inputs.every((x) => addon.allFinite(heap, offsetOf(backend, x), tf.util.sizeFromShape(x.shape)));
+    const plan = new Float64Array(inputs.length * 2);
+    inputs.forEach((x, i) => {
+      plan[2 * i] = offsetOf(backend, x);
+      plan[2 * i + 1] = tf.util.sizeFromShape(x.shape);
+    });
+    const finite = addon.allFinite(heapOf(backend), plan);
     backend.typedArrayFromHeap(flag).set([finite ? 1 : 0]);
     return flag;
   }) as unknown as KernelFunc;
+}
+
+/**
+ * STREAM's triad a[i] = b[i] + s c[i] on three float32 tensors of the blas backend, written over
+ * a's buffer (which a must own), on the optimizer update's chunks and threads: the bench's
+ * yardstick for the update's bandwidth. Not a tfjs op: a is changed in place.
+ */
+export function streamTriad(a: TensorInfo, b: TensorInfo, c: TensorInfo, s: number): void {
+  const backend = tf.backend() as unknown as BackendWasm;
+  if (!registeredAddon || tf.getBackend() !== BLAS_BACKEND) throw new Error('streamTriad runs on the blas backend only');
+  const count = tf.util.sizeFromShape(a.shape);
+  if ([b, c].some((x) => tf.util.sizeFromShape(x.shape) !== count) || [a, b, c].some((x) => x.dtype !== 'float32')) {
+    throw new Error('streamTriad: three float32 tensors of one size');
+  }
+  if (!ownsBuffer(a)) throw new Error('streamTriad: a shares its buffer with another tensor');
+  registeredAddon.triad(heapOf(backend), offsetOf(backend, a), offsetOf(backend, b), offsetOf(backend, c), count, s);
 }
 
 /** The addon's leading pair-loss arguments from a kernel's inputs a, b [rows, dim], similar [rows] and attrs margin, epsilon, mean. */
@@ -328,6 +353,7 @@ export function registerBlasBackend(addon: BlasAddon): void {
   tf.registerKernel({ kernelName: DENSE_BACKWARD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeDenseBackwardKernel(addon) });
   tf.registerKernel({ kernelName: OPTIMIZER_UPDATE_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeOptimizerUpdateKernel(addon) });
   tf.registerKernel({ kernelName: ALL_FINITE_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeAllFiniteKernel(addon) });
+  tf.registerKernel({ kernelName: OWNED_COPY_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeOwnedCopyKernel() });
   tf.registerKernel({ kernelName: PAIR_LOSS_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makePairLossKernel(addon) });
   tf.registerKernel({ kernelName: PAIR_LOSS_GRAD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makePairLossGradKernel(addon) });
 

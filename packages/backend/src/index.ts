@@ -6,6 +6,7 @@ export { denseLayer, type DenseLayerOptions } from './dense-layer.ts';
 export { type BlasAddon, type GemmProviderInfo, type GemmProviderName } from './native-addon.ts';
 export { describeNumerics, numericsDifferences, formatNumerics, parseNumerics, type Numerics, type GemmDescription } from './numerics.ts';
 export { createTrainingOptimizer, type TrainingOptimizer, type PreparedUpdate } from './fused-optimizer.ts';
+export { streamTriad } from './blas-backend.ts';
 export { readNativeTimers, measureGemmBound, nativeQueryRanking, builtGemmProviders } from './gemm-provider.ts';
 export { fusedContrastiveLoss, fusedContrastiveLossStacked, type FusedPairLossOptions } from './pair-loss.ts';
 export { stackedHalves } from './stacked.ts';

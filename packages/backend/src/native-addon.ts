@@ -78,9 +78,15 @@ export interface BlasAddon {
     outputs: number,
     relu: boolean,
   ): void;
-  /** One pass over all variables: new values and slots written at the plan's offsets; returns whether every gradient element is finite. */
-  optimizerUpdate(memory: ArrayBuffer, kind: number, constants: Float64Array, plan: Float64Array): boolean;
-  allFinite(memory: ArrayBuffer, offset: number, count: number): boolean;
+  /**
+   * One step's update of every variable, in place: plan rows [size, value, gradient, slot0, slot1]
+   * (byte offsets); the values and slots are read and written where they are.
+   */
+  optimizerUpdate(memory: ArrayBuffer, kind: number, constants: Float64Array, plan: Float64Array): void;
+  /** Whether no element of any tensor is NaN or infinite: plan rows [offset, count], one threaded pass. */
+  allFinite(memory: ArrayBuffer, plan: Float64Array): boolean;
+  /** STREAM's triad a[i] = b[i] + s c[i] over `count` floats, on the update's chunks and threads. */
+  triad(memory: ArrayBuffer, aOffset: number, bOffset: number, cOffset: number, count: number, s: number): void;
   /** The seed's contrastive loss (euclidean, margin, epsilon; mean or sum) of embeddings a, b [rows, dim], written at outOffset. */
   contrastiveLoss(...args: [...PairLossArgs, outOffset: number]): void;
   /** Its gradient with respect to a and b, given the loss's gradient dy (a scalar at dyOffset). */
