@@ -1,5 +1,6 @@
 import type { BenchSection } from './bench-section.ts';
 import { trainingStepSection } from './training-step-timing.ts';
+import { optimizerUpdateSection } from './optimizer-update.ts';
 import { loggingOverheadSection } from './logging-overhead.ts';
 import { reportTimingSection } from './report-timing.ts';
 import { memorySection } from './memory.ts';
@@ -11,6 +12,7 @@ import { imageDecodingSection } from './image-decoding.ts';
 /** Every section of `pnpm bench`, in order. */
 export const benchSections: BenchSection[] = [
   trainingStepSection,
+  optimizerUpdateSection,
   evaluationSection,
   loggingOverheadSection,
   reportTimingSection,
