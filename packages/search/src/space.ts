@@ -213,7 +213,7 @@ export const budgetSchema = z
   .strictObject({
     /** Trials started (each with its own sampled parameters). */
     trials: positiveWholeNumber('budget.trials').optional(),
-    /** Training steps over all trials (a promotion counts the steps it adds). */
+    /** Training steps over all trials: a trial counts the steps it trained (to max_steps, or to the rung that stopped it). */
     steps: positiveWholeNumber('budget.steps').optional(),
   })
   .refine((budget) => budget.trials !== undefined || budget.steps !== undefined, 'the budget needs trials, steps or both');
@@ -224,13 +224,13 @@ export const ashaSchema = z
   .strictObject({
     /** The first rung: every trial trains this many steps before it is compared. */
     min_steps: positiveWholeNumber('asha.min_steps'),
-    /** The top rung: a trial never trains longer. */
+    /** The top rung: every trial trains this many steps (training.steps) unless a rung stops it. */
     max_steps: positiveWholeNumber('asha.max_steps'),
-    /** η: each rung promotes the best 1/η of the trials that reached it, which train η times longer. */
+    /** η: at each rung about the best 1/η of the trials go on (rungs η times apart); the others stop there. */
     reduction_factor: z
       .number({ error: 'asha.reduction_factor (η) must be a whole number' })
       .int('asha.reduction_factor (η) must be a whole number')
-      .min(2, 'asha.reduction_factor (η) must be at least 2: each rung promotes the best 1/η of its trials')
+      .min(2, 'asha.reduction_factor (η) must be at least 2: each rung keeps about the best 1/η of its trials')
       .default(3),
   })
   .superRefine((asha, context) => {

@@ -1,18 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ashaObservations,
   ashaRungs,
-  ashaStepsSpent,
-  ashaTrials,
-  createAsha,
-  promotionFor,
-  recordJob,
-  recordReport,
-  replayAsha,
-  type AshaDecision,
-  type AshaState,
+  checkRungLog,
+  decideAtRung,
+  judgedRungs,
+  nextTrial,
+  rungDecision,
   suggestParameters,
+  trialObservations,
+  type FinishedTrial,
   type Parameters,
+  type RungReport,
 } from '../src/index.ts';
 import { optimizerSpace, searchOver } from './helpers.ts';
 
@@ -21,210 +19,194 @@ const settings = { min_steps: 1, max_steps: 9, reduction_factor: 3 };
 const base = [5, 3, 8, 1, 9, 2, 7, 4, 0.5];
 const valueAt = (trial: number, steps: number) => base[trial] + 1 / steps;
 
-/** One worker (--jobs 1): ask, train, report, until the rule says done. Returns the decisions in order. */
-function oneWorker(state: AshaState): { state: AshaState; decisions: string[] } {
-  const decisions: string[] = [];
-  for (let decision = promotionFor(state); decision.kind !== 'done'; decision = promotionFor(state)) {
-    if (decision.kind === 'wait') throw new Error('one worker never waits');
-    decisions.push(`${decision.kind} ${decision.trial} -> rung ${decision.rung}`);
-    state = recordReport(recordJob(state, decision), decision.trial, valueAt(decision.trial, decision.steps));
+/** One worker (--jobs 1): each trial in turn trains to 9 steps unless a rung stops it. */
+function oneWorker(values: (trial: number, steps: number) => number, direction: 'minimize' | 'maximize') {
+  const log: RungReport[] = [];
+  const ended: string[] = [];
+  for (let trial = 0; trial < base.length; trial++) {
+    let end = 'completed at 9';
+    for (const [rung, steps] of judgedRungs(settings).entries()) {
+      const value = values(trial, steps);
+      const decision = decideAtRung(log, rung, value, settings.reduction_factor, direction);
+      log.push({ trial, rung, value, decision });
+      if (decision === 'prune') {
+        end = `pruned at ${steps}`;
+        break;
+      }
+    }
+    ended.push(end);
   }
-  return { state, decisions };
+  return { log, ended };
 }
 
-describe('ASHA', () => {
-  it('puts its rungs at min_steps · η^k, with max_steps as the top rung', () => {
+describe('ASHA, stopping variant', () => {
+  it('puts its rungs at min_steps · η^k, with max_steps as the top rung, and judges below the top', () => {
     expect(ashaRungs(settings)).toEqual([1, 3, 9]);
+    expect(judgedRungs(settings)).toEqual([1, 3]);
     expect(ashaRungs({ min_steps: 100, max_steps: 2700, reduction_factor: 3 })).toEqual([100, 300, 900, 2700]);
     expect(ashaRungs({ min_steps: 1, max_steps: 20, reduction_factor: 3 })).toEqual([1, 3, 20]);
     expect(ashaRungs({ min_steps: 10, max_steps: 40, reduction_factor: 4 })).toEqual([10, 40]);
   });
 
-  it('promotes and prunes on a toy objective exactly as the rule says (η = 3, min 1, max 9, 9 trials, one worker)', () => {
-    // Rungs 1, 3, 9 steps. Values at rung 0 (1 step) are base + 1: trial 0: 6, 1: 4, 2: 9, 3: 2, 4: 10,
-    // 5: 3, 6: 8, 7: 5, 8: 1.5. A rung of n reports may promote its best ⌊n/3⌋ not yet promoted;
-    // the rule looks at rung 1 (→ 2) before rung 0 (→ 1), and starts a trial only if neither has one.
-    //  1-3. start 0, 1, 2: rung 0 has 0, 1, 2 reports: ⌊n/3⌋ = 0, nothing to promote.
-    //  4. rung 0 = {6, 4, 9}: top 1 = trial 1 (4): promote 1 to rung 1 (value 3 + 1/3).
-    //  5. rung 1 = {1}: ⌊1/3⌋ = 0; rung 0's top 1 is trial 1, already promoted: start 3 (2).
-    //  6. rung 0 = {6, 4, 9, 2}: top ⌊4/3⌋ = 1 = trial 3: promote 3 to rung 1 (1 + 1/3).
-    //  7-8. rung 1 = {1, 3}: 0; rung 0's top 1 (trial 3) is promoted: start 4 (10), then start 5 (3).
-    //  9. rung 0 = {6, 4, 9, 2, 10, 3}: top 2 = trials 3, 5; 5 is not promoted: promote 5 to rung 1.
-    // 10. rung 1 = {3.33, 1.33, 2.33}: top 1 = trial 3: promote 3 to rung 2 (9 steps; completed).
-    // 11-13. rung 1's top 1 and rung 0's top 2 (3, 5) are promoted: start 6 (8), 7 (5), 8 (1.5).
-    // 14. rung 1's top 1 is still trial 3; rung 0 has 9 reports, top 3 = trials 8 (1.5), 3, 5:
-    //     promote 8 to rung 1 (0.5 + 1/3 = 0.83).
-    // 15. rung 1 = {1: 3.33, 3: 1.33, 5: 2.33, 8: 0.83}: top ⌊4/3⌋ = 1 = trial 8: promote 8 to rung 2.
-    // 16. nothing to promote, 9 trials started (the budget): done.
-    // Trial 1 was promoted on the strength of the first three trials only, though it is not among
-    // the final top three of rung 0 (8, 3, 5): ASHA's asynchronous promotions, as the paper says.
-    const { state, decisions } = oneWorker(createAsha(settings, 'minimize', { trials: 9 }));
-    expect(decisions).toEqual([
-      'start 0 -> rung 0',
-      'start 1 -> rung 0',
-      'start 2 -> rung 0',
-      'promote 1 -> rung 1',
-      'start 3 -> rung 0',
-      'promote 3 -> rung 1',
-      'start 4 -> rung 0',
-      'start 5 -> rung 0',
-      'promote 5 -> rung 1',
-      'promote 3 -> rung 2',
-      'start 6 -> rung 0',
-      'start 7 -> rung 0',
-      'start 8 -> rung 0',
-      'promote 8 -> rung 1',
-      'promote 8 -> rung 2',
+  it('continues iff fewer than ⌈n/η⌉ of the n values at the rung are strictly better', () => {
+    expect(rungDecision([], 7, 3, 'minimize')).toBe('continue'); // n = 1: keep 1, none better
+    expect(rungDecision([6], 7, 3, 'minimize')).toBe('prune'); // n = 2: keep 1, one better
+    expect(rungDecision([6], 7, 3, 'maximize')).toBe('continue');
+    expect(rungDecision([6, 8, 9], 7, 3, 'minimize')).toBe('continue'); // n = 4: keep 2, one better
+    expect(rungDecision([6, 5, 9], 7, 3, 'minimize')).toBe('prune'); // n = 4: keep 2, two better
+    expect(rungDecision([7, 7], 7, 3, 'minimize')).toBe('continue'); // ties are not better
+    expect(rungDecision([NaN, NaN], 7, 3, 'minimize')).toBe('continue'); // non-finite is never better
+    expect(rungDecision([], NaN, 3, 'minimize')).toBe('prune'); // and never continues
+    expect(rungDecision([], Infinity, 3, 'maximize')).toBe('prune');
+  });
+
+  it('prunes on a toy objective exactly as the rule says (η = 3, rungs 1, 3, 9; nine trials one after another)', () => {
+    // Minimise base[t] + 1/steps. At rung 0 (1 step) the values are base + 1, at rung 1 (3 steps) base + 1/3.
+    // A trial continues iff fewer than ⌈n/3⌉ of the n values at the rung so far (its own included) beat it.
+    //  t0: rung 0 {6}: n 1, keep 1, 0 better: on.   rung 1 {5.33}: n 1: on.  -> completed
+    //  t1: rung 0 4: n 2, keep 1, 0 better (6): on.  rung 1 3.33: n 2, keep 1, 0 better: on.  -> completed
+    //  t2: rung 0 9: n 3, keep 1, 2 better (6, 4): pruned at 1
+    //  t3: rung 0 2: n 4, keep 2, 0 better: on.      rung 1 1.33: n 3, keep 1, 0 better: on.  -> completed
+    //  t4: rung 0 10: n 5, keep 2, 4 better: pruned at 1
+    //  t5: rung 0 3: n 6, keep 2, 1 better (2): on.  rung 1 2.33: n 4, keep 2, 1 better (1.33): on. -> completed
+    //  t6: rung 0 8: n 7, keep 3, 4 better (6, 4, 2, 3): pruned at 1
+    //  t7: rung 0 5: n 8, keep 3, 3 better (4, 2, 3): pruned at 1
+    //  t8: rung 0 1.5: n 9, keep 3, 0 better: on.    rung 1 0.83: n 5, keep 2, 0 better: on.  -> completed
+    // The first trials at a rung always go on (t0, t1): the stopping variant's price for never pausing.
+    const { log, ended } = oneWorker(valueAt, 'minimize');
+    expect(ended).toEqual([
+      'completed at 9',
+      'completed at 9',
+      'pruned at 1',
+      'completed at 9',
+      'pruned at 1',
+      'completed at 9',
+      'pruned at 1',
+      'pruned at 1',
+      'completed at 9',
     ]);
-    const standing = Object.fromEntries(ashaTrials(state).map((t) => [t.trial, `${t.status} at ${t.steps}`]));
-    expect(standing).toEqual({
-      0: 'pruned at 1',
-      1: 'pruned at 3',
-      2: 'pruned at 1',
-      3: 'completed at 9',
-      4: 'pruned at 1',
-      5: 'pruned at 3',
-      6: 'pruned at 1',
-      7: 'pruned at 1',
-      8: 'completed at 9',
+    expect(log.map((r) => `${r.trial}@${r.rung}:${r.decision}`)).toEqual([
+      '0@0:continue',
+      '0@1:continue',
+      '1@0:continue',
+      '1@1:continue',
+      '2@0:prune',
+      '3@0:continue',
+      '3@1:continue',
+      '4@0:prune',
+      '5@0:continue',
+      '5@1:continue',
+      '6@0:prune',
+      '7@0:prune',
+      '8@0:continue',
+      '8@1:continue',
+    ]);
+    // Steps trained: five trials to 9, four stopped at 1.
+    const steps = ended.map((e) => Number(e.split(' at ')[1])).reduce((a, b) => a + b, 0);
+    expect(steps).toBe(5 * 9 + 4 * 1);
+    // The log replays to the same decisions; an edited one is refused.
+    expect(() => checkRungLog(log, 3, 'minimize')).not.toThrow();
+    const edited = log.map((r, i) => (i === 4 ? { ...r, decision: 'continue' as const } : r));
+    expect(() => checkRungLog(edited, 3, 'minimize')).toThrow(
+      'entry 4 of the log (trial 2 at rung 0, value 9) says continue, but the rule decides prune',
+    );
+  });
+
+  it('maximises when told to: the negated study makes the same decisions', () => {
+    const minimised = oneWorker(valueAt, 'minimize');
+    const maximised = oneWorker((t, s) => -valueAt(t, s), 'maximize');
+    expect(maximised.ended).toEqual(minimised.ended);
+    expect(maximised.log.map((r) => r.decision)).toEqual(minimised.log.map((r) => r.decision));
+  });
+
+  it('decides as reports arrive: with two workers, the order at a rung sets who is judged against whom', () => {
+    // Trial 1 (4) reaches rung 0 before trial 0 (6): now trial 1 goes on first, and trial 0 is
+    // judged against it (n 2, keep 1, one better): pruned, where one worker kept it.
+    const log: RungReport[] = [];
+    for (const [trial, value] of [
+      [1, 4],
+      [0, 6],
+    ] as const)
+      log.push({ trial, rung: 0, value, decision: decideAtRung(log, 0, value, 3, 'minimize') });
+    expect(log.map((r) => r.decision)).toEqual(['continue', 'prune']);
+  });
+});
+
+describe('the budget', () => {
+  it('starts a trial only if it fits whatever the running ones do, waits while they may free steps', () => {
+    expect(nextTrial({ trials: 2 }, 9, [])).toEqual({ kind: 'start', trial: 0 });
+    expect(nextTrial({ trials: 2 }, 9, [{ trial: 0, running: true, steps: 0 }])).toEqual({ kind: 'start', trial: 1 });
+    const twoRunning = [
+      { trial: 0, running: true, steps: 0 },
+      { trial: 1, running: true, steps: 0 },
+    ];
+    expect(nextTrial({ trials: 2 }, 9, twoRunning)).toEqual({ kind: 'wait' });
+    expect(
+      nextTrial({ trials: 2 }, 9, [
+        { ...twoRunning[0], running: false, steps: 9 },
+        { ...twoRunning[1], running: false },
+      ]),
+    ).toEqual({
+      kind: 'done',
     });
-    // 9 trials × 1 step, 4 promotions to rung 1 × 2 more steps, 2 to rung 2 × 6 more steps.
-    expect(ashaStepsSpent(state)).toBe(9 + 4 * 2 + 2 * 6);
-    // The same log replays to the same decisions.
-    expect(replayAsha(settings, 'minimize', { trials: 9 }, state.log)).toEqual(state);
-  });
-
-  it('maximises when told to: the same study on the negated values makes the same decisions', () => {
-    let state = createAsha(settings, 'maximize', { trials: 9 });
-    const decisions: string[] = [];
-    for (let d = promotionFor(state); d.kind === 'start' || d.kind === 'promote'; d = promotionFor(state)) {
-      decisions.push(`${d.kind} ${d.trial} -> rung ${d.rung}`);
-      state = recordReport(recordJob(state, d), d.trial, -valueAt(d.trial, d.steps));
-    }
-    expect(decisions).toEqual(oneWorker(createAsha(settings, 'minimize', { trials: 9 })).decisions);
-  });
-
-  it('stops at the steps budget, and never promotes a NaN run', () => {
-    // 12 steps: starts 0, 1, 2 (3 steps), promotes 1 (2 more: 5), starts 3 (6), promotes 3 (8),
-    // starts 4 and 5 (10), promotes 5 (12): nothing else fits.
-    const { state, decisions } = oneWorker(createAsha(settings, 'minimize', { steps: 12 }));
-    expect(decisions.at(-1)).toBe('promote 5 -> rung 1');
-    expect(ashaStepsSpent(state)).toBe(12);
-    expect(promotionFor(state)).toEqual({ kind: 'done' });
-
-    let nan = createAsha(settings, 'minimize', { trials: 4 });
-    for (let trial = 0; trial < 3; trial++) {
-      const start = promotionFor(nan);
-      if (start.kind !== 'start') throw new Error(`expected a new trial, got ${start.kind}`);
-      nan = recordReport(recordJob(nan, start), trial, NaN);
-    }
-    expect(promotionFor(nan)).toEqual({ kind: 'start', trial: 3, rung: 0, from_steps: 0, steps: 1 });
-  });
-
-  it('with two workers, decides as reports arrive, waits while a report may still promote, and replays from its log', () => {
-    // Workers A and B; trial 1's report comes before trial 0's.
-    let state = createAsha(settings, 'minimize', { trials: 3 });
-    const take = (): AshaDecision => {
-      const decision = promotionFor(state);
-      if (decision.kind === 'start' || decision.kind === 'promote') state = recordJob(state, decision);
-      return decision;
-    };
-    expect(take()).toMatchObject({ kind: 'start', trial: 0 }); // A
-    expect(take()).toMatchObject({ kind: 'start', trial: 1 }); // B
-    state = recordReport(state, 1, 4); // B finishes first
-    expect(take()).toMatchObject({ kind: 'start', trial: 2 }); // B
-    expect(take()).toEqual({ kind: 'wait' }); // a third worker: the trial budget is spent, two trials still run
-    state = recordReport(state, 2, 9);
-    expect(take()).toEqual({ kind: 'wait' }); // trial 0 still runs
-    state = recordReport(state, 0, 6); // rung 0 = {0: 6, 1: 4, 2: 9}: top 1 = trial 1
-    expect(take()).toEqual({ kind: 'promote', trial: 1, rung: 1, from_steps: 1, steps: 3 });
-    expect(ashaTrials(state).map((t) => t.status)).toEqual(['paused', 'running', 'paused']);
-    state = recordReport(state, 1, 3.3);
-    expect(take()).toEqual({ kind: 'done' });
-    expect(ashaTrials(state).map((t) => t.status)).toEqual(['pruned', 'pruned', 'pruned']);
-
-    const log = JSON.parse(JSON.stringify(state.log)) as AshaState['log'];
-    expect(replayAsha(settings, 'minimize', { trials: 3 }, log)).toEqual(state);
-    // A log whose recorded decision the rule would not make is refused.
-    const edited = log.map((entry) => (entry.kind === 'promote' ? { ...entry, trial: 0 } : entry));
-    expect(() => replayAsha(settings, 'minimize', { trials: 3 }, edited)).toThrow(
-      'entry 6 of the log is promote trial 0 to rung 1 (1 -> 3 steps), but the rule decides promote trial 1 to rung 1 (1 -> 3 steps) there',
-    );
-  });
-
-  it('refuses a report for a trial that has no job, and a job that is not the rule’s decision', () => {
-    const state = createAsha(settings, 'minimize', { trials: 3 });
-    expect(() => recordReport(state, 0, 1)).toThrow('trial 0 has no job waiting for a report');
-    expect(() => recordJob(state, { kind: 'start', trial: 1, rung: 0, from_steps: 0, steps: 1 })).toThrow(
-      'the job is start trial 1 to rung 0 (0 -> 1 steps), but the rule decides start trial 0 to rung 0 (0 -> 1 steps) here',
-    );
+    // 20 steps of 9-step trials: two fit while both may run to 9 (18 + 9 > 20 for a third) ...
+    expect(nextTrial({ steps: 20 }, 9, twoRunning)).toEqual({ kind: 'wait' });
+    // ... and once one was pruned at 1, a third fits (1 + 9 + 9 = 19).
+    expect(nextTrial({ steps: 20 }, 9, [{ trial: 0, running: false, steps: 1 }, twoRunning[1]])).toEqual({ kind: 'start', trial: 2 });
+    expect(
+      nextTrial({ steps: 20 }, 9, [
+        { trial: 0, running: false, steps: 9 },
+        { trial: 1, running: false, steps: 9 },
+      ]),
+    ).toEqual({
+      kind: 'done',
+    });
   });
 });
 
-describe('a study: TPE suggests, ASHA schedules (one worker)', () => {
-  /** A whole study on a toy loss; returns every job as "trial: parameters, steps". */
-  function runStudy(seed: number): string[] {
-    const search = searchOver(optimizerSpace, { seed, budget: { trials: 30 }, asha: { min_steps: 10, max_steps: 90 } });
-    let state = createAsha(search.asha!, search.objective.direction, search.budget);
-    const params: Parameters[] = [];
-    const jobs: string[] = [];
-    const loss = (p: Parameters, steps: number) =>
-      (p['optimizer.name'] === 'adam' ? 0 : 1) + Math.abs(Math.log10(p['optimizer.learning_rate'] as number) + 2) + 10 / steps;
-    for (let d = promotionFor(state); d.kind === 'start' || d.kind === 'promote'; d = promotionFor(state)) {
-      if (d.kind === 'start') params[d.trial] = suggestParameters(search, d.trial, ashaObservations(state, params));
-      jobs.push(`${d.trial}: ${JSON.stringify(params[d.trial])}, ${d.steps}`);
-      state = recordReport(recordJob(state, d), d.trial, loss(params[d.trial], d.steps));
-    }
-    expect(promotionFor(state)).toEqual({ kind: 'done' });
-    return jobs;
-  }
-
-  it('gives the same jobs and parameters for the same seed, others for another seed', () => {
-    const jobs = runStudy(3);
-    expect(jobs.filter((job) => job.endsWith(', 10'))).toHaveLength(30);
-    expect(jobs.some((job) => job.endsWith(', 90'))).toBe(true);
-    expect(runStudy(3)).toEqual(jobs);
-    expect(runStudy(4)).not.toEqual(jobs);
+describe('what TPE learns from finished trials', () => {
+  it('completed with their value, pruned at their rung, NaN as the worst pruned trial, failed left out', () => {
+    const params: Parameters = { x: 1 };
+    const trials: FinishedTrial[] = [
+      { trial: 0, params, status: 'completed', value: 0.5, steps: 9 },
+      { trial: 1, params, status: 'pruned', value: 0.2, steps: 3 },
+      { trial: 2, params, status: 'nan', value: 0.1, steps: 7 },
+      { trial: 3, params, status: 'failed', value: 0.9, steps: 9 },
+    ];
+    expect(trialObservations(trials)).toEqual([
+      { trial: 0, params, status: 'complete', value: 0.5, steps: 9 },
+      { trial: 1, params, status: 'pruned', value: 0.2, steps: 3 },
+      { trial: 2, params, status: 'pruned', value: NaN, steps: 0 },
+    ]);
   });
-});
 
-describe('a study with several workers is reproduced from its log', () => {
-  it('replaying the log gives each new trial the same history, so TPE suggests the same parameters', () => {
-    // Three workers; reports come back in an order set by the parameters (a slow configuration
-    // reports late), so the interleaving is not the one-worker order.
-    const search = searchOver(optimizerSpace, { seed: 11, budget: { trials: 24 }, asha: { min_steps: 10, max_steps: 90 } });
-    const loss = (p: Parameters, steps: number) => Math.abs(Math.log10(p['optimizer.learning_rate'] as number) + 2) + 10 / steps;
-    let state = createAsha(search.asha!, search.objective.direction, search.budget);
-    const params: Parameters[] = [];
-    const running: { trial: number; steps: number; finishesAt: number }[] = [];
-    let clock = 0;
-    for (;;) {
-      while (running.length < 3) {
-        const d = promotionFor(state);
-        if (d.kind !== 'start' && d.kind !== 'promote') break;
-        if (d.kind === 'start') params[d.trial] = suggestParameters(search, d.trial, ashaObservations(state, params));
-        state = recordJob(state, d);
-        const duration = (d.steps - d.from_steps) * (1 + (params[d.trial]['model.embedding_dim'] as number) / 16);
-        running.push({ trial: d.trial, steps: d.steps, finishesAt: clock + duration });
+  it('a one-worker study of TPE with the stopping rule is the same for the same seed', () => {
+    const study = (seed: number) => {
+      const search = searchOver(optimizerSpace, { seed, budget: { trials: 25 }, asha: { min_steps: 10, max_steps: 90 } });
+      const rungs = judgedRungs(search.asha!);
+      const loss = (p: Parameters, steps: number) =>
+        (p['optimizer.name'] === 'adam' ? 0 : 1) + Math.abs(Math.log10(p['optimizer.learning_rate'] as number) + 2) + 10 / steps;
+      const log: RungReport[] = [];
+      const finished: FinishedTrial[] = [];
+      for (let trial = 0; trial < 25; trial++) {
+        const params = suggestParameters(search, trial, trialObservations(finished));
+        let end: FinishedTrial = { trial, params, status: 'completed', value: loss(params, 90), steps: 90 };
+        for (const [rung, steps] of rungs.entries()) {
+          const value = loss(params, steps);
+          const decision = decideAtRung(log, rung, value, 3, 'minimize');
+          log.push({ trial, rung, value, decision });
+          if (decision === 'prune') {
+            end = { trial, params, status: 'pruned', value, steps };
+            break;
+          }
+        }
+        finished.push(end);
       }
-      if (running.length === 0) break;
-      running.sort((a, b) => a.finishesAt - b.finishesAt || a.trial - b.trial);
-      const next = running.shift()!;
-      clock = next.finishesAt;
-      state = recordReport(state, next.trial, loss(params[next.trial], next.steps));
-    }
-    expect(promotionFor(state)).toEqual({ kind: 'done' });
-    expect(state.log.filter((e) => e.kind === 'promote').length).toBeGreaterThan(0);
-
-    // The rerun: only the log (as JSON) and the file; each start's parameters from the replayed state.
-    const log = JSON.parse(JSON.stringify(state.log)) as AshaState['log'];
-    const replayed: Parameters[] = [];
-    log.forEach((entry, index) => {
-      if (entry.kind !== 'start') return;
-      const before = replayAsha(search.asha!, search.objective.direction, search.budget, log.slice(0, index));
-      replayed[entry.trial] = suggestParameters(search, entry.trial, ashaObservations(before, replayed));
-    });
-    expect(replayed).toEqual(params);
-    expect(replayAsha(search.asha!, search.objective.direction, search.budget, log)).toEqual(state);
+      return finished;
+    };
+    const first = study(3);
+    expect(first.some((t) => t.status === 'pruned')).toBe(true);
+    expect(study(3)).toEqual(first);
+    expect(study(4)).not.toEqual(first);
   });
 });

@@ -127,7 +127,7 @@ describe('bad search blocks get a clear message with their field', () => {
   it('asha with η < 2, min_steps above max_steps, or a single rung', () => {
     expect(problem(block({ asha: { min_steps: 1, max_steps: 9, reduction_factor: 1 } }))).toEqual({
       field: 'search.asha.reduction_factor',
-      message: 'asha.reduction_factor (η) must be at least 2: each rung promotes the best 1/η of its trials',
+      message: 'asha.reduction_factor (η) must be at least 2: each rung keeps about the best 1/η of its trials',
     });
     expect(problem(block({ asha: { min_steps: 900, max_steps: 100 } }))).toEqual({
       field: 'search.asha.min_steps',
