@@ -75,10 +75,20 @@ export {
   type EpochBatcher,
 } from './pairs.ts';
 export {
+  createClassBalancedSampler,
+  type ClassBalancedSampler,
+  type ClassBalancedSamplerOptions,
+  type LabelledBatch,
+} from './class-balanced-sampler.ts';
+export {
   dataSettingsSchema,
   samplerSettingsSchema,
   datasetNames,
   type DatasetName,
   type DataSettings,
   type PairSamplerKind,
+  isBatchSamplerKind,
+  SAMPLER_KINDS,
+  type SamplerKind,
+  type BatchSamplerKind,
 } from './settings.ts';

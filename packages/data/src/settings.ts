@@ -145,11 +145,30 @@ export const dataSettingsSchema = z
 
 export type DataSettings = z.infer<typeof dataSettingsSchema>;
 
-/** The pair sampler settings (an experiment file's `sampler` section) with their defaults: the seed's epochs of 128 pairs. */
+/** Samplers of labelled batches (m items of each of k classes), for the losses that form their own pairs or triplets. */
+export const BATCH_SAMPLER_KINDS = ['class_balanced'] as const;
+export type BatchSamplerKind = (typeof BATCH_SAMPLER_KINDS)[number];
+export const SAMPLER_KINDS = [...PAIR_SAMPLER_KINDS, ...BATCH_SAMPLER_KINDS] as const;
+export type SamplerKind = (typeof SAMPLER_KINDS)[number];
+
+export function isBatchSamplerKind(kind: string): kind is BatchSamplerKind {
+  return (BATCH_SAMPLER_KINDS as readonly string[]).includes(kind);
+}
+
+/** class_balanced: items of each class in a batch when the file does not say (batch_size / 16 classes: 8 at the default 128). */
+export const DEFAULT_ITEMS_PER_CLASS = 16;
+
+/**
+ * The sampler settings (an experiment file's `sampler` section) with their defaults: the seed's
+ * epochs of 128 pairs. `class_balanced` (pytorch-metric-learning's MPerClassSampler) draws
+ * `items_per_class` items of each of batch_size / items_per_class classes. `items_per_class` is
+ * filled in only for that kind, so the pair samplers' settings (and config hashes) stay as they were.
+ */
 export const samplerSettingsSchema = z
   .strictObject({
-    kind: z.enum(PAIR_SAMPLER_KINDS).default('epoch'),
+    kind: z.enum(SAMPLER_KINDS).default('epoch'),
     batch_size: positiveWholeNumber('batch_size').default(128),
+    items_per_class: positiveWholeNumber('items_per_class').optional(),
   })
   .superRefine((sampler, context) => {
     if (sampler.kind === 'balanced' && sampler.batch_size % 2 !== 0) {
@@ -159,4 +178,24 @@ export const samplerSettingsSchema = z
         message: `the balanced sampler needs an even batch_size (half same-class, half different-class pairs), not ${sampler.batch_size}`,
       });
     }
-  });
+    if (sampler.items_per_class !== undefined && sampler.kind !== 'class_balanced') {
+      context.addIssue({
+        code: 'custom',
+        path: ['items_per_class'],
+        message: `items_per_class applies to sampler class_balanced, not ${sampler.kind}`,
+      });
+    }
+    if (sampler.kind === 'class_balanced') {
+      const items = sampler.items_per_class ?? DEFAULT_ITEMS_PER_CLASS;
+      if (items < 2 || sampler.batch_size % items !== 0 || sampler.batch_size / items < 2) {
+        context.addIssue({
+          code: 'custom',
+          path: [sampler.items_per_class === undefined ? 'batch_size' : 'items_per_class'],
+          message: `class_balanced takes items_per_class (${items}) items of each of batch_size / items_per_class classes: items_per_class must be at least 2 (a positive pair) and divide batch_size (${sampler.batch_size}) into at least 2 classes (a negative)`,
+        });
+      }
+    }
+  })
+  .transform((sampler) =>
+    sampler.kind === 'class_balanced' ? { ...sampler, items_per_class: sampler.items_per_class ?? DEFAULT_ITEMS_PER_CLASS } : sampler,
+  );
