@@ -8,6 +8,7 @@ import { experimentFileSchema, runSpecSchema, type ExperimentFile, type RunSpec 
 import { expandSweep, ZipLengthError, type PlannedRun } from './sweep.ts';
 import { planClaims } from './claims.ts';
 import { planTuning, type Tuning } from './tuning.ts';
+import { planSearch, type SearchPlan } from './search.ts';
 import type { Claim } from '@siamese-lab/stats';
 
 /** An experiment file parsed once into a validated, fully resolved plan of runs. */
@@ -25,6 +26,8 @@ export interface ExperimentSpec {
   claims: Claim[];
   /** The file's `tuning`: which settings claims and the tuned ranking keep (undefined: all runs). */
   tuning?: Tuning;
+  /** The file's `search`: its trials are the runs, suggested as it goes (`runs` is then empty). */
+  search?: SearchPlan;
 }
 
 const defaultMaxRuns = 200;
@@ -293,6 +296,11 @@ export function parseExperimentFile(path: string): ExperimentSpec {
 function planExperiment(file: ExperimentFile, sources: SourceDocument[], path: string): ExperimentSpec {
   const base = runSpecSchema.safeParse(file.base);
   if (!base.success) throw issueToError(base.error.issues[0], runSpecSchema, sources, ['base']);
+  if (file.search) {
+    const search = planSearch(file, file.search, { sources, base: base.data, dataFolder: dataFolderOf({}, sources) });
+    const [name, description, filePath, maxRuns] = [file.name, file.description, path, file.max_runs ?? defaultMaxRuns];
+    return { name, description, filePath, base: base.data, sweepKeys: search.parameters, runs: [], maxRuns, claims: [], search };
+  }
 
   const sweep = file.sweep ?? {};
   for (const group of ['grid', 'zip'] as const) {

@@ -5,6 +5,7 @@ import { dataSettingsSchema, samplerSettingsSchema } from '@siamese-lab/data';
 import { modelSettingsSchema } from '@siamese-lab/model';
 import { lossSettingsSchema } from '@siamese-lab/losses';
 import { claimsSchema, tuningSchema } from './claim-schema.ts';
+import { searchSchema } from '@siamese-lab/search';
 
 export const optimizerNames = ['sgd', 'momentum', 'adam', 'adamax', 'rmsprop', 'adagrad', 'adadelta'] as const;
 export const nanPolicies = ['stop', 'continue', 'skip_step'] as const;
@@ -133,6 +134,8 @@ export const experimentFileSchema = z.strictObject({
   claims: claimsSchema.optional(),
   /** Which settings claims and the tuned ranking keep: the best by a validation metric per group (spec/tuning.ts). */
   tuning: tuningSchema.optional(),
+  /** A hyper-parameter search instead of a sweep: its trials are the runs (spec/search.ts). */
+  search: searchSchema.optional(),
 });
 
 export type ExperimentFile = z.infer<typeof experimentFileSchema>;
