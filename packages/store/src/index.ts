@@ -7,6 +7,9 @@ export type {
   ExperimentRecord,
   ExperimentSummary,
   StepMetricRow,
+  StepValue,
+  SearchEvent,
+  SearchEventInput,
   StoredEmbedding,
   StoredCheckpoint,
 } from './records.ts';

@@ -22,13 +22,24 @@ function emptyDatabase(): Database.Database {
  * migration (the second would find its tables already there).
  */
 function applyMissingMigrations(db: Database.Database): void {
-  db.transaction(() => {
-    const current = db.pragma('user_version', { simple: true }) as number;
-    for (let index = current; index < migrations.length; index++) {
-      db.exec(migrations[index]);
-      db.pragma(`user_version = ${index + 1}`);
-    }
-  }).immediate();
+  // A migration may rebuild a table that others reference (SQLite's way to change a CHECK). With
+  // foreign keys off (a pragma that cannot change inside a transaction), dropping the old table
+  // deletes nothing through ON DELETE CASCADE and renaming it leaves the other tables' REFERENCES
+  // naming the table; the references are checked before the commit.
+  db.pragma('foreign_keys = OFF');
+  try {
+    db.transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      for (let index = current; index < migrations.length; index++) {
+        db.exec(migrations[index]);
+        db.pragma(`user_version = ${index + 1}`);
+      }
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new Error(`the schema upgrade left ${broken.length} broken references: ${JSON.stringify(broken[0])}`);
+    }).immediate();
+  } finally {
+    db.pragma('foreign_keys = ON');
+  }
 }
 
 /**

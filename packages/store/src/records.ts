@@ -86,7 +86,7 @@ export interface RunProgress {
 }
 
 export interface RunOutcome {
-  status: Extract<RunStatus, 'completed' | 'nan' | 'failed'>;
+  status: Extract<RunStatus, 'completed' | 'nan' | 'failed' | 'pruned'>;
   wallSeconds: number;
   stepsDone: number;
   nanSteps: number;
@@ -96,6 +96,39 @@ export interface RunOutcome {
   metrics: Record<string, number | null>;
   embedding?: Omit<StoredEmbedding, 'count'> | null;
   checkpoint?: StoredCheckpoint | null;
+}
+
+/** A named value at a step of a run (a search trial's rung history). */
+export interface StepValue {
+  step: number;
+  name: string;
+  value: number | null;
+}
+
+/** One decision of a search, as its log records it. */
+export interface SearchEventInput {
+  trial: number;
+  /** suggest: the trial's parameters were chosen; rung: it was judged at a rung. */
+  kind: 'suggest' | 'rung';
+  /** The rung's index (rung events). */
+  rung?: number;
+  /** The rung's step (rung events). */
+  step?: number;
+  /** The objective at the rung (non-finite is stored as null). */
+  value?: number | null;
+  /** continue or prune (rung events). */
+  decision?: string;
+  /** suggest: the parameters and what the sampler saw. */
+  data?: unknown;
+}
+
+export interface SearchEvent extends Omit<Required<SearchEventInput>, 'rung' | 'step' | 'value' | 'decision'> {
+  id: number;
+  rung: number | null;
+  step: number | null;
+  value: number | null;
+  decision: string | null;
+  createdAt: string;
 }
 
 /** A run trained by another process (a queue worker), as its lease holder records it. */

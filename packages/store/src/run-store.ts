@@ -5,6 +5,7 @@ import { withEnvironmentErrors } from './environment-errors.ts';
 import * as lifecycle from './lifecycle.ts';
 import { openDatabase } from './open-database.ts';
 import * as reads from './reads.ts';
+import * as search from './search-events.ts';
 import type {
   ExperimentInput,
   ExperimentRecord,
@@ -16,7 +17,10 @@ import type {
   RunProgress,
   RunRecord,
   RunTrainedElsewhere,
+  SearchEvent,
+  SearchEventInput,
   StepMetricRow,
+  StepValue,
   StoredCheckpoint,
   StoredEmbedding,
 } from './records.ts';
@@ -71,10 +75,23 @@ export interface RunStore {
   getEmbedding(runId: number): StoredEmbedding | undefined;
   getCheckpoint(runId: number): StoredCheckpoint | undefined;
 
+  /** Records named values at a step of a run (a search trial's rung history). */
+  appendStepValues(runId: number, step: number, values: Record<string, number | null>): void;
+  getStepValues(runId: number): StepValue[];
+  /**
+   * Appends a decision to the experiment's search log; one per trial, kind and rung (a repeat is
+   * ignored and the first returned, so a trial redone after a crash keeps its recorded decisions).
+   */
+  recordSearchEvent(experimentId: number, event: SearchEventInput): SearchEvent;
+  /** The experiment's search log, in the order it was written. */
+  listSearchEvents(experimentId: number): SearchEvent[];
+
   /** A number that changes whenever another connection commits: poll it, re-read when it moved. */
   dataVersion(): number;
   /** Runs `work` against one consistent snapshot of the database (a read transaction). */
   snapshot<Result>(work: () => Result): Result;
+  /** Runs `work` holding the write lock (BEGIN IMMEDIATE): reads and writes no other process interleaves with. */
+  exclusive<Result>(work: () => Result): Result;
   integrityCheck(): string;
   close(): void;
 }
@@ -123,8 +140,13 @@ export function openRunStore(path: string, options: RunStoreOptions = {}): RunSt
     getFinalMetrics: method(reads.getFinalMetrics),
     getEmbedding: method(reads.getEmbedding),
     getCheckpoint: method(reads.getCheckpoint),
+    appendStepValues: method(search.appendStepValues),
+    getStepValues: method(search.getStepValues),
+    recordSearchEvent: method(search.recordSearchEvent),
+    listSearchEvents: method(search.listSearchEvents),
     dataVersion: method(reads.dataVersion),
     snapshot: (work) => withEnvironmentErrors(fullPath, () => context.transaction(work)),
+    exclusive: (work) => withEnvironmentErrors(fullPath, () => context.transaction(work, 'immediate')),
     integrityCheck: method(reads.integrityCheck),
     close: method((context) => context.close()),
   };

@@ -1,7 +1,25 @@
 import { runStatuses } from '@siamese-lab/run-record';
 
-/** `'queued','running',...`: the CHECK list, written as the first migration always wrote it. */
-const statusList = runStatuses.map((status) => `'${status}'`).join(',');
+const quoted = (statuses: readonly string[]) => statuses.map((status) => `'${status}'`).join(',');
+/** The CHECK list as the first migration wrote it: a migration's text never changes once released. */
+const statusList = quoted(['queued', 'running', 'completed', 'nan', 'failed', 'interrupted']);
+/** The runs table's columns after its `status` column (as the first migration wrote them). */
+const runsColumnsAfterStatus = `
+    params_json TEXT NOT NULL,
+    backend TEXT,
+    created_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    wall_seconds REAL,
+    steps_done INTEGER NOT NULL DEFAULT 0,
+    nan_steps INTEGER NOT NULL DEFAULT 0,
+    first_nan_step INTEGER,
+    nan_detail_json TEXT,
+    error TEXT,
+    lease_owner TEXT,
+    lease_expires_at INTEGER,
+    provenance_json TEXT,
+    UNIQUE (experiment_id, config_hash)`;
 
 /**
  * Schema migrations, applied in order inside one IMMEDIATE transaction. The database's
@@ -25,22 +43,7 @@ export const migrations: string[] = [
     run_index INTEGER NOT NULL,
     config_hash TEXT NOT NULL,
     label TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN (${statusList})),
-    params_json TEXT NOT NULL,
-    backend TEXT,
-    created_at TEXT NOT NULL,
-    started_at TEXT,
-    finished_at TEXT,
-    wall_seconds REAL,
-    steps_done INTEGER NOT NULL DEFAULT 0,
-    nan_steps INTEGER NOT NULL DEFAULT 0,
-    first_nan_step INTEGER,
-    nan_detail_json TEXT,
-    error TEXT,
-    lease_owner TEXT,
-    lease_expires_at INTEGER,
-    provenance_json TEXT,
-    UNIQUE (experiment_id, config_hash)
+    status TEXT NOT NULL CHECK (status IN (${statusList})),${runsColumnsAfterStatus}
   );
   CREATE INDEX runs_by_experiment ON runs(experiment_id, run_index);
   CREATE TABLE run_params (
@@ -79,5 +82,45 @@ export const migrations: string[] = [
     manifest_json TEXT NOT NULL,
     weights BLOB NOT NULL
   );
+  `,
+  // Searches: the `pruned` status (SQLite cannot change a CHECK, so the runs table is rebuilt; with
+  // legacy_alter_table the other tables' REFERENCES runs(id) stay on the name, and the old table
+  // is dropped with nothing pointing at it), a search's decisions in the order they were made,
+  // and named values at a step (a trial's rung history: rung_objective and the validation metrics).
+  `
+  PRAGMA legacy_alter_table = ON;
+  ALTER TABLE runs RENAME TO runs_before_pruned;
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    run_index INTEGER NOT NULL,
+    config_hash TEXT NOT NULL,
+    label TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN (${quoted(runStatuses)})),${runsColumnsAfterStatus}
+  );
+  INSERT INTO runs SELECT * FROM runs_before_pruned;
+  DROP TABLE runs_before_pruned;
+  PRAGMA legacy_alter_table = OFF;
+  CREATE INDEX runs_by_experiment ON runs(experiment_id, run_index);
+  CREATE TABLE search_events (
+    id INTEGER PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments(id) ON DELETE CASCADE,
+    trial INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('suggest', 'rung')),
+    rung INTEGER NOT NULL DEFAULT -1,
+    step INTEGER,
+    value REAL,
+    decision TEXT,
+    data_json TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    UNIQUE (experiment_id, kind, trial, rung)
+  );
+  CREATE TABLE step_values (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value REAL,
+    PRIMARY KEY (run_id, step, name)
+  ) WITHOUT ROWID;
   `,
 ];

@@ -10,7 +10,7 @@ const finiteOrNull = (value: number | null | undefined): number | null =>
   value === null || value === undefined || !Number.isFinite(value) ? null : value;
 
 /** The tables holding a run's results: emptied when the run is trained again. */
-const resultTables = ['step_metrics', 'final_metrics', 'embeddings', 'checkpoints', 'run_params'];
+const resultTables = ['step_metrics', 'step_values', 'final_metrics', 'embeddings', 'checkpoints', 'run_params'];
 
 /** Inserts the experiment, or updates the one of that name (its id and creation time stay). */
 export function upsertExperiment(context: StoreContext, input: ExperimentInput): void {
