@@ -4,3 +4,8 @@ export { contrastiveLoss, squaredMarginContrastiveLoss, lossOfStacked, type Pair
 export { buildPairLoss, buildDistance } from './build.ts';
 export { lossSettingsSchema, type LossSpec } from './settings.ts';
 export { withoutGradient } from './no-gradient.ts';
+export { labelPairMasks, allTripletsMask, type BatchLoss, type PairMasks, type PairMiner, type TripletMiner } from './batch-loss.ts';
+export { pairwiseDistances, l2Normalize, cosineSimilarity, maskedLogSumExp, type DistanceMatrix, type Similarity } from './pairwise.ts';
+export { tripletMarginLoss, type TripletMarginOptions } from './triplet.ts';
+export { batchHardTripletMiner, type DistanceMinerOptions } from './batch-hard-miner.ts';
+export { semiHardTripletMiner } from './semi-hard-miner.ts';
