@@ -9,6 +9,7 @@ export { pairwiseDistances, l2Normalize, cosineSimilarity, maskedLogSumExp, type
 export { contrastiveAllPairsLoss, type ContrastiveAllPairsOptions } from './contrastive-all-pairs.ts';
 export { tripletMarginLoss, type TripletMarginOptions } from './triplet.ts';
 export { multiSimilarityLoss, type MultiSimilarityOptions } from './multi-similarity.ts';
+export { ntXentLoss, type NtXentOptions } from './nt-xent.ts';
 export { batchHardTripletMiner, type DistanceMinerOptions } from './batch-hard-miner.ts';
 export { semiHardTripletMiner } from './semi-hard-miner.ts';
 export { multiSimilarityMiner, type MultiSimilarityMinerOptions } from './multi-similarity-miner.ts';
