@@ -10,6 +10,7 @@ export { contrastiveAllPairsLoss, type ContrastiveAllPairsOptions } from './cont
 export { tripletMarginLoss, type TripletMarginOptions } from './triplet.ts';
 export { multiSimilarityLoss, type MultiSimilarityOptions } from './multi-similarity.ts';
 export { ntXentLoss, type NtXentOptions } from './nt-xent.ts';
+export { proxyAnchorLoss, seededProxies, type ProxyAnchorOptions } from './proxy-anchor.ts';
 export { batchHardTripletMiner, type DistanceMinerOptions } from './batch-hard-miner.ts';
 export { semiHardTripletMiner } from './semi-hard-miner.ts';
 export { multiSimilarityMiner, type MultiSimilarityMinerOptions } from './multi-similarity-miner.ts';
