@@ -15,6 +15,8 @@ import { trainingSamplerOptions } from './train.ts';
 import { evaluationInputProblem } from './evaluate.ts';
 import { trainAndEvaluate } from './run-one.ts';
 import { runInWorkerProcesses } from './parallel.ts';
+import { trialJudge, type TrialContext } from './search/trial.ts';
+import { runSearch, searchPreflightPlan } from './search/run-search.ts';
 import { countRun, type ExperimentEvent, type ExperimentOutcome, type RunExperimentOptions, type RunTally } from './experiment-run.ts';
 
 /**
@@ -22,6 +24,8 @@ import { countRun, type ExperimentEvent, type ExperimentOutcome, type RunExperim
  * against them), done before anything is written: a bad input leaves the database untouched.
  */
 export function preflightExperiment(experiment: ExperimentSpec, options: { yes?: boolean } = {}): void {
+  // A search: its first trial's run (the data, batch sizes and memory do not depend on the sampled values).
+  if (experiment.search) return preflightExperiment(searchPreflightPlan(experiment), options);
   if (experiment.runs.length > experiment.maxRuns && !options.yes) {
     throw new LabError(`the sweep expands to ${experiment.runs.length} runs, more than max_runs (${experiment.maxRuns})`, {
       location: experiment.filePath,
@@ -165,7 +169,13 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
   let activeBackend: ActiveBackend | undefined;
   let data: { key: string; value: RunData } | undefined;
 
-  return async function runStored(run: PlannedRun, runId: number, position: number, toRun: number): Promise<RunTally> {
+  return async function runStored(
+    run: PlannedRun,
+    runId: number,
+    position: number,
+    toRun: number,
+    trial?: TrialContext,
+  ): Promise<RunTally> {
     const backendName = options.backend ?? run.spec.backend;
     if (!activeBackend || activeBackend.requested !== backendName) {
       activeBackend = await selectBackendOf(experiment, run, backendName, options);
@@ -189,17 +199,24 @@ export function createLocalRunner(experiment: Pick<ExperimentSpec, 'filePath'>, 
     }
     options.onEvent?.({ kind: 'run-start', position, toRun, run, runId });
     let lastLease = Date.now();
-    const result = await trainAndEvaluate(run, data.value, {
-      onStepMetrics: (rows) => {
-        store.appendStepMetrics(runId, rows);
-        if (Date.now() - lastLease > 5000) {
-          lastLease = Date.now();
-          store.renewLease(runId, leaseSeconds, rows[rows.length - 1].step);
-        }
+    const judge = trial && trialJudge(store, trial, run, runId, data.value);
+    const result = await trainAndEvaluate(
+      run,
+      data.value,
+      {
+        onStepMetrics: (rows) => {
+          store.appendStepMetrics(runId, rows);
+          if (Date.now() - lastLease > 5000) {
+            lastLease = Date.now();
+            store.renewLease(runId, leaseSeconds, rows[rows.length - 1].step);
+          }
+        },
+        onProgress: (progress) => options.onEvent?.({ kind: 'progress', position, toRun, run, runId, progress }),
+        shouldStop: () => (options.shouldStop?.() ?? false) || judge?.stopped() !== undefined,
+        onStep: judge?.onStep,
       },
-      onProgress: (progress) => options.onEvent?.({ kind: 'progress', position, toRun, run, runId, progress }),
-      shouldStop: () => options.shouldStop?.() ?? false,
-    });
+      judge?.stopped,
+    );
     if (result.kind === 'interrupted') {
       store.markInterrupted(runId, result.stepsDone);
       return { status: 'interrupted', stepsDone: result.stepsDone };
@@ -268,6 +285,7 @@ export function planExperiment(
     nan: 0,
     failed: 0,
     skipped: total - todo.length,
+    pruned: 0,
     busy: 0,
     interrupted: null,
     interruptedRuns: [],
@@ -285,6 +303,7 @@ export function planExperiment(
 export async function runExperiment(experiment: ExperimentSpec, options: RunExperimentOptions): Promise<ExperimentOutcome> {
   const { store } = options;
   if (!options.preflighted) preflightExperiment(experiment, options);
+  if (experiment.search) return runSearch(experiment, options);
   const { todo, outcome } = planExperiment(store, experiment, options);
   if ((options.jobs ?? 1) > 1 && todo.length > 1) {
     await runInWorkerProcesses(experiment, todo, outcome, { ...options, jobs: options.jobs! });

@@ -54,6 +54,8 @@ export interface ExperimentOutcome {
   completed: number;
   nan: number;
   failed: number;
+  /** Search trials stopped early at a rung. */
+  pruned: number;
   skipped: number;
   busy: number;
   /** The first run stopped by Ctrl-C (`interruptedRuns` has them all: with --jobs, one per worker). */
@@ -62,7 +64,7 @@ export interface ExperimentOutcome {
 }
 
 /** How one run of a sweep ended, for the sweep's tally. */
-export type RunTally = { status: 'completed' | 'nan' | 'failed' | 'busy' } | { status: 'interrupted'; stepsDone: number };
+export type RunTally = { status: 'completed' | 'nan' | 'failed' | 'pruned' | 'busy' } | { status: 'interrupted'; stepsDone: number };
 
 /** Adds one run's ending to the sweep's outcome. */
 export function countRun(outcome: ExperimentOutcome, tally: RunTally, runId: number, run: PlannedRun): void {

@@ -39,10 +39,10 @@ process.on('message', (message: ToWorkerProcess) => {
     );
     return;
   }
-  const { run, runId, position, toRun } = message;
+  const { run, runId, position, toRun, trial } = message;
   work = work.then(async () => {
     try {
-      const tally = await runStored!(run, runId, position, toRun);
+      const tally = await runStored!(run, runId, position, toRun, trial);
       send({ type: 'tally', runId, tally });
     } catch (error) {
       if (!isLabError(error)) throw error;

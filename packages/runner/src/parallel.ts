@@ -7,11 +7,12 @@ import type { ExperimentEvent, ExperimentOutcome, RunExperimentOptions, RunTally
 import { countRun } from './experiment-run.ts';
 import type { ExperimentSpec } from './spec/parse.ts';
 import type { PlannedRun } from './spec/sweep.ts';
+import type { TrialContext } from './search/trial.ts';
 
 /** Messages from a sweep to one of its worker processes. */
 export type ToWorkerProcess =
   | { type: 'init'; db: string; filePath: string; backend?: BackendName; threads: number; force?: boolean; leaseSeconds?: number }
-  | { type: 'run'; run: PlannedRun; runId: number; position: number; toRun: number }
+  | { type: 'run'; run: PlannedRun; runId: number; position: number; toRun: number; trial?: TrialContext }
   | { type: 'stop' };
 
 /** Messages from a worker process back to its sweep. */
@@ -40,6 +41,40 @@ export function workerExecArgv(): string[] {
   return argv.some((arg) => arg.includes('tsx')) ? argv : ['--import', tsx, ...argv];
 }
 
+/** A run for a worker process, with its place in the sweep (and its search context for a trial). */
+export interface WorkItem {
+  run: PlannedRun;
+  runId: number;
+  position: number;
+  toRun: number;
+  trial?: TrialContext;
+}
+
+/**
+ * Where the workers' runs come from: the next one, `wait` when one may come once a running run
+ * has ended (a search whose budget depends on how its running trials end), or undefined when
+ * there is none left. `done` is called after each run's tally is counted.
+ */
+export interface WorkSource {
+  take(): WorkItem | 'wait' | undefined;
+  /** The most runs there may be at once (no more workers are started). */
+  size: number;
+  done?(item: WorkItem, tally: RunTally): void;
+}
+
+/** A sweep's fixed list of runs as a work source. */
+function listSource(todo: Array<{ run: PlannedRun; stored: { id: number } }>): WorkSource {
+  let next = 0;
+  return {
+    size: todo.length,
+    take: () => {
+      if (next >= todo.length) return undefined;
+      const position = next++;
+      return { run: todo[position].run, runId: todo[position].stored.id, position: position + 1, toRun: todo.length };
+    },
+  };
+}
+
 /**
  * Trains `todo` in up to `jobs` worker processes that share the store through its run leases,
  * each with cores / jobs BLAS threads (or `threads`). Each worker takes the next run when it
@@ -49,12 +84,15 @@ export function workerExecArgv(): string[] {
  */
 export async function runInWorkerProcesses(
   experiment: ExperimentSpec,
-  todo: Array<{ run: PlannedRun; stored: { id: number } }>,
+  todo: Array<{ run: PlannedRun; stored: { id: number } }> | WorkSource,
   outcome: ExperimentOutcome,
   options: RunExperimentOptions & { jobs: number },
 ): Promise<void> {
   const threads = threadsPerJob(options.jobs, options.threads);
-  let next = 0;
+  const source = Array.isArray(todo) ? listSource(todo) : todo;
+  /** Workers with nothing to do until a running run ends. */
+  const waiting: Array<() => void> = [];
+  const wakeWaiting = () => waiting.splice(0).forEach((takeNext) => takeNext());
   let stopping = false;
   let failure: Error | undefined;
   const children: ChildProcess[] = [];
@@ -71,6 +109,7 @@ export async function runInWorkerProcesses(
     if (stopping) return;
     stopping = true;
     for (const child of children) if (child.connected) child.send({ type: 'stop' } satisfies ToWorkerProcess);
+    wakeWaiting();
   };
   const stopWatch = setInterval(() => options.shouldStop?.() && stopAll(), 100);
 
@@ -84,28 +123,36 @@ export async function runInWorkerProcesses(
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.push(child);
-      let current: { run: PlannedRun; runId: number } | undefined;
+      let current: WorkItem | undefined;
       const send = (message: ToWorkerProcess) => child.connected && child.send(message);
       const takeNext = () => {
-        if (stopping || failure !== undefined || next >= todo.length) {
+        const item = stopping || failure !== undefined ? undefined : source.take();
+        if (item === 'wait') {
           current = undefined;
-          child.disconnect();
+          waiting.push(takeNext);
           return;
         }
-        const position = next++;
-        const { run, stored } = todo[position];
-        current = { run, runId: stored.id };
-        send({ type: 'run', run, runId: stored.id, position: position + 1, toRun: todo.length });
+        current = item;
+        if (item === undefined) {
+          child.disconnect();
+          // Nothing more for anyone: the waiting workers end too.
+          wakeWaiting();
+          return;
+        }
+        send({ type: 'run', ...item });
       };
       child.on('message', (message: FromWorkerProcess) => {
         if (message.type === 'event') forward(message.event);
         else if (message.type === 'tally') {
           countRun(outcome, message.tally, message.runId, current!.run);
+          source.done?.(current!, message.tally);
           if (message.tally.status === 'interrupted') stopAll();
           takeNext();
+          wakeWaiting();
         } else {
           failure ??= new LabError(message.message, { location: message.location, field: message.field, hint: message.hint });
           takeNext();
+          wakeWaiting();
         }
       });
       child.on('exit', (code, signal) => {
@@ -113,6 +160,7 @@ export async function runInWorkerProcesses(
           failure ??= new Error(
             `worker process ${child.pid} ended (${signal ?? `exit code ${code}`}) while training run ${current.runId} [${current.run.label}]`,
           );
+        wakeWaiting();
         resolve();
       });
       send({
@@ -128,7 +176,7 @@ export async function runInWorkerProcesses(
     });
 
   try {
-    await Promise.all(Array.from({ length: Math.min(options.jobs, todo.length) }, driveWorker));
+    await Promise.all(Array.from({ length: Math.min(options.jobs, source.size) }, driveWorker));
   } finally {
     clearInterval(stopWatch);
   }

@@ -19,6 +19,8 @@ export interface TrainingHooks {
   onProgress?(progress: TrainingProgress): void;
   /** Checked after every step: true ends training early (the run is then interrupted). */
   shouldStop?(): boolean;
+  /** Called after every step that did not end training, before shouldStop (a search judges its trial at a rung here). */
+  onStep?(step: number, model: SiameseModel): void;
 }
 
 export interface TrainingResult {
@@ -100,6 +102,7 @@ export async function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHook
       stoppedOnNan = true;
       break;
     }
+    hooks.onStep?.(step, parts.model);
     // Training is synchronous tfjs work: yielding to the event loop lets signals (Ctrl-C) and
     // timers be handled between steps, at a cost of microseconds against milliseconds per step.
     await new Promise((resolve) => setImmediate(resolve));
