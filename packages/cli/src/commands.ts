@@ -41,8 +41,20 @@ export async function runCommand(
     onEvent: (args.jobs ?? 1) > 1 ? createParallelProgressPrinter() : createProgressPrinter(),
     shouldStop: () => stop.requested,
     execute: queue
-      ? (plan, options) =>
-          runOnQueue(plan, queue, { store: options.store, backend: args.backend, force: args.force, shouldStop: () => stop.requested }, io)
+      ? (plan, options) => {
+          if (plan.search)
+            throw new LabError('a search runs in this process or on --jobs N workers; lab worker --queue does not take its trials yet', {
+              location: plan.filePath,
+              field: 'search',
+              hint: `run it with: pnpm run exp ${args.file} --jobs 2`,
+            });
+          return runOnQueue(
+            plan,
+            queue,
+            { store: options.store, backend: args.backend, force: args.force, shouldStop: () => stop.requested },
+            io,
+          );
+        }
       : undefined,
   });
   if (outcome.interrupted) {
@@ -56,7 +68,7 @@ export async function runCommand(
     return 130;
   }
   io.err(
-    `${experiment.name}: ${outcome.completed} completed, ${outcome.nan} nan, ${outcome.failed} failed, ${outcome.skipped} already done${outcome.busy ? `, ${outcome.busy} busy in another process` : ''} (${formatDuration(seconds)})`,
+    `${experiment.name}: ${outcome.completed} completed, ${experiment.search ? `${outcome.pruned} pruned, ` : ''}${outcome.nan} nan, ${outcome.failed} failed, ${outcome.skipped} already done${outcome.busy ? `, ${outcome.busy} busy in another process` : ''} (${formatDuration(seconds)})`,
   );
   if (report) reportWritten(report, io);
   return outcome.failed > 0 ? 1 : 0;
@@ -191,6 +203,9 @@ export function showCommand(args: { db: string; run: number }, io: Output): numb
       const last = steps[steps.length - 1];
       lines.push('', `${steps.length} logged steps; last: step ${last.step} loss ${formatNumber(last.loss)}`);
     }
+    // A search trial's rung history: its objective at each rung it reached.
+    const rungs = store.getStepValues(run.id).filter((value) => value.name === 'rung_objective');
+    if (rungs.length) lines.push(`rung history ${rungs.map((rung) => `step ${rung.step}: ${formatNumber(rung.value)}`).join(', ')}`);
     const provenance = run.provenance as {
       gitCommit?: string;
       gitDirty?: boolean;

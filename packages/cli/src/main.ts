@@ -15,6 +15,7 @@ import { queueArguments, queueOptions, queueSweepOptions, workerCommand } from '
 import { STOP_GRACE_SECONDS } from '@siamese-lab/queue';
 import { serveCommand, serveOptions } from './serve-command.ts';
 import { embedCommand, exportModelCommand, modelFormats } from './model-commands.ts';
+import { searchActions, searchBestCommand } from './search-commands.ts';
 
 /** Prints to the process's stdout and stderr, a line per call. */
 export const consoleOutput: Output = {
@@ -263,6 +264,19 @@ export async function main(
       },
     )
     .command(
+      'search <action> <experiment>',
+      "a search's results: `best` prints its best completed trial as an experiment file with those values fixed, to rerun over seeds",
+      (command) =>
+        command
+          .positional('action', { choices: searchActions, demandOption: true })
+          .positional('experiment', { type: 'string', demandOption: true, describe: 'the search experiment name' })
+          .option('seeds', { type: 'number', default: 5, describe: 'seeds in the printed sweep' })
+          .example('$0 search best search > experiments/search-best.yaml', 'then: pnpm run exp experiments/search-best.yaml'),
+      (args) => {
+        exitCode = searchBestCommand({ db: args.db, experiment: args.experiment, seeds: args.seeds }, io);
+      },
+    )
+    .command(
       'report <experiment>',
       "write the experiment's self-contained HTML report (works while it is still running)",
       (command) => command.positional('experiment', { type: 'string', demandOption: true }),
@@ -351,7 +365,7 @@ export async function main(
     )
     .demandCommand(
       1,
-      'name a command: run, worker, ls, show, compare, export, export-model, embed, report, rm, baseline, check or serve (see --help)',
+      'name a command: run, worker, ls, show, compare, export, export-model, embed, search, report, rm, baseline, check or serve (see --help)',
     )
     .strict()
     .recommendCommands()

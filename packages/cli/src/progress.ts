@@ -53,7 +53,7 @@ export function createProgressPrinter(stream: NodeJS.WriteStream = process.stder
             ? `failed: ${event.note ?? ''}`
             : `1-NN ${formatNumber(metrics.nn_accuracy)}  anisotropy ${formatNumber(metrics.anisotropy)}  loss ${formatNumber(metrics.final_loss)}`;
         line(`  -> ${event.status} in ${formatDuration(event.wallSeconds)}  ${summary}`);
-        if (event.status === 'nan' && event.note) line(`     ${event.note}`);
+        if ((event.status === 'nan' || event.status === 'pruned') && event.note) line(`     ${event.note}`);
         break;
       }
       case 'run-busy':

@@ -96,7 +96,7 @@ export async function runExperimentOnQueue(experiment: ExperimentSpec, options: 
   const finish = (
     jobId: string,
     item: PendingRun,
-    status: 'completed' | 'nan' | 'failed',
+    status: 'completed' | 'nan' | 'failed' | 'pruned',
     wallSeconds: number,
     metrics: Record<string, number | null>,
     note?: string,

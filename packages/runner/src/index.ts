@@ -8,6 +8,8 @@ export { trainAndEvaluate, type RunResult } from './run-one.ts';
 export { trainingStep, type StepParts, type StepOutcome } from './training/step.ts';
 export { trainRun, type TrainingResult, type TrainingHooks, type NanDetail, type TrainingProgress } from './train.ts';
 export { evaluateRun, type EvaluationResult } from './evaluate.ts';
+export { bestTrial, bestTrialFile, storedSearch, type BestTrial } from './search/best.ts';
+export { replaySearchLog, type StoredSearchSpec } from './search/run-search.ts';
 export { loadRunData, dataProvenance, type RunData } from './datasets.ts';
 export { collectProvenance, type Provenance } from './provenance.ts';
 export { optimizerAsBuilt } from './optimizers.ts';

@@ -32,6 +32,17 @@ import type { ExperimentSpec } from '../spec/parse.ts';
 import { trialRun, type SearchPlan } from '../spec/search.ts';
 import { rungReports, type TrialContext } from './trial.ts';
 
+/** A search experiment's spec as the store keeps it (what `lab search best` and the report read). */
+export interface StoredSearchSpec {
+  /** Base with every default filled in. */
+  base: unknown;
+  /** Base as the file wrote it. */
+  rawBase: Record<string, unknown>;
+  search: SearchPlan['settings'];
+  fingerprint: string;
+  trialSteps: number;
+}
+
 /** What a suggest event records. */
 export interface SuggestData {
   params: Parameters;
@@ -160,7 +171,13 @@ export async function runSearch(experiment: ExperimentSpec, options: RunExperime
     name: experiment.name,
     description: experiment.description,
     filePath: experiment.filePath,
-    spec: { base: experiment.base, search: plan.settings, fingerprint: plan.fingerprint },
+    spec: {
+      base: experiment.base,
+      search: plan.settings,
+      fingerprint: plan.fingerprint,
+      rawBase: plan.rawBase,
+      trialSteps: plan.trialSteps,
+    } satisfies StoredSearchSpec,
     sweepKeys: plan.parameters,
   });
   checkFingerprint(store, record.id, experiment);
