@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseExperimentFile } from '@siamese-lab/runner';
@@ -130,7 +130,9 @@ describe('lab run on a search', () => {
     // Every trial has a rung decision at step 10.
     expect(new Set(events.filter((e) => e.kind === 'rung' && e.step === 10).map((e) => e.trial)).size).toBe(8);
     const html = readdirSync(join(folder, 'small-search')).find((name) => name.endsWith('.html'));
-    expect(html).toBeDefined();
+    const text = readFileSync(join(folder, 'small-search', html!), 'utf8');
+    expect(text).toContain('id="section-search"');
+    expect(text).toMatch(/8 trials \(/);
   }, 600_000);
 
   const badInputs: Array<[string, string, string, RegExp]> = [

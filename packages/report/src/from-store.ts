@@ -4,6 +4,7 @@ import { datasetClassNames } from '@siamese-lab/data';
 import type { RunRecord, RunStore } from '@siamese-lab/store';
 import { renderReport } from './render.ts';
 import type { RenderResult, ReportInput, ReportRun } from './types.ts';
+import type { SearchReport } from './search-section.ts';
 
 /** Where an experiment's report goes: beside the database, in a folder named after the experiment. */
 export function reportDirectory(store: RunStore, experimentName: string): string {
@@ -80,6 +81,9 @@ export function collectReportInput(store: RunStore, experimentName: string): Rep
       ...((experiment.spec as { tuning?: ReportInput['tuning'] }).tuning && {
         tuning: (experiment.spec as { tuning: NonNullable<ReportInput['tuning']> }).tuning,
       }),
+      ...((experiment.spec as { search?: StoredSearch }).search && {
+        search: searchReport((experiment.spec as { search: StoredSearch }).search, records, runs),
+      }),
     };
   });
 }
@@ -105,4 +109,37 @@ export function reportSweepKeys(sweepKeys: string[], runs: Array<{ params: Recor
     keys.push(...(varying.length ? varying : leaves.includes(`${key}.kind`) ? [`${key}.kind`] : leaves.slice(0, 1)));
   }
   return keys;
+}
+
+/** The part of a search's stored spec the report reads (the runner writes it: StoredSearchSpec). */
+interface StoredSearch {
+  space: Record<string, { kind: string; values?: Array<string | number | boolean> }>;
+  sampler: { kind: string };
+  objective: { metric: string; direction: 'minimize' | 'maximize' };
+}
+
+/** A search's trials for the report: each run's objective (at the end, or at the rung that stopped it) and steps. */
+function searchReport(search: StoredSearch, records: RunRecord[], runs: ReportRun[]): SearchReport {
+  return {
+    metric: search.objective.metric,
+    direction: search.objective.direction,
+    sampler: search.sampler.kind,
+    parameters: Object.entries(search.space).map(([name, parameter]) => ({ name, kind: parameter.kind, values: parameter.values })),
+    trials: records.map((record, index) => {
+      const metrics = runs[index].metrics;
+      const value =
+        record.status === 'pruned' ? metrics.rung_objective : record.status === 'completed' ? metrics[search.objective.metric] : null;
+      return {
+        trial: record.runIndex,
+        label: record.label,
+        status: record.status,
+        params: Object.fromEntries(
+          Object.keys(search.space).flatMap((name) => (name in record.params ? [[name, record.params[name]]] : [])),
+        ),
+        value: value ?? NaN,
+        steps: record.stepsDone,
+        finishedAt: record.finishedAt,
+      };
+    }),
+  };
 }

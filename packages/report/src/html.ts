@@ -2,6 +2,7 @@
 import type { ChartSection } from './charts/index.ts';
 import { claimsSectionHtml, claimsStyles } from './claims-section.ts';
 import { tuningSectionHtml, tuningStyles } from './tuning-section.ts';
+import { searchSectionHtml, searchStyles } from './search-section.ts';
 import { escapeHtml, jsonForScript, scriptSafeSource } from './escape.ts';
 import { bestRunsByMetric, formatParamValue, metricDirection, metricNames } from './shaping.ts';
 import { isRunStatus } from '@siamese-lab/run-record';
@@ -196,6 +197,7 @@ export function reportHtml(input: ReportInput, charts: ChartSection[], libraries
   const navigation = [
     '<a href="#section-claims">Claims</a>',
     ...(input.tuning ? ['<a href="#section-tuning">Tuned ranking</a>'] : []),
+    ...(input.search ? ['<a href="#section-search">Search</a>'] : []),
     ...charts.map((chart) => `<a href="#section-${chart.id}">${escapeHtml(chart.title)}</a>`),
     '<a href="#section-runs">Runs</a>',
   ].join('');
@@ -209,7 +211,7 @@ export function reportHtml(input: ReportInput, charts: ChartSection[], libraries
 <meta http-equiv="Content-Security-Policy" content="${policy}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(name)} · Siamese Lab report</title>
-<style>${styles}${claimsStyles}${tuningStyles}</style>
+<style>${styles}${claimsStyles}${tuningStyles}${searchStyles}</style>
 </head>
 <body>
 <main>
@@ -221,6 +223,7 @@ ${input.experiment.description ? `<p class="description">${escapeHtml(input.expe
 </header>
 ${claimsSectionHtml(input)}
 ${tuningSectionHtml(input)}
+${searchSectionHtml(input.search)}
 ${charts.map(chartSectionHtml).join('\n')}
 <section id="section-runs">
 <h2>Runs</h2>

@@ -3,6 +3,7 @@ import type { ClassShape, ParamValue, RunStatus } from '@siamese-lab/run-record'
 export type { ClassShape, ParamValue };
 
 import type { Claim, TuningRule } from '@siamese-lab/stats';
+import type { SearchReport } from './search-section.ts';
 
 /** One run as the report sees it (see `collectReportInput` for how the store fills it). */
 
@@ -52,6 +53,8 @@ export interface ReportInput {
   claims?: Claim[];
   /** The file's tuning rule: claims keep each group's best setting on validation, and the report ranks those settings. */
   tuning?: TuningRule & { report?: string };
+  /** A search's trials with their objective and steps, for the report's Search section. */
+  search?: SearchReport;
 }
 
 export interface RenderOptions {
