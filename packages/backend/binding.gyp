@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "siamese_lab_blas",
-      "sources": ["native/blas_addon.cc", "native/gemm.cc", "native/optimizer_update.cc", "native/retrieval.cc"],
+      "sources": ["native/blas_addon.cc", "native/convolution.cc", "native/gemm.cc", "native/optimizer_update.cc", "native/pooling.cc", "native/retrieval.cc"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node -p \"process.env.SIAMESE_LAB_GEMM_INCLUDE_DIRS || ''\")"

@@ -4,8 +4,10 @@
 // into it, so no tensor data is copied between JavaScript and C++.
 #include <napi.h>
 
+#include "convolution.h"
 #include "gemm.h"
 #include "optimizer_update.h"
+#include "pooling.h"
 #include "retrieval.h"
 
 #ifdef SIAMESE_LAB_HAVE_OPENBLAS
@@ -405,6 +407,117 @@ Napi::Value Triad(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// conv2d(memory, direction, shape: Int32Array, aOffset, bOffset, outOffset) -> the path taken
+// ("onednn" or "portable"). direction 0: (x, filter) -> y; 1: (dy, filter) -> dx; 2: (x, dy) ->
+// dfilter, on tfjs' layouts (NHWC, filters [kh, kw, in, out]). shape: [batch, inHeight, inWidth,
+// inChannels, filterHeight, filterWidth, outChannels, outHeight, outWidth, strideHeight,
+// strideWidth, dilationHeight, dilationWidth, padTop, padLeft].
+Napi::Value Conv2d(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 6)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
+  Heap heap = heapOf(info[0]);
+  const int direction = intArg(info, 1);
+  if (direction < siamese::kConvForward || direction > siamese::kConvBackwardFilter || !info[2].IsTypedArray() ||
+      info[2].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array || info[2].As<Napi::Int32Array>().ElementLength() != 15) {
+    Napi::TypeError::New(info.Env(), "blas addon: conv2d(memory, direction, shape: Int32Array(15), a, b, out)").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  Napi::Int32Array dims = info[2].As<Napi::Int32Array>();
+  siamese::ConvShape s;
+  s.batch = dims[0], s.inHeight = dims[1], s.inWidth = dims[2], s.inChannels = dims[3];
+  s.filterHeight = dims[4], s.filterWidth = dims[5], s.outChannels = dims[6], s.outHeight = dims[7], s.outWidth = dims[8];
+  s.strideHeight = dims[9], s.strideWidth = dims[10], s.dilationHeight = dims[11], s.dilationWidth = dims[12];
+  s.padTop = dims[13], s.padLeft = dims[14];
+  for (int i = 0; i < 15; ++i) {
+    if (dims[i] < (i >= 9 && i <= 12 ? 1 : 0)) {
+      Napi::RangeError::New(info.Env(), "blas addon: conv2d: bad shape").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+  }
+  const size_t input = static_cast<size_t>(s.batch) * s.inHeight * s.inWidth * s.inChannels;
+  const size_t output = static_cast<size_t>(s.batch) * s.outHeight * s.outWidth * s.outChannels;
+  const size_t filter = static_cast<size_t>(s.filterHeight) * s.filterWidth * s.inChannels * s.outChannels;
+  const size_t sizes[3][3] = {{input, filter, output}, {output, filter, input}, {input, output, filter}};
+  const float* a = heap.floats(info[3], sizes[direction][0], "a");
+  const float* b = heap.floats(info[4], sizes[direction][1], "b");
+  float* out = heap.floats(info[5], sizes[direction][2], "out");
+  if (!report(info, heap)) return info.Env().Undefined();
+  return Napi::String::New(info.Env(), siamese::convolution(static_cast<siamese::ConvDirection>(direction), s, a, b, out));
+}
+
+// convInfo() -> { provider, version, kernel, partition, onednnCalls, portableCalls, implementations }
+Napi::Value ConvInfo(const Napi::CallbackInfo& info) {
+  const siamese::ConvolutionStats stats = siamese::convolutionStats();
+  Napi::Object result = Napi::Object::New(info.Env());
+  const std::string provider = siamese::convolutionProvider();
+  result.Set("provider", provider);
+  // oneDNN's version and the ISA its kernels dispatch to (they decide the bits, with the partition);
+  // the portable loops are the addon's own.
+  std::string version = "siamese-lab portable conv 1", kernel = "fixed-order";
+  for (const siamese::GemmProvider* gemm : siamese::gemmProviders()) {
+    if (provider == "onednn" && std::string(gemm->name) == "onednn") version = gemm->version(), kernel = gemm->kernel();
+  }
+  result.Set("version", version);
+  result.Set("kernel", kernel);
+  result.Set("partition", provider == "onednn" ? siamese::convolutionPartition() : "each output element whole on one thread");
+  result.Set("onednnCalls", static_cast<double>(stats.onednnCalls));
+  result.Set("portableCalls", static_cast<double>(stats.portableCalls));
+  Napi::Array names = Napi::Array::New(info.Env(), stats.implementations.size());
+  for (size_t i = 0; i < stats.implementations.size(); ++i) names.Set(static_cast<uint32_t>(i), stats.implementations[i]);
+  result.Set("implementations", names);
+  return result;
+}
+
+// maxPool(memory, shape: Int32Array, xOffset, yOffset) and maxPoolGrad(memory, shape, xOffset,
+// dyOffset, dxOffset), NHWC. shape: [batch, inHeight, inWidth, channels, outHeight, outWidth,
+// filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft].
+bool poolShapeArg(const Napi::CallbackInfo& info, siamese::PoolShape& s) {
+  if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
+      info[1].As<Napi::Int32Array>().ElementLength() != 14) {
+    Napi::TypeError::New(info.Env(), "blas addon: pooling shape must be an Int32Array(14)").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Int32Array d = info[1].As<Napi::Int32Array>();
+  for (int i = 0; i < 14; ++i) {
+    if (d[i] < (i >= 6 && i <= 11 ? 1 : 0)) {
+      Napi::RangeError::New(info.Env(), "blas addon: pooling: bad shape").ThrowAsJavaScriptException();
+      return false;
+    }
+  }
+  s.batch = d[0], s.inHeight = d[1], s.inWidth = d[2], s.channels = d[3], s.outHeight = d[4], s.outWidth = d[5];
+  s.filterHeight = d[6], s.filterWidth = d[7], s.strideHeight = d[8], s.strideWidth = d[9];
+  s.dilationHeight = d[10], s.dilationWidth = d[11], s.padTop = d[12], s.padLeft = d[13];
+  return true;
+}
+
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 4)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
+  Heap heap = heapOf(info[0]);
+  siamese::PoolShape s;
+  if (!poolShapeArg(info, s)) return info.Env().Undefined();
+  const float* x = heap.floats(info[2], static_cast<size_t>(s.batch) * s.inHeight * s.inWidth * s.channels, "x");
+  float* y = heap.floats(info[3], static_cast<size_t>(s.batch) * s.outHeight * s.outWidth * s.channels, "y");
+  if (!report(info, heap)) return info.Env().Undefined();
+  siamese::maxPool(s, x, y);
+  return info.Env().Undefined();
+}
+
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  if (!checkArgs(info, 5)) return info.Env().Undefined();
+  siamese::KernelTimer timer;
+  Heap heap = heapOf(info[0]);
+  siamese::PoolShape s;
+  if (!poolShapeArg(info, s)) return info.Env().Undefined();
+  const size_t input = static_cast<size_t>(s.batch) * s.inHeight * s.inWidth * s.channels;
+  const float* x = heap.floats(info[2], input, "x");
+  const float* dy = heap.floats(info[3], static_cast<size_t>(s.batch) * s.outHeight * s.outWidth * s.channels, "dy");
+  float* dx = heap.floats(info[4], input, "dx");
+  if (!report(info, heap)) return info.Env().Undefined();
+  siamese::maxPoolGrad(s, x, dy, dx);
+  return info.Env().Undefined();
+}
+
 // gemmBound(rows, layers: number[], iterations) -> { bestMs, meanMs }: the matrix products of one
 // training step of an MLP with these layer sizes (forward; then per layer from the last, the
 // weight gradient and, for all but the first, the input gradient) on the provider in use, on
@@ -597,6 +710,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("optimizerUpdate", Napi::Function::New(env, OptimizerUpdate));
   exports.Set("allFinite", Napi::Function::New(env, AllFinite));
   exports.Set("triad", Napi::Function::New(env, Triad));
+  exports.Set("conv2d", Napi::Function::New(env, Conv2d));
+  exports.Set("convInfo", Napi::Function::New(env, ConvInfo));
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("providers", Napi::Function::New(env, Providers));

@@ -1,6 +1,7 @@
 // The `blas` backend: a second BackendWasm on the SAME wasm module as the `wasm` backend,
-// with every wasm kernel registered again under the name 'blas' and the matrix products
-// overridden by OpenBLAS sgemm working in place on the wasm heap (no copies).
+// with every wasm kernel registered again under the name 'blas' and the matrix products,
+// convolutions (oneDNN primitives) and max pooling overridden by the native addon, working
+// directly on the wasm heap (no copies).
 import { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { tf } from './tfjs.ts';
@@ -245,6 +246,148 @@ function makeOwnedCopyKernel(): KernelFunc {
   }) as unknown as KernelFunc;
 }
 
+/** The addon's conv2d shape array from tfjs' convolution info (NHWC). */
+function convShapeOf(info: ReturnType<typeof tf.backend_util.computeConv2DInfo>): Int32Array {
+  return Int32Array.from([
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ]);
+}
+
+type ConvAttrs = {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: [number, number] | number;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  inputShape?: [number, number, number, number];
+  filterShape?: [number, number, number, number];
+};
+
+const CONV_DIRECTION = { forward: 0, backwardData: 1, backwardFilter: 2 } as const;
+
+/**
+ * Conv2D (inputs x, filter), Conv2DBackpropInput (dy, filter; attrs.inputShape) and
+ * Conv2DBackpropFilter (x, dy; attrs.filterShape) through the addon: oneDNN's primitives, or its
+ * fixed-order loops on the `portable` provider (native/convolution.cc). NHWC float32 only; the
+ * rest (NCHW) goes to tfjs' wasm kernel where there is one.
+ */
+function makeConvKernel(addon: BlasAddon, direction: keyof typeof CONV_DIRECTION, fallback: KernelFunc | undefined): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { backend } = args;
+    const attrs = args.attrs as unknown as ConvAttrs;
+    const inputs = args.inputs as Record<string, TensorInfo>;
+    const [a, b] =
+      direction === 'forward'
+        ? [inputs.x, inputs.filter]
+        : direction === 'backwardData'
+          ? [inputs.dy, inputs.filter]
+          : [inputs.x, inputs.dy];
+    const xShape = (direction === 'backwardData' ? attrs.inputShape : a.shape) as [number, number, number, number];
+    const filterShape = (direction === 'backwardFilter' ? attrs.filterShape : b.shape) as [number, number, number, number];
+    const supported = (attrs.dataFormat ?? 'NHWC') === 'NHWC' && a.dtype === 'float32' && b.dtype === 'float32' && xShape.length === 4;
+    if (!supported) {
+      if (fallback) return fallback(args);
+      throw new Error(`${direction === 'backwardFilter' ? 'Conv2DBackpropFilter' : 'Conv2D'} on blas: only NHWC float32 tensors`);
+    }
+    const info = tf.backend_util.computeConv2DInfo(
+      xShape,
+      filterShape,
+      attrs.strides,
+      direction === 'forward' ? (attrs.dilations ?? 1) : 1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+    const outShape = direction === 'forward' ? info.outShape : direction === 'backwardData' ? info.inShape : info.filterShape;
+    const out = backend.makeOutput(outShape, 'float32');
+    addon.conv2d(
+      heapOf(backend),
+      CONV_DIRECTION[direction],
+      convShapeOf(info),
+      offsetOf(backend, a),
+      offsetOf(backend, b),
+      offsetOf(backend, out),
+    );
+    return out;
+  }) as unknown as KernelFunc;
+}
+
+/** The addon's pooling shape array from tfjs' pooling info (NHWC). */
+function poolShapeOf(info: ReturnType<typeof tf.backend_util.computePool2DInfo>): Int32Array {
+  return Int32Array.from([
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ]);
+}
+
+type PoolAttrs = {
+  filterSize: [number, number] | number;
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+};
+
+/**
+ * MaxPool (input x) and MaxPoolGrad (inputs dy, input, output) through the addon's loops, threaded
+ * by images, as tfjs' cpu kernels define them: a window's first maximum, its gradient to that
+ * element only. (tfjs' wasm kernels differ at the edges: XNNPACK's forward gives -Infinity for a
+ * window that starts with NaN, and wasm's gradient goes to the last of tied maxima and is dropped
+ * for a window with no element above 1.2e-38, e.g. one of ReLU's zeros or of tanh's negatives.)
+ */
+function makeMaxPoolKernel(addon: BlasAddon, gradient: boolean, fallback: KernelFunc): KernelFunc {
+  return ((args: KernelArgs) => {
+    const { backend } = args;
+    const attrs = args.attrs as unknown as PoolAttrs;
+    const inputs = args.inputs as Record<string, TensorInfo>;
+    const x = gradient ? inputs.input : inputs.x;
+    if (x.dtype !== 'float32' || x.shape.length !== 4 || (gradient && inputs.dy.dtype !== 'float32')) return fallback(args);
+    const info = tf.backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterSize,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    const shape = poolShapeOf(info);
+    if (!gradient) {
+      const y = backend.makeOutput(info.outShape, 'float32');
+      addon.maxPool(heapOf(backend), shape, offsetOf(backend, x), offsetOf(backend, y));
+      return y;
+    }
+    const dx = backend.makeOutput(x.shape, 'float32');
+    addon.maxPoolGrad(heapOf(backend), shape, offsetOf(backend, x), offsetOf(backend, inputs.dy), offsetOf(backend, dx));
+    return dx;
+  }) as unknown as KernelFunc;
+}
+
 /** Inputs x0 … x{n-1}; a [1] output: 1 when no element of any input is NaN or infinite, else 0 (one threaded pass). */
 function makeAllFiniteKernel(addon: BlasAddon): KernelFunc {
   return ((args: KernelArgs) => {
@@ -344,6 +487,11 @@ export function registerBlasBackend(addon: BlasAddon): void {
     if (kernel.kernelName === tf.BatchMatMul) overrides.set(kernel.kernelName, makeMatMulKernel(addon, kernel.kernelFunc, false));
     if (kernel.kernelName === tf._FusedMatMul) overrides.set(kernel.kernelName, makeMatMulKernel(addon, kernel.kernelFunc, true));
     if (kernel.kernelName === tf.Identity) overrides.set(kernel.kernelName, makeSharingIdentityKernel(kernel.kernelFunc));
+    if (kernel.kernelName === tf.Conv2D) overrides.set(kernel.kernelName, makeConvKernel(addon, 'forward', kernel.kernelFunc));
+    if (kernel.kernelName === tf.Conv2DBackpropInput)
+      overrides.set(kernel.kernelName, makeConvKernel(addon, 'backwardData', kernel.kernelFunc));
+    if (kernel.kernelName === tf.MaxPool) overrides.set(kernel.kernelName, makeMaxPoolKernel(addon, false, kernel.kernelFunc));
+    if (kernel.kernelName === tf.MaxPoolGrad) overrides.set(kernel.kernelName, makeMaxPoolKernel(addon, true, kernel.kernelFunc));
   }
   for (const kernel of tf.getKernelsForBackend('wasm')) {
     const copy: KernelConfig = { ...kernel, backendName: BLAS_BACKEND, kernelFunc: overrides.get(kernel.kernelName) ?? kernel.kernelFunc };
@@ -354,6 +502,12 @@ export function registerBlasBackend(addon: BlasAddon): void {
   tf.registerKernel({ kernelName: OPTIMIZER_UPDATE_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeOptimizerUpdateKernel(addon) });
   tf.registerKernel({ kernelName: ALL_FINITE_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeAllFiniteKernel(addon) });
   tf.registerKernel({ kernelName: OWNED_COPY_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makeOwnedCopyKernel() });
+  // wasm has no Conv2DBackpropFilter: on blas, tf.conv2d's own gradient now runs whole.
+  tf.registerKernel({
+    kernelName: tf.Conv2DBackpropFilter,
+    backendName: BLAS_BACKEND,
+    kernelFunc: makeConvKernel(addon, 'backwardFilter', undefined),
+  });
   tf.registerKernel({ kernelName: PAIR_LOSS_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makePairLossKernel(addon) });
   tf.registerKernel({ kernelName: PAIR_LOSS_GRAD_KERNEL, backendName: BLAS_BACKEND, kernelFunc: makePairLossGradKernel(addon) });
 

@@ -17,6 +17,24 @@ export interface GemmProviderInfo {
   partition?: string;
 }
 
+/** Where the addon computes a convolution: oneDNN's primitives, or the fixed-order loops of native/convolution.cc. */
+export type ConvPath = 'onednn' | 'portable';
+
+export interface ConvInfo {
+  /** The path now: onednn when oneDNN is built in and the GEMM provider is a library; portable otherwise. */
+  provider: ConvPath;
+  /** "oneDNN 2.6.3", or the portable loops' own version. */
+  version: string;
+  /** oneDNN's effective ISA ("avx512_core_amx"...), or "fixed-order". */
+  kernel: string;
+  /** How a convolution is cut for the threads, in words: neither way does the thread count change a bit. */
+  partition: string;
+  onednnCalls: number;
+  portableCalls: number;
+  /** oneDNN's implementations used so far, e.g. "brgconv:avx512_core". */
+  implementations: string[];
+}
+
 /** Optimizer kinds of the fused update (native/optimizer_update.h). */
 export const OPTIMIZER_KIND = { sgd: 0, momentum: 1, nesterov: 2, adam: 3, adagrad: 4 } as const;
 
@@ -87,6 +105,23 @@ export interface BlasAddon {
   allFinite(memory: ArrayBuffer, plan: Float64Array): boolean;
   /** STREAM's triad a[i] = b[i] + s c[i] over `count` floats, on the update's chunks and threads. */
   triad(memory: ArrayBuffer, aOffset: number, bOffset: number, cOffset: number, count: number, s: number): void;
+  /**
+   * One 2-D convolution on tfjs' layouts (NHWC, filters [kh, kw, in, out]): direction 0 (x, filter)
+   * -> y, 1 (dy, filter) -> dx, 2 (x, dy) -> dfilter. shape: [batch, inHeight, inWidth, inChannels,
+   * filterHeight, filterWidth, outChannels, outHeight, outWidth, strideHeight, strideWidth,
+   * dilationHeight, dilationWidth, padTop, padLeft]. Returns the path taken.
+   */
+  conv2d(memory: ArrayBuffer, direction: number, shape: Int32Array, aOffset: number, bOffset: number, outOffset: number): ConvPath;
+  /** The path convolutions take now, how it splits them across threads, and what ran so far. */
+  convInfo(): ConvInfo;
+  /**
+   * 2-D max pooling on NHWC float32 (tfjs cpu's definition: a window's first maximum). shape:
+   * [batch, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth,
+   * strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft].
+   */
+  maxPool(memory: ArrayBuffer, shape: Int32Array, xOffset: number, yOffset: number): void;
+  /** dx: each dy element added at its window's first maximum of x. */
+  maxPoolGrad(memory: ArrayBuffer, shape: Int32Array, xOffset: number, dyOffset: number, dxOffset: number): void;
   /** The seed's contrastive loss (euclidean, margin, epsilon; mean or sum) of embeddings a, b [rows, dim], written at outOffset. */
   contrastiveLoss(...args: [...PairLossArgs, outOffset: number]): void;
   /** Its gradient with respect to a and b, given the loss's gradient dy (a scalar at dyOffset). */

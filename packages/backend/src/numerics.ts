@@ -25,10 +25,31 @@ export interface GemmDescription {
   partition?: string;
 }
 
+/**
+ * Who computes the 2-D convolutions (Conv2D and its two gradients): on blas, oneDNN's primitives
+ * (`onednn`: the batch in fixed image blocks, one single-threaded primitive each) or the addon's
+ * fixed-order loops (`portable`: the `portable` GEMM provider's, the same bits on every machine);
+ * tfjs' own kernels elsewhere (xnnpack on wasm, javascript on cpu). NCHW convolutions, which the
+ * blas kernels leave to tfjs' wasm kernels, are not described. (Max pooling on blas is the addon's
+ * own loop, exact, with tfjs cpu's choice among tied maxima: code, not environment.) Described for
+ * every run, CNN or not, and compared only when both records have it: a record from before it was
+ * described says nothing about the convolutions its run made.
+ */
+export interface ConvDescription {
+  provider: string;
+  version: string | null;
+  /** oneDNN's effective ISA, or "fixed-order". */
+  kernel: string | null;
+  /** How the threads share a convolution; absent where one thread computes it. */
+  partition?: string;
+}
+
 export interface Numerics {
   /** The active tfjs backend: blas | wasm | cpu | tensorflow. */
   backend: string;
   gemm: GemmDescription;
+  /** Absent on records from before convolutions were described. */
+  conv?: ConvDescription;
   threads: {
     /** OpenBLAS threads in force (blas backend), else null. */
     openblas: number | null;
@@ -144,15 +165,28 @@ function describeGemm(backend: string): { gemm: GemmDescription; openblasThreads
   return { gemm: { provider: 'unknown', version: null, kernel: null }, openblasThreads: null };
 }
 
+function describeConv(backend: string, gemm: GemmDescription): ConvDescription | undefined {
+  if (backend === 'blas') {
+    const info = loadBlasAddon().addon?.convInfo?.();
+    return info ? { provider: info.provider, version: info.version, kernel: info.kernel, partition: info.partition } : undefined;
+  }
+  // tfjs' own conv kernels: the same library as its products.
+  if (backend === 'wasm' || backend === 'cpu' || backend === 'tensorflow')
+    return { provider: gemm.provider, version: gemm.version, kernel: gemm.kernel };
+  return undefined;
+}
+
 /**
  * The numerical environment now: the active tfjs backend (or `backend`, when given), its GEMM
- * provider, version and dispatched kernel, thread counts, CPU model and flags, and OPENBLAS_CORETYPE.
+ * provider, version and dispatched kernel, its convolutions' path, thread counts, CPU model and flags, and OPENBLAS_CORETYPE.
  */
 export function describeNumerics(backend: string = tf.getBackend()): Numerics {
   const { gemm, openblasThreads, ompThreads } = describeGemm(backend);
+  const conv = describeConv(backend, gemm);
   return {
     backend,
     gemm,
+    ...(conv && { conv }),
     threads: { openblas: openblasThreads, omp: ompThreads ?? null },
     cpu: describeCpu(),
     env: { OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? null },
@@ -172,7 +206,16 @@ export function numericsIdentity(numerics: Numerics): Record<string, string> {
     'gemm.version': String(numerics.gemm.version),
     'gemm.kernel': String(numerics.gemm.kernel),
   };
-  if (MACHINE_INDEPENDENT_PROVIDERS.includes(numerics.gemm.provider)) return identity;
+  if (numerics.conv) {
+    identity['conv.provider'] = numerics.conv.provider;
+    identity['conv.version'] = String(numerics.conv.version);
+    identity['conv.kernel'] = String(numerics.conv.kernel);
+    if (numerics.conv.partition !== undefined) identity['conv.partition'] = numerics.conv.partition;
+  }
+  // oneDNN's convolutions dispatch by the CPU; the portable loops do not, and tfjs' own conv kernels
+  // are its products' library, already judged by the GEMM's provider.
+  const convOnMachine = numerics.conv?.provider === 'onednn';
+  if (MACHINE_INDEPENDENT_PROVIDERS.includes(numerics.gemm.provider) && !convOnMachine) return identity;
   const split: Record<string, string> =
     numerics.gemm.partition === undefined
       ? { 'threads.openblas': String(numerics.threads.openblas), 'threads.omp': String(numerics.threads.omp) }
@@ -186,6 +229,7 @@ export function numericsIdentity(numerics: Numerics): Record<string, string> {
  * bit, one thread). Runs on them have identical numerics on any machine with the same code.
  */
 export const MACHINE_INDEPENDENT_PROVIDERS: readonly string[] = ['portable', 'xnnpack'];
+// (The portable convolution loops are `portable` too: one fixed order per element, any thread count.)
 
 /** What differs between two numerical environments, as "gemm.kernel: Prescott -> Haswell"; empty when they are identical. */
 export function numericsDifferences(before: Numerics, after: Numerics): string[] {
@@ -193,7 +237,11 @@ export function numericsDifferences(before: Numerics, after: Numerics): string[]
   const b = numericsIdentity(after);
   // The thread counts are a field of one side only when the other has a fixed partition: that
   // difference is said once, as gemm.partition ("n/a -> ..."), not once per thread count.
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((key) => !key.startsWith('threads.') || (key in a && key in b));
+  // Convolutions are compared only when both records describe them: a record from before they were
+  // described (nearly every run then was an MLP's, which convolves nothing) is no difference.
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+    (key) => !(key.startsWith('threads.') || key.startsWith('conv.')) || (key in a && key in b),
+  );
   return keys
     .filter((key) => a[key] !== b[key])
     .map((key) =>
@@ -216,7 +264,9 @@ export function formatNumerics(numerics: Numerics): string {
     threads.omp !== null ? `${threads.omp} OpenMP thread${threads.omp === 1 ? '' : 's'}` : null,
   ].filter((part) => part !== null);
   const coretype = env.OPENBLAS_CORETYPE !== null ? `, OPENBLAS_CORETYPE=${env.OPENBLAS_CORETYPE}` : '';
-  return `${numerics.backend}: ${gemm.version ?? gemm.provider}${kernel}${threadParts.length ? `, ${threadParts.join(', ')}` : ''}${coretype}; ${cpu.model} [${cpu.flags.join(' ')}]`;
+  // Named only where they differ from the products' library (oneDNN's conv beside OpenBLAS, the portable loops).
+  const conv = numerics.conv && numerics.conv.version !== gemm.version ? `, conv ${numerics.conv.version ?? numerics.conv.provider}` : '';
+  return `${numerics.backend}: ${gemm.version ?? gemm.provider}${kernel}${threadParts.length ? `, ${threadParts.join(', ')}` : ''}${coretype}${conv}; ${cpu.model} [${cpu.flags.join(' ')}]`;
 }
 
 /** Reads a stored numerics record back (provenance or baseline JSON); undefined when it is not one (older runs). */
@@ -234,6 +284,16 @@ export function parseNumerics(value: unknown): Numerics | undefined {
       ...(record.gemm.config ? { config: record.gemm.config } : {}),
       ...(typeof record.gemm.partition === 'string' ? { partition: record.gemm.partition } : {}),
     },
+    ...(record.conv && typeof record.conv.provider === 'string'
+      ? {
+          conv: {
+            provider: record.conv.provider,
+            version: record.conv.version ?? null,
+            kernel: record.conv.kernel ?? null,
+            ...(typeof record.conv.partition === 'string' ? { partition: record.conv.partition } : {}),
+          },
+        }
+      : {}),
     threads: { openblas: record.threads.openblas ?? null, omp: record.threads.omp ?? null },
     cpu: { model: String(record.cpu.model ?? 'unknown'), flags: Array.isArray(record.cpu.flags) ? record.cpu.flags.map(String) : [] },
     env: { OPENBLAS_CORETYPE: record.env?.OPENBLAS_CORETYPE ?? null },

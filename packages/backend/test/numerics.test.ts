@@ -139,3 +139,40 @@ test('one thread or several, a CPU without AVX-512, a record from before the fix
   expect(numericsDifferences(noAvx512, before)).toEqual(['gemm.partition: 4 output blocks -> n/a']);
   expect(parseNumerics(JSON.parse(JSON.stringify(noAvx512)))).toEqual(noAvx512);
 });
+
+test('convolutions: compared when both records describe them, named where their library is not the products', () => {
+  const onednnConv = { provider: 'onednn', version: 'oneDNN 2.6.3', kernel: 'avx512_core', partition: 'batch in 4 image blocks' };
+  const withConv: Numerics = { ...haswell, conv: onednnConv };
+  // A record from before convolutions were described is no difference (its runs were MLPs').
+  expect(numericsDifferences(haswell, withConv)).toEqual([]);
+  expect(numericsDifferences(withConv, { ...withConv, conv: { ...onednnConv, kernel: 'avx2' } })).toEqual([
+    'conv.kernel: avx512_core -> avx2',
+  ]);
+  expect(
+    numericsDifferences(withConv, {
+      ...withConv,
+      conv: {
+        provider: 'portable',
+        version: 'siamese-lab portable conv 1',
+        kernel: 'fixed-order',
+        partition: 'each element on one thread',
+      },
+    }),
+  ).toEqual([
+    'conv.provider: onednn -> portable',
+    'conv.version: oneDNN 2.6.3 -> siamese-lab portable conv 1',
+    'conv.kernel: avx512_core -> fixed-order',
+    'conv.partition: batch in 4 image blocks -> each element on one thread',
+  ]);
+  expect(formatNumerics(withConv)).toBe(
+    'blas: OpenBLAS 0.3.21 (Haswell kernel), 1 OpenBLAS thread, 2 OpenMP threads, OPENBLAS_CORETYPE=Haswell, conv oneDNN 2.6.3; AMD EPYC 9R14 [avx avx2 avx512f fma sse3]',
+  );
+  expect(parseNumerics(JSON.parse(JSON.stringify(withConv)))).toEqual(withConv);
+  // Portable products and portable convolutions: still the same bits on any machine.
+  const portable: Numerics = {
+    ...withConv,
+    gemm: { provider: 'portable', version: 'siamese-lab portable 1', kernel: 'fixed-order' },
+    conv: { provider: 'portable', version: 'siamese-lab portable conv 1', kernel: 'fixed-order' },
+  };
+  expect(numericsDifferences(portable, { ...portable, cpu: { model: 'Another CPU', flags: ['sse2'] } })).toEqual([]);
+});

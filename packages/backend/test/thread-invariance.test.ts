@@ -60,3 +60,47 @@ describe.skipIf(libraries.length === 0)('library products do not depend on the t
     });
   }
 });
+
+/** Convolutions as the CNN sisters run them: batches cut into blocks (9 images: 3 of 3), the kernel gradient as a convolution, RGB. */
+const convolutions: Array<{
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number;
+  pad: 'same' | 'valid';
+}> = [
+  { x: [9, 14, 14, 8], filter: [5, 5, 8, 16], strides: 1, pad: 'same' },
+  { x: [8, 18, 18, 10], filter: [14, 14, 10, 16], strides: 1, pad: 'valid' },
+  { x: [5, 32, 32, 3], filter: [3, 3, 3, 32], strides: 2, pad: 'same' },
+];
+
+/** Each convolution's output, max-pooled, and the gradients through both (Conv2D, both backprop kernels, MaxPool, MaxPoolGrad). */
+async function convolutionsOn(threads: number): Promise<Float32Array[]> {
+  await selectBackend('blas', { blasThreads: threads });
+  return convolutions.flatMap(({ x, filter, strides, pad }, i) =>
+    tf.tidy(() => {
+      const input = randomTensor(x, 40 + i) as tf.Tensor4D;
+      const kernel = randomTensor(filter, 50 + i) as tf.Tensor4D;
+      const layer = (a: tf.Tensor, b: tf.Tensor) => tf.maxPool(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), 2, 2, 'same');
+      const y = layer(input, kernel);
+      const r = randomTensor(y.shape, 60 + i);
+      const [dx, dFilter] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layer(a, b), r)))([input, kernel]);
+      return [y, dx, dFilter].map((t) => t.dataSync() as Float32Array);
+    }),
+  );
+}
+
+describe.skipIf(!realAddon)('convolutions do not depend on the thread count', () => {
+  // oneDNN beside a library GEMM (its backward-weights kernels alone would give other bits on 2
+  // threads: the batch is cut into fixed blocks instead), the fixed-order loops beside the portable GEMM.
+  for (const gemm of [...libraries.slice(0, 1), 'portable']) {
+    test(`${gemm} GEMM (${gemm === 'portable' ? 'portable' : 'onednn'} convolutions): 1, 2 and 3 threads give the same bits`, async () => {
+      process.env.SIAMESE_LAB_GEMM = gemm;
+      const one = await convolutionsOn(1);
+      const numericsOne = describeNumerics();
+      for (const threads of [2, 3]) {
+        expect((await convolutionsOn(threads)).map(bits)).toEqual(one.map(bits));
+        expect(numericsDifferences(numericsOne, describeNumerics())).toEqual([]);
+      }
+    });
+  }
+});
