@@ -8,7 +8,7 @@ import {
   type BackendName,
 } from '@siamese-lab/backend';
 import type { PairBatch } from '@siamese-lab/data';
-import { buildDistance, buildPairLoss, lossSettingsSchema } from '@siamese-lab/losses';
+import { buildDistance, buildPairLoss, lossSettingsSchema, type PairLossSpec } from '@siamese-lab/losses';
 import { createSiameseModel, modelSettingsSchema, type ModelSpec } from '@siamese-lab/model';
 import { runSpecSchema, trainingStep, type StepParts } from '@siamese-lab/runner';
 import { createRandom } from '@siamese-lab/core';
@@ -36,7 +36,7 @@ export const SEED_STEP: StepShape = {
   activation: 'relu',
   optimizer: 'sgd',
   learning_rate: seedSpec.optimizer.learning_rate,
-  margin: seedSpec.loss.margin,
+  margin: (seedSpec.loss as PairLossSpec).margin,
   epsilon: seedSpec.loss.epsilon,
   shared_weights: true,
 };

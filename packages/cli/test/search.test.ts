@@ -26,6 +26,10 @@ search:
   asha: { min_steps: 10, max_steps: 30, reduction_factor: 3 }
 `;
 
+function withoutSpeed(metrics: Record<string, number | null>): Record<string, number | null | undefined> {
+  return { ...metrics, steps_per_second: undefined };
+}
+
 /** Every trial of the search: its label, status, sampled values, steps and metrics (what must be the same). */
 function trials(db: string) {
   const store = openRunStore(db, { readonly: true });
@@ -39,7 +43,7 @@ function trials(db: string) {
         steps: run.stepsDone,
         params: [run.params['loss.margin'], run.params['optimizer.learning_rate'], run.params['optimizer.name']],
         // Everything but the speed, which is the machine's.
-        metrics: { ...store.getFinalMetrics(run.id), steps_per_second: undefined },
+        metrics: withoutSpeed(store.getFinalMetrics(run.id)),
         rungs: store.getStepValues(run.id).filter((value) => value.name === 'rung_objective'),
       }));
   } finally {

@@ -1,3 +1,4 @@
+import type { PairLossSpec } from '@siamese-lab/losses';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -150,7 +151,10 @@ describe("deliberate changes still fail under other numerics than the baseline's
   // Measured on this fixture (packages/regression/measurements/README.md): Adam's beta2 0.99 and
   // epsilon 0 move these 60-step runs less than the bands, so only the margin is guarded here.
   const changes: Array<[string, (spec: PlannedRun['spec']) => PlannedRun['spec']]> = [
-    ['the margin scaled by 0.9 in the loss', (spec) => ({ ...spec, loss: { ...spec.loss, margin: spec.loss.margin * 0.9 } })],
+    [
+      'the margin scaled by 0.9 in the loss',
+      (spec) => ({ ...spec, loss: { ...(spec.loss as PairLossSpec), margin: (spec.loss as PairLossSpec).margin * 0.9 } }),
+    ],
   ];
   for (const [what, change] of changes) {
     it(`${what}: caught`, async () => {

@@ -202,6 +202,7 @@ export function evaluationInputProblem(
 function scoreDomain(model: SiameseModel, testSet: Dataset, side: 'a' | 'b', spec: RunSpec) {
   const dim = spec.model.embedding_dim;
   const points = model.embedAll(testSet.images, testSet.count, side);
+  if (comparesDirections(spec.loss)) unitRows(points, dim);
   const pairs = createPairSampler(domainPairOptions(spec, testSet)).nextBatch();
   const distances = pairDistances(gatherRows(points, pairs.leftIndices, dim), gatherRows(points, pairs.rightIndices, dim), dim);
   const evaluation = evaluateEmbedding({
@@ -214,6 +215,27 @@ function scoreDomain(model: SiameseModel, testSet: Dataset, side: 'a' | 'b', spe
     ranking: nativeQueryRanking(),
   });
   return { points, metrics: evaluation.metrics, classShapes: evaluation.classShapes, warnings: evaluation.warnings };
+}
+
+/**
+ * Losses that compare embeddings by direction only (cosine similarity, or distances between
+ * L2-normalised embeddings): what they train is the unit vector, so it is what is scored, as
+ * pytorch-metric-learning's evaluation does with normalised embeddings.
+ */
+export function comparesDirections(loss: RunSpec['loss']): boolean {
+  if (loss.kind === 'multi_similarity' || loss.kind === 'nt_xent' || loss.kind === 'proxy_anchor') return true;
+  if (loss.kind === 'triplet' || loss.kind === 'contrastive_all_pairs') return loss.normalize || loss.distance === 'cosine';
+  return false;
+}
+
+/** Scales each row to unit length in place (a zero row stays zero). */
+function unitRows(points: Float32Array, dim: number): void {
+  for (let offset = 0; offset < points.length; offset += dim) {
+    let squared = 0;
+    for (let d = 0; d < dim; d++) squared += points[offset + d] * points[offset + d];
+    const norm = Math.sqrt(squared);
+    if (norm > 0) for (let d = 0; d < dim; d++) points[offset + d] = points[offset + d] / norm;
+  }
 }
 
 function gatherRows(points: Float32Array, indices: Int32Array, dim: number): Float32Array {

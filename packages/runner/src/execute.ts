@@ -1,6 +1,6 @@
 import { selectBackend, type ActiveBackend, type BackendName } from '@siamese-lab/backend';
 import { isLabError, LabError } from '@siamese-lab/core';
-import { validatePairSamplerOptions } from '@siamese-lab/data';
+import { isBatchSamplerKind, validatePairSamplerOptions } from '@siamese-lab/data';
 import { ModelInputError } from '@siamese-lab/model';
 import { finishedStatuses } from '@siamese-lab/run-record';
 import type { RunStore } from '@siamese-lab/store';
@@ -11,7 +11,7 @@ import { totalmem } from 'node:os';
 import { formatBytes, weightMemory, weightMemoryLimit, weightMemoryShare } from './memory.ts';
 import { locateRunParameter, type ExperimentSpec } from './spec/parse.ts';
 import type { PlannedRun } from './spec/sweep.ts';
-import { trainingSamplerOptions } from './train.ts';
+import { classBalancedOptions, trainingSamplerOptions } from './train.ts';
 import { evaluationInputProblem } from './evaluate.ts';
 import { trainAndEvaluate } from './run-one.ts';
 import { runInWorkerProcesses } from './parallel.ts';
@@ -56,6 +56,25 @@ export function preflightExperiment(experiment: ExperimentSpec, options: { yes?:
 
 /** Refuses data that cannot give the training pairs or the evaluation's verification pairs (found only after training otherwise). */
 function checkPairs(experiment: ExperimentSpec, run: PlannedRun, data: RunData, inRun: string): void {
+  if (isBatchSamplerKind(run.spec.sampler.kind)) {
+    const { classesPerBatch, itemsPerClass } = classBalancedOptions(run.spec, data);
+    const present = new Set(data.train.labels).size;
+    if (classesPerBatch > present) {
+      throw new LabError(
+        `class_balanced draws ${classesPerBatch} classes a batch (batch_size ${run.spec.sampler.batch_size} / items_per_class ${itemsPerClass}), but the training images hold ${present} class${present === 1 ? '' : 'es'}${inRun}`,
+        {
+          ...locateRunParameter(experiment.filePath, run.overrides, 'sampler.items_per_class'),
+          hint: `raise items_per_class to at least ${Math.ceil(run.spec.sampler.batch_size / present)} or lower batch_size, so that batch_size / items_per_class <= ${present}`,
+        },
+      );
+    }
+  } else {
+    checkPairSampler(experiment, run, data, inRun);
+  }
+  checkEvaluation(experiment, run, data, inRun);
+}
+
+function checkPairSampler(experiment: ExperimentSpec, run: PlannedRun, data: RunData, inRun: string): void {
   try {
     validatePairSamplerOptions(trainingSamplerOptions(run.spec, data));
   } catch (error) {
@@ -66,6 +85,9 @@ function checkPairs(experiment: ExperimentSpec, run: PlannedRun, data: RunData, 
       cause: error,
     });
   }
+}
+
+function checkEvaluation(experiment: ExperimentSpec, run: PlannedRun, data: RunData, inRun: string): void {
   const problem = evaluationInputProblem(run.spec, data.test, data.right?.test, data.validation);
   if (problem) {
     throw new LabError(`${problem.message}${inRun}`, {

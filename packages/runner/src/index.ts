@@ -6,7 +6,15 @@ export { runExperiment, preflightExperiment, planExperiment } from './execute.ts
 export { countRun, type ExperimentEvent, type ExperimentOutcome, type RunExperimentOptions, type RunTally } from './experiment-run.ts';
 export { trainAndEvaluate, type RunResult } from './run-one.ts';
 export { trainingStep, type StepParts, type StepOutcome } from './training/step.ts';
-export { trainRun, type TrainingResult, type TrainingHooks, type NanDetail, type TrainingProgress } from './train.ts';
+export {
+  trainRun,
+  createStepper,
+  type Stepper,
+  type TrainingResult,
+  type TrainingHooks,
+  type NanDetail,
+  type TrainingProgress,
+} from './train.ts';
 export { evaluateRun, type EvaluationResult } from './evaluate.ts';
 export { bestTrial, bestTrialFile, storedSearch, type BestTrial } from './search/best.ts';
 export { replaySearchLog, type StoredSearchSpec } from './search/run-search.ts';

@@ -1,13 +1,21 @@
-import { createTrainingOptimizer } from '@siamese-lab/backend';
-import { createPairSampler, imageSize, type PairSamplerOptions } from '@siamese-lab/data';
+import { createTrainingOptimizer, tf, type TrainingOptimizer } from '@siamese-lab/backend';
+import {
+  createClassBalancedSampler,
+  createPairSampler,
+  imageSize,
+  isBatchSamplerKind,
+  type ClassBalancedSamplerOptions,
+  type PairSamplerOptions,
+} from '@siamese-lab/data';
 import { createSiameseModel, type SiameseModel } from '@siamese-lab/model';
-import { buildDistance, buildPairLoss } from '@siamese-lab/losses';
+import { buildBatchLoss, buildDistance, buildPairLoss, isBatchLossKind } from '@siamese-lab/losses';
 import type { StepMetricRow } from '@siamese-lab/store';
 import { imageShapeOf, type RunData } from './datasets.ts';
 import { buildOptimizer, learningRateAt } from './optimizers.ts';
 import type { RunSpec } from './spec/schema.ts';
-import { trainingStep, type StepParts } from './training/step.ts';
-import { NanTracker, type NanDetail } from './training/nan-check.ts';
+import { trainingStep, type StepOutcome, type StepParts } from './training/step.ts';
+import { batchPairs, batchTrainingStep, type BatchStepParts } from './training/batch-step.ts';
+import { NanTracker, type NanDetail, type PairView } from './training/nan-check.ts';
 import { ProgressReporter, StepLog, type TrainingProgress } from './training/step-log.ts';
 
 export type { NanDetail } from './training/nan-check.ts';
@@ -38,6 +46,70 @@ export interface TrainingResult {
   trainSeconds: number;
 }
 
+/**
+ * One training step, whichever kind: it draws its batch, trains on it, and describes the batch's
+ * pairs (labels and training-set indices) for the step log and the NaN diagnosis.
+ */
+export interface Stepper {
+  step(options: { wantDistances: boolean; applyNonFinite: boolean }): { outcome: StepOutcome; pairs: PairView };
+  optimizer: TrainingOptimizer;
+  model: SiameseModel;
+  dispose(): void;
+}
+
+function pairStepper(spec: RunSpec, data: RunData): Stepper {
+  const parts = buildStepParts(spec, data);
+  const sampler = createPairSampler(trainingSamplerOptions(spec, data));
+  return {
+    step: (options) => {
+      const batch = sampler.nextBatch();
+      return { outcome: trainingStep(parts, batch, options), pairs: batch };
+    },
+    optimizer: parts.optimizer,
+    model: parts.model,
+    dispose: () => parts.optimizer.dispose(),
+  };
+}
+
+/** The run's step, with its model, loss, optimizer and sampler built: what trainRun loops over (and benches time). */
+export function createStepper(spec: RunSpec, data: RunData): Stepper {
+  return isBatchLossKind(spec.loss.kind) ? batchStepper(spec, data) : pairStepper(spec, data);
+}
+
+/** A batch loss (triplet, multi-similarity, ...) on class-balanced batches, embedded by the shared sister. */
+function batchStepper(spec: RunSpec, data: RunData): Stepper {
+  const model = createSiameseModel(spec.model, {
+    inputSizeA: imageSize(data.train),
+    inputSizeB: imageSize(data.train),
+    imageShapeA: imageShapeOf(data.train),
+    imageShapeB: imageShapeOf(data.train),
+    seed: spec.seed,
+  });
+  const loss = buildBatchLoss(spec.loss, { numClasses: data.train.classes, embeddingSize: spec.model.embedding_dim, seed: spec.seed })!;
+  const parts: BatchStepParts = {
+    model,
+    loss,
+    distance: buildDistance(spec.loss),
+    optimizer: createTrainingOptimizer(buildOptimizer(spec.optimizer)),
+    variables: [...model.trainableVariables, ...(loss.variables ?? [])],
+  };
+  const sampler = createClassBalancedSampler(classBalancedOptions(spec, data));
+  const cache = {};
+  return {
+    step: (options) => {
+      const batch = sampler.nextBatch();
+      const pairs = batchPairs(batch, cache);
+      return { outcome: batchTrainingStep(parts, batch, pairs, options), pairs };
+    },
+    optimizer: parts.optimizer,
+    model,
+    dispose: () => {
+      parts.optimizer.dispose();
+      tf.dispose(loss.variables ?? []);
+    },
+  };
+}
+
 function buildStepParts(spec: RunSpec, data: RunData): StepParts {
   // Two-source runs: the right side of every pair, and so tower B's input, is domain B.
   const rightTrain = data.right?.train ?? data.train;
@@ -56,8 +128,15 @@ function buildStepParts(spec: RunSpec, data: RunData): StepParts {
   };
 }
 
+/** The class-balanced sampler of a batch-loss run: items_per_class items of batch_size / items_per_class classes. */
+export function classBalancedOptions(spec: RunSpec, data: RunData): ClassBalancedSamplerOptions {
+  const itemsPerClass = spec.sampler.items_per_class ?? spec.sampler.batch_size;
+  return { dataset: data.train, classesPerBatch: spec.sampler.batch_size / itemsPerClass, itemsPerClass, seed: spec.seed };
+}
+
 /** The training pairs' sampler: the run's kind and batch size over its training images (and domain B's). */
 export function trainingSamplerOptions(spec: RunSpec, data: RunData): PairSamplerOptions {
+  if (isBatchSamplerKind(spec.sampler.kind)) throw new Error(`sampler ${spec.sampler.kind} gives labelled batches, not pairs`);
   return {
     kind: spec.sampler.kind,
     dataset: data.train,
@@ -73,8 +152,7 @@ export function trainingSamplerOptions(spec: RunSpec, data: RunData): PairSample
  * on per `on_nan`, step rows logged every `log_every` steps and progress reported.
  */
 export async function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHooks = {}): Promise<TrainingResult> {
-  const parts = buildStepParts(spec, data);
-  const sampler = createPairSampler(trainingSamplerOptions(spec, data));
+  const stepper = createStepper(spec, data);
   const { steps, log_every: logEvery, on_nan: onNan } = spec.training;
   const nan = new NanTracker();
   const log = new StepLog((rows) => hooks.onStepMetrics?.(rows));
@@ -87,22 +165,21 @@ export async function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHook
 
   for (let step = 1; step <= steps; step++) {
     const rate = learningRateAt(spec.optimizer, step - 1, steps);
-    parts.optimizer.setLearningRate(rate);
-    const batch = sampler.nextBatch();
+    stepper.optimizer.setLearningRate(rate);
     const logThisStep = step % logEvery === 0 || step === steps || step === 1;
-    const outcome = trainingStep(parts, batch, { wantDistances: logThisStep, applyNonFinite: onNan === 'continue' });
+    const { outcome, pairs } = stepper.step({ wantDistances: logThisStep, applyNonFinite: onNan === 'continue' });
 
     stepsDone = step;
     rateSum += rate;
-    nan.record(step, outcome, batch);
+    nan.record(step, outcome, pairs);
     if (outcome.finite) finalLoss = outcome.loss;
-    if (logThisStep || !outcome.finite) log.record(step, outcome, rate, batch.similar);
+    if (logThisStep || !outcome.finite) log.record(step, outcome, rate, pairs.similar);
     progress.step(step, outcome.loss);
     if (!outcome.finite && onNan === 'stop') {
       stoppedOnNan = true;
       break;
     }
-    hooks.onStep?.(step, parts.model);
+    hooks.onStep?.(step, stepper.model);
     // Training is synchronous tfjs work: yielding to the event loop lets signals (Ctrl-C) and
     // timers be handled between steps, at a cost of microseconds against milliseconds per step.
     await new Promise((resolve) => setImmediate(resolve));
@@ -112,9 +189,9 @@ export async function trainRun(spec: RunSpec, data: RunData, hooks: TrainingHook
     }
   }
   log.flush();
-  parts.optimizer.dispose();
+  stepper.dispose();
   return {
-    model: parts.model,
+    model: stepper.model,
     stepsDone,
     interrupted,
     nanSteps: nan.nanSteps,

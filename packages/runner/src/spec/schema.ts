@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { positiveNumber, positiveWholeNumber } from '@siamese-lab/core';
 import { backendSettingSchema } from '@siamese-lab/backend';
-import { dataSettingsSchema, samplerSettingsSchema } from '@siamese-lab/data';
+import { dataSettingsSchema, isBatchSamplerKind, samplerSettingsSchema } from '@siamese-lab/data';
 import { modelSettingsSchema } from '@siamese-lab/model';
-import { lossSettingsSchema } from '@siamese-lab/losses';
+import { batchLossKinds, isBatchLossKind, lossSettingsSchema } from '@siamese-lab/losses';
 import { claimsSchema, tuningSchema } from './claim-schema.ts';
 import { searchSchema } from '@siamese-lab/search';
 
@@ -27,54 +27,82 @@ const schedule = z.strictObject({
  * data, sampler, model, loss) are their packages' own schemas: each default is written there,
  * once; `.prefault({})` fills a missing section by parsing an empty one.
  */
-export const runSpecSchema = z.strictObject({
-  seed: z.number().int('seed must be a whole number').min(0, 'seed must be 0 or more').default(1),
-  backend: backendSettingSchema,
-  data: dataSettingsSchema.prefault({}),
-  sampler: samplerSettingsSchema.prefault({}),
-  model: modelSettingsSchema.prefault({}),
-  loss: lossSettingsSchema.prefault({}),
-  optimizer: z
-    .strictObject({
-      name: z.enum(optimizerNames).default('sgd'),
-      learning_rate: positiveNumber('learning_rate').default(0.01),
-      momentum: z.number().min(0).max(1).optional(),
-      use_nesterov: z.boolean().optional(),
-      beta1: z.number().min(0).lt(1).optional(),
-      beta2: z.number().min(0).lt(1).optional(),
-      epsilon: positiveNumber('optimizer epsilon').optional(),
-      rho: z.number().min(0).lt(1).optional(),
-      decay: z.number().min(0).optional(),
-      initial_accumulator_value: z.number().gt(0).optional(),
-      schedule: schedule.optional(),
-    })
-    .prefault({}),
-  training: z
-    .strictObject({
-      steps: positiveWholeNumber('steps').max(10_000_000).default(1000),
-      /** Record loss and pair distances every k steps. */
-      log_every: positiveWholeNumber('log_every').default(10),
-      /** What a non-finite loss or gradient does: end the run as `nan`, apply it anyway, or skip the update. */
-      on_nan: z.enum(nanPolicies).default('stop'),
-    })
-    .prefault({}),
-  evaluation: z
-    .strictObject({
-      /** Test images embedded and scored (the whole MNIST test set is 10,000). */
-      test_limit: positiveWholeNumber('test_limit').default(10_000),
-      /** Held-out test pairs for the verification ROC-AUC. */
-      verification_pairs: positiveWholeNumber('verification_pairs').default(2000),
-      store_embeddings: z.boolean().default(true),
-      store_checkpoint: z.boolean().default(true),
-      /**
-       * Also score the first N validation images (held out of training by data.validation_size),
-       * recorded as `validation_<metric>`: what tuning and search choose by, never the test set.
-       * Absent (the default): no validation scores, and the config hashes of older files stay.
-       */
-      validation_limit: positiveWholeNumber('validation_limit').optional(),
-    })
-    .prefault({}),
-});
+export const runSpecSchema = z
+  .strictObject({
+    seed: z.number().int('seed must be a whole number').min(0, 'seed must be 0 or more').default(1),
+    backend: backendSettingSchema,
+    data: dataSettingsSchema.prefault({}),
+    sampler: samplerSettingsSchema.prefault({}),
+    model: modelSettingsSchema.prefault({}),
+    loss: lossSettingsSchema.prefault({}),
+    optimizer: z
+      .strictObject({
+        name: z.enum(optimizerNames).default('sgd'),
+        learning_rate: positiveNumber('learning_rate').default(0.01),
+        momentum: z.number().min(0).max(1).optional(),
+        use_nesterov: z.boolean().optional(),
+        beta1: z.number().min(0).lt(1).optional(),
+        beta2: z.number().min(0).lt(1).optional(),
+        epsilon: positiveNumber('optimizer epsilon').optional(),
+        rho: z.number().min(0).lt(1).optional(),
+        decay: z.number().min(0).optional(),
+        initial_accumulator_value: z.number().gt(0).optional(),
+        schedule: schedule.optional(),
+      })
+      .prefault({}),
+    training: z
+      .strictObject({
+        steps: positiveWholeNumber('steps').max(10_000_000).default(1000),
+        /** Record loss and pair distances every k steps. */
+        log_every: positiveWholeNumber('log_every').default(10),
+        /** What a non-finite loss or gradient does: end the run as `nan`, apply it anyway, or skip the update. */
+        on_nan: z.enum(nanPolicies).default('stop'),
+      })
+      .prefault({}),
+    evaluation: z
+      .strictObject({
+        /** Test images embedded and scored (the whole MNIST test set is 10,000). */
+        test_limit: positiveWholeNumber('test_limit').default(10_000),
+        /** Held-out test pairs for the verification ROC-AUC. */
+        verification_pairs: positiveWholeNumber('verification_pairs').default(2000),
+        store_embeddings: z.boolean().default(true),
+        store_checkpoint: z.boolean().default(true),
+        /**
+         * Also score the first N validation images (held out of training by data.validation_size),
+         * recorded as `validation_<metric>`: what tuning and search choose by, never the test set.
+         * Absent (the default): no validation scores, and the config hashes of older files stay.
+         */
+        validation_limit: positiveWholeNumber('validation_limit').optional(),
+      })
+      .prefault({}),
+  })
+  .superRefine((run, context) => {
+    // Batch losses form their own pairs from labelled batches; pair losses take the pair samplers' pairs.
+    const batchLoss = isBatchLossKind(run.loss.kind);
+    if (batchLoss !== isBatchSamplerKind(run.sampler.kind)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['sampler', 'kind'],
+        message: batchLoss
+          ? `loss kind ${run.loss.kind} forms its own pairs from a batch of labelled items: it needs sampler.kind class_balanced, not ${run.sampler.kind}`
+          : `sampler ${run.sampler.kind} gives labelled batches, for the batch losses (${batchLossKinds.join(', ')}); loss kind ${run.loss.kind} takes pairs: epoch, with_replacement or balanced`,
+      });
+    }
+    if (batchLoss && !run.model.share_weights) {
+      context.addIssue({
+        code: 'custom',
+        path: ['model', 'share_weights'],
+        message: `loss kind ${run.loss.kind} embeds every item of a batch with one sister: it needs model.share_weights true`,
+      });
+    }
+    if (batchLoss && run.data.right) {
+      context.addIssue({
+        code: 'custom',
+        path: ['data', 'right'],
+        message: `loss kind ${run.loss.kind} compares items of one source: data.right (a second source) applies to the pair losses`,
+      });
+    }
+  });
 
 export type RunSpec = z.infer<typeof runSpecSchema>;
 

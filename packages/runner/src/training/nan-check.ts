@@ -1,6 +1,9 @@
 import type { PairBatch } from '@siamese-lab/data';
 import type { StepOutcome } from './step.ts';
 
+/** A batch's pairs as the diagnosis reads them: a pair sampler's batch, or the pairs a batch loss formed. */
+export type PairView = Pick<PairBatch, 'similar' | 'leftIndices' | 'rightIndices'>;
+
 /** What the first non-finite step looked like, so the database can say why a run went NaN. */
 export interface NanDetail {
   step: number;
@@ -26,7 +29,7 @@ export class NanTracker {
   firstNanStep: number | null = null;
   detail: NanDetail | null = null;
 
-  record(step: number, outcome: StepOutcome, batch: PairBatch): void {
+  record(step: number, outcome: StepOutcome, batch: PairView): void {
     if (outcome.finite) return;
     this.nanSteps++;
     if (this.firstNanStep !== null) return;
@@ -35,7 +38,7 @@ export class NanTracker {
   }
 }
 
-export function describeNan(step: number, loss: number, gradientFinite: boolean, distances: Float32Array, batch: PairBatch): NanDetail {
+export function describeNan(step: number, loss: number, gradientFinite: boolean, distances: Float32Array, batch: PairView): NanDetail {
   const zeroDistancePairs: NanDetail['zeroDistancePairs'] = [];
   let minDistance = Infinity;
   let positivePairs = 0;
