@@ -8,6 +8,7 @@ import { evaluationSection } from './evaluation-timing.ts';
 import { sweepSection } from './sweep.ts';
 import { serveSection } from './serve-timing.ts';
 import { imageDecodingSection } from './image-decoding.ts';
+import { lossStepSection } from './loss-step.ts';
 
 /** Every section of `pnpm bench`, in order. */
 export const benchSections: BenchSection[] = [
@@ -20,4 +21,5 @@ export const benchSections: BenchSection[] = [
   sweepSection,
   serveSection,
   imageDecodingSection,
+  lossStepSection,
 ];
