@@ -36,7 +36,8 @@ export interface ClassBalancedSampler {
  * pytorch-metric-learning's MPerClassSampler: each batch holds m items of each of k classes, so
  * that every item has m − 1 positives and (k − 1)·m negatives in its batch. The k classes are a
  * fresh seeded draw each batch (without replacement). Within a class, items come in a seeded
- * order without replacement until the class is used up, then in a new order (an epoch per class);
+ * order without replacement; when fewer than m of the order are left, the class starts a new order
+ * (an epoch per class, its last few items skipped), so no item appears twice in a batch;
  * a class with fewer than m items gives its items with replacement (some appear twice in the
  * batch: a pair of an item with itself has distance 0, which the losses' ε keeps finite).
  */
@@ -64,14 +65,18 @@ export function createClassBalancedSampler(options: ClassBalancedSamplerOptions)
   const orders = members.map((items) => random.shuffle([...items]));
   const used = new Int32Array(dataset.classes);
 
-  const take = (label: number): number => {
+  /** m items of a class: the next m of its order, a new order first when fewer than m are left (no item twice in a batch). */
+  const takeClass = (label: number, into: (index: number) => void): void => {
     const order = orders[label];
-    if (order.length < itemsPerClass) return order[random.int(order.length)];
-    if (used[label] === order.length) {
+    if (order.length < itemsPerClass) {
+      for (let j = 0; j < itemsPerClass; j++) into(order[random.int(order.length)]);
+      return;
+    }
+    if (used[label] + itemsPerClass > order.length) {
       random.shuffle(order);
       used[label] = 0;
     }
-    return order[used[label]++];
+    for (let j = 0; j < itemsPerClass; j++) into(order[used[label]++]);
   };
 
   return {
@@ -84,12 +89,12 @@ export function createClassBalancedSampler(options: ClassBalancedSamplerOptions)
       const images = new Float32Array(batchSize * features);
       let row = 0;
       for (const label of chosen) {
-        for (let j = 0; j < itemsPerClass; j++, row++) {
-          const index = take(label);
+        takeClass(label, (index) => {
           indices[row] = index;
           labels[row] = label;
           images.set(dataset.images.subarray(index * features, (index + 1) * features), row * features);
-        }
+          row++;
+        });
       }
       return { images, labels, indices, batchSize, features };
     },

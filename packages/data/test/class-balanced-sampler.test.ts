@@ -53,6 +53,11 @@ describe('the class-balanced sampler', () => {
     expect(new Set(first).size).toBe(16);
   });
 
+  it('never puts an item twice in a batch when its class has at least m items, across epoch boundaries', () => {
+    const sampler = createClassBalancedSampler({ dataset: dataset([5, 5, 5]), classesPerBatch: 2, itemsPerClass: 4, seed: 2 });
+    for (let n = 0; n < 50; n++) expect(new Set(sampler.nextBatch().indices).size).toBe(8);
+  });
+
   it('draws a class with fewer than m items with replacement, and refuses too few classes', () => {
     const small = createClassBalancedSampler({ dataset: dataset([2, 10]), classesPerBatch: 2, itemsPerClass: 5, seed: 1 });
     const batch = small.nextBatch();
