@@ -29,9 +29,11 @@ describe('a stored run, away from training', () => {
       data: { right: { rotate90: true, invert: true, downsample: 2 } },
     });
     const sisters = runSisters(spec, null);
+    // MNIST: raw pixels 0-255, scaled to [0, 1] (no per-channel normalisation).
+    const pixelBytes = { kind: 'bytes', normalize: 'unit' };
     expect(sisters).toEqual([
-      { side: 'a', input: { rows: 28, cols: 28 }, tower: { rows: 28, cols: 28 } },
-      { side: 'b', input: { rows: 28, cols: 28 }, tower: { rows: 14, cols: 14 } },
+      { side: 'a', input: { rows: 28, cols: 28, channels: 1 }, tower: { rows: 28, cols: 28, channels: 1 }, inputs: pixelBytes },
+      { side: 'b', input: { rows: 28, cols: 28, channels: 1 }, tower: { rows: 14, cols: 14, channels: 1 }, inputs: pixelBytes },
     ]);
     const weights = (name: string, shape: number[]) => ({ name, shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)) });
     const checkpoint = {
