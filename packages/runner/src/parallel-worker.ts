@@ -6,10 +6,12 @@ import { createLocalRunner } from './execute.ts';
 import type { FromWorkerProcess, ToWorkerProcess } from './parallel.ts';
 
 let stopRequested = false;
-// The terminal's Ctrl-C reaches every process of the group: stop after the current step, as the sweep does.
-process.on('SIGINT', () => {
-  stopRequested = true;
-});
+// The terminal's Ctrl-C (or a SIGTERM to the group) reaches every process of it: stop after the current step, as the sweep does.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopRequested = true;
+  });
+}
 // The sweep has ended (or died): nothing more to do here.
 process.on('disconnect', () => process.exit(0));
 
