@@ -49,7 +49,7 @@ export function checkClaims(
   const decided = runsForClaims(runs, sweepKeys, tuning);
   const summary = evaluateClaims(claims, decided.runs, { sweepKeys: decided.sweepKeys, confidence });
   const chosen = tuning
-    ? `tuned: claims use the setting with the best ${tuning.direction === 'maximize' ? 'highest' : 'lowest'} mean ${tuning.metric} per ${tuning.per.join(', ')}\n`
+    ? `tuned: claims use the setting with the ${tuning.direction === 'maximize' ? 'highest' : 'lowest'} mean ${tuning.metric} per ${tuning.per.join(', ')}\n`
     : '';
   return { summary, text: `${chosen}${formatClaims(summary)}` };
 }
