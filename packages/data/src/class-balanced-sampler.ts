@@ -1,5 +1,4 @@
-import { createRandom } from '@siamese-lab/core';
-import { LabError } from '@siamese-lab/core';
+import { createRandom, LabError } from '@siamese-lab/core';
 import { imageSize, type Dataset } from './dataset.ts';
 
 /**

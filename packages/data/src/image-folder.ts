@@ -178,7 +178,15 @@ function decodeImages(files: readonly string[], size: readonly number[] | undefi
 
 /** Pixels as the model's floats: `unit` exactly as the IDX loader scales bytes, or torchvision's (x - mean) / std per channel in float32. */
 export function normalizePixels(pixels: Uint8Array, channels: number, normalize: Normalization): Float32Array {
-  const unit = bytesToUnitFloats(pixels);
+  return normalizeUnitFloats(bytesToUnitFloats(pixels), channels, normalize);
+}
+
+/**
+ * Values already in [0, 1] (HWC, `channels` per pixel), normalised in place as `normalize` says:
+ * unchanged for `unit`, else torchvision's (x - mean) / std per channel in float32. A stored
+ * model's preprocessing calls it too, so both compute the same floats.
+ */
+export function normalizeUnitFloats(unit: Float32Array, channels: number, normalize: Normalization): Float32Array {
   if (normalize === 'unit') return unit;
   const mean = normalize.mean.map(Math.fround);
   const std = normalize.std.map(Math.fround);

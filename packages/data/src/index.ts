@@ -55,6 +55,7 @@ export { splitDataset, type SplitOptions } from './split.ts';
 export {
   loadImageFolder,
   normalizePixels,
+  normalizeUnitFloats,
   type ImageFolderOptions,
   type LoadedSource,
   type Normalization,

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import { tf } from '@siamese-lab/backend';
 import { LabError } from '@siamese-lab/core';
-import { transformDataset, type Dataset, type InputEncoding } from '@siamese-lab/data';
+import { normalizeUnitFloats, transformDataset, type Dataset, type InputEncoding } from '@siamese-lab/data';
 import { createSiameseModel, type ImageShape, type SiameseModel, type TowerSpec } from '@siamese-lab/model';
 import type { SisterDescription, SisterLayer } from '@siamese-lab/onnx-export';
 import type { ParamValue } from '@siamese-lab/run-record';
@@ -88,15 +88,11 @@ export function inputDescription(inputs: InputEncoding): string {
 /** Inputs as the run's data loader made its floats: bytes to [0, 1] (and per-channel normalisation), or values as they are. */
 function inputFloats(inputs: InputEncoding, values: Float32Array, channels: number): Float32Array {
   if (inputs.kind === 'values') return Float32Array.from(values);
+  // The loaders' byte * float32(1 / 255), here on float32 values (an array of pixels may hold non-integers).
   const scale = Math.fround(1 / 255);
   const unit = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) unit[i] = Math.fround(values[i] * scale);
-  if (inputs.normalize === 'unit') return unit;
-  // As the image_folder source normalises (normalizePixels): (unit - mean) / std in float32.
-  const mean = inputs.normalize.mean.map(Math.fround);
-  const std = inputs.normalize.std.map(Math.fround);
-  for (let i = 0; i < unit.length; i++) unit[i] = Math.fround(unit[i] - mean[i % channels]) / std[i % channels];
-  return unit;
+  return normalizeUnitFloats(unit, channels, inputs.normalize);
 }
 
 /** Inputs to what sister `side` embeds: the run's preprocessing of domain A, then (sister B) the run's rendering. */

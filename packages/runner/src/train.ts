@@ -78,13 +78,7 @@ export function createStepper(spec: RunSpec, data: RunData): Stepper {
 
 /** A batch loss (triplet, multi-similarity, ...) on class-balanced batches, embedded by the shared sister. */
 function batchStepper(spec: RunSpec, data: RunData): Stepper {
-  const model = createSiameseModel(spec.model, {
-    inputSizeA: imageSize(data.train),
-    inputSizeB: imageSize(data.train),
-    imageShapeA: imageShapeOf(data.train),
-    imageShapeB: imageShapeOf(data.train),
-    seed: spec.seed,
-  });
+  const model = buildModel(spec, data);
   const loss = buildBatchLoss(spec.loss, { numClasses: data.train.classes, embeddingSize: spec.model.embedding_dim, seed: spec.seed })!;
   const parts: BatchStepParts = {
     model,
@@ -110,16 +104,21 @@ function batchStepper(spec: RunSpec, data: RunData): Stepper {
   };
 }
 
-function buildStepParts(spec: RunSpec, data: RunData): StepParts {
+/** The run's Siamese model, its towers sized for its data. */
+function buildModel(spec: RunSpec, data: RunData): SiameseModel {
   // Two-source runs: the right side of every pair, and so tower B's input, is domain B.
   const rightTrain = data.right?.train ?? data.train;
-  const model = createSiameseModel(spec.model, {
+  return createSiameseModel(spec.model, {
     inputSizeA: imageSize(data.train),
     inputSizeB: imageSize(rightTrain),
     imageShapeA: imageShapeOf(data.train),
     imageShapeB: imageShapeOf(rightTrain),
     seed: spec.seed,
   });
+}
+
+function buildStepParts(spec: RunSpec, data: RunData): StepParts {
+  const model = buildModel(spec, data);
   return {
     model,
     loss: buildPairLoss(spec.loss),

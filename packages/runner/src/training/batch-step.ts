@@ -2,7 +2,7 @@ import { tf, type TrainingOptimizer } from '@siamese-lab/backend';
 import type { LabelledBatch } from '@siamese-lab/data';
 import type { SiameseModel } from '@siamese-lab/model';
 import type { BatchLoss, Distance } from '@siamese-lab/losses';
-import type { StepOutcome } from './step.ts';
+import { updateIfFinite, type StepOutcome } from './step.ts';
 
 /**
  * The pairs a batch loss formed, as the pair step's batches describe theirs: every unordered pair
@@ -55,11 +55,7 @@ export function batchPairs(batch: LabelledBatch, cache?: { positions?: { left: I
   };
 }
 
-/**
- * One step of a batch loss: the batch embedded by the shared sister, the loss over its labels,
- * the update prepared with the exact finite check, one read of [loss, finite flag], the update
- * applied when finite (or always, with `applyNonFinite`), as the pair step does.
- */
+/** One step of a batch loss: the batch embedded by the shared sister, the loss over its labels, then `updateIfFinite` as the pair step. */
 export function batchTrainingStep(
   parts: BatchStepParts,
   batch: LabelledBatch,
@@ -75,11 +71,7 @@ export function batchTrainingStep(
       embeddings = tf.keep(embedded);
       return parts.loss(embedded, labels);
     }, parts.variables);
-    const update = parts.optimizer.prepare(grads, { consumeGradients: true });
-    const [loss, gradientsFlag] = tf.concat([tf.reshape(value, [1]), update.gradientsFinite]).dataSync();
-    const gradientsFinite = gradientsFlag === 1;
-    const finite = gradientsFinite && Number.isFinite(loss);
-    if (finite || options.applyNonFinite) update.apply();
+    const { loss, gradientsFinite, finite } = updateIfFinite(parts.optimizer, value, grads, options.applyNonFinite);
     const distances =
       options.wantDistances || !finite
         ? (tf.tidy(() => {

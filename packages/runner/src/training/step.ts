@@ -53,16 +53,31 @@ export function trainingStep(
       embeddings = [tf.keep(a), tf.keep(b)];
       return parts.loss(a, b, similar);
     }, parts.model.trainableVariables);
-    // Nothing reads the gradients after this: the update may take their buffers.
-    const update = parts.optimizer.prepare(grads, { consumeGradients: true });
-    const [loss, gradientsFlag] = tf.concat([tf.reshape(value, [1]), update.gradientsFinite]).dataSync();
-    const gradientsFinite = gradientsFlag === 1;
-    const finite = gradientsFinite && Number.isFinite(loss);
-    if (finite || options.applyNonFinite) update.apply();
+    const { loss, gradientsFinite, finite } = updateIfFinite(parts.optimizer, value, grads, options.applyNonFinite);
     const distances = options.wantDistances || !finite ? pairDistances(parts.distance, embeddings!) : undefined;
     tf.dispose(embeddings);
     return { loss, gradientsFinite, finite, ...(distances && { distances }) };
   });
+}
+
+/**
+ * The update prepared with the exact finite check, ONE read of [loss, finite flag], and the update
+ * applied when the step is finite (or always, with `applyNonFinite`): every kind of step ends so.
+ * Call inside the step's tidy.
+ */
+export function updateIfFinite(
+  optimizer: TrainingOptimizer,
+  value: tf.Scalar,
+  grads: tf.NamedTensorMap,
+  applyNonFinite: boolean,
+): Pick<StepOutcome, 'loss' | 'gradientsFinite' | 'finite'> {
+  // Nothing reads the gradients after this: the update may take their buffers.
+  const update = optimizer.prepare(grads, { consumeGradients: true });
+  const [loss, gradientsFlag] = tf.concat([tf.reshape(value, [1]), update.gradientsFinite]).dataSync();
+  const gradientsFinite = gradientsFlag === 1;
+  const finite = gradientsFinite && Number.isFinite(loss);
+  if (finite || applyNonFinite) update.apply();
+  return { loss, gradientsFinite, finite };
 }
 
 function pairDistances(distance: Distance, embeddings: [tf.Tensor2D, tf.Tensor2D] | tf.Tensor2D): Float32Array {
